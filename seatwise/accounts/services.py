@@ -1,0 +1,413 @@
+"""Writes of the accounts domain: accounts, people and their roles.
+
+Every function is keyword-only, runs in one transaction and writes one audit entry per change.
+Refusals raise ``seatwise.core.errors.ServiceError`` before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from seatwise.accounts.lock_objects import account_lock, people_lock
+from seatwise.accounts.models import EMAIL_MAX, NAME_MAX, Account, CorporateCredential, Person
+from seatwise.audit.actors import Actor
+from seatwise.audit.services import audit_record, snapshot
+from seatwise.core.errors import Invalid, Refused
+from seatwise.core.validation import (
+    clean_country,
+    clean_currency,
+    clean_email,
+    clean_language,
+    clean_text,
+    clean_vat_id,
+)
+
+ACCOUNT_AUDIT_FIELDS = [
+    "name",
+    "kind",
+    "self_service_eligible",
+    "country",
+    "language",
+    "currency",
+    "vat_id",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "region",
+]
+PERSON_AUDIT_FIELDS = [
+    "email",
+    "first_name",
+    "last_name",
+    "language",
+    "account",
+    "is_account_admin",
+    "is_billing_contact",
+    "is_active",
+]
+USER_ID_RE = re.compile(r"^[A-Za-z0-9._%+@-]{3,128}$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewPerson:
+    email: str
+    first_name: str
+    last_name: str
+    language: str = "en"
+    password: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Address:
+    line1: str = ""
+    line2: str = ""
+    postal_code: str = ""
+    city: str = ""
+    region: str = ""
+
+
+def _clean_new_person(spec: NewPerson, *, prefix: str = "") -> NewPerson:
+    email = clean_email(spec.email, field=f"{prefix}email", max_length=EMAIL_MAX)
+    if Person.objects.filter(email__iexact=email).exists():
+        raise Refused(
+            "email_taken",
+            _("A person with this e-mail address already exists."),
+            field=f"{prefix}email",
+        )
+    return NewPerson(
+        email=email,
+        first_name=clean_text(spec.first_name, field=f"{prefix}first_name", max_length=NAME_MAX),
+        last_name=clean_text(spec.last_name, field=f"{prefix}last_name", max_length=NAME_MAX),
+        language=clean_language(spec.language, field=f"{prefix}language"),
+        password=spec.password,
+    )
+
+
+def _clean_user_id(user_id: str) -> str:
+    cleaned = (user_id or "").strip()
+    if not USER_ID_RE.match(cleaned):
+        raise Invalid(
+            "invalid_user_id",
+            _("A User ID has 3 to 128 letters, digits or the characters . _ % + @ -."),
+            field="corporate_user_id",
+        )
+    if CorporateCredential.objects.filter(user_id__iexact=cleaned).exists():
+        raise Refused("user_id_taken", _("This User ID is already taken."), field="corporate_user_id")
+    return cleaned
+
+
+def account_create(
+    *,
+    name: str,
+    kind: str,
+    country: str,
+    language: str,
+    currency: str,
+    billing_contact: NewPerson,
+    by: Actor,
+    vat_id: str = "",
+    address: Address | None = None,
+    self_service_eligible: bool = True,
+    corporate_user_id: str | None = None,
+    corporate_password: str | None = None,
+) -> Account:
+    """Create a customer account with its billing contact, who is also its first account admin.
+
+    An account never exists without exactly one billing contact (SPEC: "exactly one per
+    account"). A corporate account also gets its Corporate Billing Portal User ID, by default
+    the billing contact's e-mail address.
+    """
+    if kind not in Account.Kind.values:
+        raise Invalid("invalid_kind", _("The kind is online or corporate."), field="kind")
+    country = clean_country(country)
+    address = address or Address()
+    account = Account(
+        name=clean_text(name, field="name", max_length=200),
+        kind=kind,
+        self_service_eligible=bool(self_service_eligible),
+        country=country,
+        language=clean_language(language),
+        currency=clean_currency(currency),
+        vat_id=clean_vat_id(vat_id, country=country),
+        address_line1=clean_text(address.line1, field="address_line1", max_length=200, required=False),
+        address_line2=clean_text(address.line2, field="address_line2", max_length=200, required=False),
+        postal_code=clean_text(address.postal_code, field="postal_code", max_length=20, required=False),
+        city=clean_text(address.city, field="city", max_length=100, required=False),
+        region=clean_text(address.region, field="region", max_length=100, required=False),
+    )
+    contact = _clean_new_person(billing_contact, prefix="billing_contact.")
+    user_id: str | None = None
+    if kind == Account.Kind.CORPORATE:
+        user_id = _clean_user_id(corporate_user_id or contact.email)
+    elif corporate_user_id:
+        raise Invalid(
+            "user_id_for_online_account",
+            _("Only corporate accounts have a Corporate Billing Portal User ID."),
+            field="corporate_user_id",
+        )
+    with transaction.atomic():
+        account.save()
+        audit_record(
+            by=by,
+            action="account.create",
+            obj=account,
+            account_id=account.pk,
+            new=snapshot(account, ACCOUNT_AUDIT_FIELDS),
+        )
+        person = _person_insert(
+            account=account, spec=contact, is_account_admin=True, is_billing_contact=True, by=by
+        )
+        if user_id is not None:
+            credential = CorporateCredential.objects.create(
+                account=account,
+                user_id=user_id,
+                password=make_password(corporate_password),
+                password_changed_at=timezone.now() if corporate_password else None,
+            )
+            audit_record(
+                by=by,
+                action="corporate_credential.create",
+                obj=credential,
+                account_id=account.pk,
+                new={"user_id": user_id, "holder": person.pk},
+            )
+    return account
+
+
+def _person_insert(
+    *,
+    account: Account,
+    spec: NewPerson,
+    is_account_admin: bool,
+    is_billing_contact: bool,
+    by: Actor,
+) -> Person:
+    person = Person(
+        email=spec.email,
+        first_name=spec.first_name,
+        last_name=spec.last_name,
+        language=spec.language,
+        account=account,
+        is_account_admin=is_account_admin,
+        is_billing_contact=is_billing_contact,
+    )
+    person.set_password(spec.password)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        # The e-mail was taken between the check and the insert.
+        raise Refused(
+            "email_taken", _("A person with this e-mail address already exists."), field="email"
+        ) from None
+    audit_record(
+        by=by,
+        action="person.add",
+        obj=person,
+        account_id=account.pk,
+        new=snapshot(person, PERSON_AUDIT_FIELDS),
+    )
+    return person
+
+
+def person_add(
+    *,
+    account: Account,
+    email: str,
+    first_name: str,
+    last_name: str,
+    by: Actor,
+    language: str | None = None,
+    password: str | None = None,
+    is_account_admin: bool = False,
+) -> Person:
+    """Add a person to an account. Without a password, they cannot sign in until they set one."""
+    spec = _clean_new_person(
+        NewPerson(
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            language=language or account.language,
+            password=password,
+        )
+    )
+    with transaction.atomic():
+        account_lock(account.pk)
+        return _person_insert(
+            account=account,
+            spec=spec,
+            is_account_admin=is_account_admin,
+            is_billing_contact=False,
+            by=by,
+        )
+
+
+def person_remove(*, person: Person, by: Actor) -> None:
+    """Remove a person from their account: their seats are freed and they can no longer sign in.
+
+    The billing contact cannot be removed (hand the role to someone else first), nor the last
+    account admin.
+    """
+    if person.account_id is None:
+        raise Refused("not_a_member", _("This person belongs to no account."))
+    from seatwise.subscriptions.services import licenses_release_all
+
+    with transaction.atomic():
+        account_lock(person.account_id)
+        person.refresh_from_db()
+        if person.is_billing_contact:
+            raise Refused(
+                "is_billing_contact",
+                _("The billing contact cannot be removed. Make someone else billing contact first."),
+            )
+        if person.is_account_admin and _admin_count(person.account_id) <= 1:
+            raise Refused(
+                "last_account_admin", _("An account keeps at least one account admin.")
+            )
+        account_id = person.account_id
+        old = snapshot(person, PERSON_AUDIT_FIELDS)
+        licenses_release_all(person=person, by=by)
+        person.account = None
+        person.is_account_admin = False
+        person.is_active = False
+        person.set_unusable_password()
+        person.save(update_fields=["account", "is_account_admin", "is_active", "password"])
+        audit_record(
+            by=by,
+            action="person.remove",
+            obj=person,
+            account_id=account_id,
+            old=old,
+            new=snapshot(person, PERSON_AUDIT_FIELDS),
+        )
+
+
+def _admin_count(account_id: int) -> int:
+    return Person.objects.filter(account_id=account_id, is_account_admin=True).count()
+
+
+def account_admin_grant(*, person: Person, by: Actor) -> Person:
+    if person.account_id is None or not person.is_active:
+        raise Refused("not_a_member", _("Only members of an account can be its admins."))
+    with transaction.atomic():
+        account_lock(person.account_id)
+        person.refresh_from_db()
+        if person.is_account_admin:
+            return person
+        person.is_account_admin = True
+        person.save(update_fields=["is_account_admin"])
+        audit_record(
+            by=by,
+            action="person.account_admin_grant",
+            obj=person,
+            account_id=person.account_id,
+            old={"is_account_admin": False},
+            new={"is_account_admin": True},
+        )
+    return person
+
+
+def account_admin_revoke(*, person: Person, by: Actor) -> Person:
+    """Revoke account admin. Never leaves an account without one (issue 3)."""
+    if person.account_id is None:
+        raise Refused("not_a_member", _("This person belongs to no account."))
+    with transaction.atomic():
+        account_lock(person.account_id)
+        person.refresh_from_db()
+        if not person.is_account_admin:
+            return person
+        if _admin_count(person.account_id) <= 1:
+            raise Refused(
+                "last_account_admin", _("An account keeps at least one account admin.")
+            )
+        person.is_account_admin = False
+        person.save(update_fields=["is_account_admin"])
+        audit_record(
+            by=by,
+            action="person.account_admin_revoke",
+            obj=person,
+            account_id=person.account_id,
+            old={"is_account_admin": True},
+            new={"is_account_admin": False},
+        )
+    return person
+
+
+def billing_contact_set(*, account: Account, person: Person, by: Actor) -> Person:
+    """Make ``person`` the account's billing contact; the previous one loses the role.
+
+    Both changes happen in one transaction under the account's lock, so the account has
+    exactly one billing contact before and after (SPEC, article 001). The partial unique index
+    ``one_billing_contact_per_account`` refuses a second one at the database level too. On a
+    corporate account the portal password is cleared: the new holder sets their own.
+    """
+    with transaction.atomic():
+        account_lock(account.pk)
+        people_lock(account.pk)
+        person.refresh_from_db()
+        if person.account_id != account.pk or not person.is_active:
+            raise Refused(
+                "not_a_member",
+                _("The billing contact must be an active member of the account."),
+                field="person_id",
+            )
+        previous = Person.objects.filter(account_id=account.pk, is_billing_contact=True).first()
+        if previous is not None and previous.pk == person.pk:
+            return person
+        if previous is not None:
+            previous.is_billing_contact = False
+            previous.save(update_fields=["is_billing_contact"])
+        person.is_billing_contact = True
+        person.save(update_fields=["is_billing_contact"])
+        audit_record(
+            by=by,
+            action="account.billing_contact_set",
+            obj=account,
+            account_id=account.pk,
+            old={"billing_contact": previous.pk if previous else None},
+            new={"billing_contact": person.pk},
+        )
+        credential = CorporateCredential.objects.filter(account_id=account.pk).first()
+        if credential is not None:
+            credential.password = make_password(None)
+            credential.password_changed_at = None
+            credential.save(update_fields=["password", "password_changed_at"])
+            audit_record(
+                by=by,
+                action="corporate_credential.password_clear",
+                obj=credential,
+                account_id=account.pk,
+                old={"holder": previous.pk if previous else None},
+                new={"holder": person.pk},
+            )
+    return person
+
+
+def corporate_password_set(*, account: Account, password: str, by: Actor) -> CorporateCredential:
+    """Set the Corporate Billing Portal password of a corporate account."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_password(password)
+    except ValidationError as error:
+        raise Invalid("weak_password", " ".join(error.messages), field="password") from None
+    with transaction.atomic():
+        credential = CorporateCredential.objects.select_for_update().get(account_id=account.pk)
+        credential.password = make_password(password)
+        credential.password_changed_at = timezone.now()
+        credential.save(update_fields=["password", "password_changed_at"])
+        audit_record(
+            by=by,
+            action="corporate_credential.password_set",
+            obj=credential,
+            account_id=account.pk,
+        )
+    return credential

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from seatwise.audit.actors import Actor
+from seatwise.audit.models import AuditEntry
+
+
+def audit_record(
+    *,
+    by: Actor,
+    action: str,
+    obj: models.Model,
+    account_id: int | None,
+    old: dict[str, Any] | None = None,
+    new: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Write the audit entry of a write. Call it inside the write's own transaction."""
+    return AuditEntry.objects.create(
+        actor_kind=by.kind,
+        actor_label=by.label[:200],
+        actor_person_id=by.person_id,
+        account_id=account_id,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        old=old,
+        new=new,
+    )
+
+
+def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
+    """JSON-safe values of ``fields`` for an audit entry's old/new columns."""
+    result: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(obj, name)
+        if isinstance(value, models.Model):
+            value = value.pk
+        elif value is not None and not isinstance(value, str | int | bool | float):
+            value = str(value)
+        result[name] = value
+    return result

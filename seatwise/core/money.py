@@ -1,0 +1,28 @@
+"""Money: ``Decimal`` amounts with a currency code, one rounding rule, locale formatting.
+
+The rounding rule (documented in docs/ARCHITECTURE.md): amounts are rounded once per line to
+the currency's minor unit, half up (ROUND_HALF_UP), and totals are sums of rounded lines.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import format_currency, get_currency_precision
+
+SUPPORTED_CURRENCIES = ("EUR", "USD", "GBP", "CHF")
+
+
+def minor_unit(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-get_currency_precision(currency))
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """The single rounding rule of Seatwise: half up to the currency's minor unit."""
+    return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
+
+
+def format_money(amount: Decimal, currency: str, language: str) -> str:
+    """Format for display in the reader's locale: de ``1.234,50 €``, en ``€1,234.50``."""
+    locale = {"de": "de_DE", "it": "it_IT", "es": "es_ES", "en": "en_IE"}.get(language, language)
+    return str(format_currency(amount, currency, locale=locale))

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from seatwise.accounts.models import Account, Person
+from seatwise.catalog.models import Plan, Product
+
+LIVE_STATUSES = ("active", "pending_cancellation", "suspended")
+
+
+class Subscription(models.Model):
+    """Seats of one product bought by one account for a term [term_start, term_end).
+
+    ``seats_assigned`` is maintained by the license services in the same transaction as the
+    assignment rows, and the check constraint ``seats_assigned <= seats`` makes it impossible,
+    at the database level, to assign more seats than were bought or to cut seats below those
+    assigned.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        PENDING_CANCELLATION = "pending_cancellation", _("Pending Cancellation")
+        SUSPENDED = "suspended", _("Suspended")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="subscriptions")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    seats = models.PositiveIntegerField(_("seats"))
+    seats_assigned = models.PositiveIntegerField(_("seats assigned"), default=0)
+    term_start = models.DateField(_("term start"))
+    term_end = models.DateField(_("term end"))
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.ACTIVE
+    )
+    auto_renew = models.BooleanField(_("auto renew"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(seats_assigned__lte=models.F("seats")),
+                name="subscription_assigned_within_bought",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(seats__gte=1), name="subscription_at_least_one_seat"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(term_end__gt=models.F("term_start")),
+                name="subscription_term_positive",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "product"],
+                condition=models.Q(status__in=LIVE_STATUSES),
+                name="one_live_subscription_per_product",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "id"], name="subscription_account_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account} — {self.product} ×{self.seats}"
+
+    @property
+    def seats_free(self) -> int:
+        return self.seats - self.seats_assigned
+
+
+class LicenseAssignment(models.Model):
+    """A person holds one seat of a subscription's product."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="assignments"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="licenses")
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("license assignment")
+        verbose_name_plural = _("license assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "person"], name="one_seat_per_person_and_subscription"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} → {self.subscription.product}"
