@@ -121,7 +121,9 @@ else:
                     "PRAGMA busy_timeout=20000;"
                 ),
             },
-            "TEST": {"NAME": os.environ.get("SEATWISE_SQLITE_TEST_PATH") or None},
+            # A file, not shared-cache memory: concurrent-writer tests and live-server browser
+            # tests need real SQLite locking with the busy timeout.
+            "TEST": {"NAME": str(VAR_DIR / "test-seatwise.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,0 +1,58 @@
+# Seatwise — the two commands of the README:
+#   make run    installs, migrates, loads the demo data, serves the product and its worker
+#   make test   installs everything the suite needs and runs all of it
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PORT ?= 8000
+UV_VERSION := 0.13.9
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := .tools/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+export UV_LINK_MODE := copy
+
+# Python 3.13: on PATH, or the pyenv build when the pyenv shim is not activated.
+PYTHON313 := $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13; do \
+	if "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' >/dev/null 2>&1; then \
+	"$$p" -c 'import sys; print(sys.executable)'; break; fi; done)
+
+.PHONY: help run test install install-dev system-deps check bench messages demo clean
+
+help:
+	@echo "make run    — serve Seatwise with its worker on http://127.0.0.1:$(PORT)/ (SQLite)"
+	@echo "make test   — install and run the whole suite (lint, types, migrations, translations, SQLite, PostgreSQL)"
+
+$(UV):
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 is needed (python3.13 on PATH)"; exit 1; }
+	"$(PYTHON313)" -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+install: $(UV)
+	$(UV) sync --frozen --no-dev --python "$(PYTHON313)" --quiet
+	@$(MAKE) --no-print-directory messages
+
+install-dev: $(UV)
+	$(UV) sync --frozen --python "$(PYTHON313)" --quiet
+	@$(MAKE) --no-print-directory messages
+
+# Compiled translations are build output (git-ignored); babel compiles them without gettext.
+messages:
+	@$(VENV)/bin/pybabel compile --statistics -d locale -D django 2>&1 | grep -v "^compiling" || true
+
+# Debian packages the test suite starts for real: Chromium, PostgreSQL, gettext (xgettext).
+system-deps:
+	@bash scripts/system-deps.sh
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo --if-empty
+	@PORT=$(PORT) bash scripts/run.sh
+
+test: install-dev system-deps
+	@bash scripts/test.sh
+
+bench: install-dev
+	@bash scripts/bench.sh
+
+clean:
+	rm -rf $(VENV) .tools var test-artifacts
