@@ -102,7 +102,7 @@ class Person(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[PersonManager] = PersonManager()  # type: ignore[assignment]
+    objects: ClassVar[PersonManager] = PersonManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -112,7 +112,9 @@ class Person(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         constraints = [
-            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="person_email_lowercase"),
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="person_email_lowercase"
+            ),
             models.UniqueConstraint(
                 fields=["account"],
                 condition=models.Q(is_billing_contact=True),

@@ -99,7 +99,9 @@ def _clean_user_id(user_id: str) -> str:
             field="corporate_user_id",
         )
     if CorporateCredential.objects.filter(user_id__iexact=cleaned).exists():
-        raise Refused("user_id_taken", _("This User ID is already taken."), field="corporate_user_id")
+        raise Refused(
+            "user_id_taken", _("This User ID is already taken."), field="corporate_user_id"
+        )
     return cleaned
 
 
@@ -136,9 +138,15 @@ def account_create(
         language=clean_language(language),
         currency=clean_currency(currency),
         vat_id=clean_vat_id(vat_id, country=country),
-        address_line1=clean_text(address.line1, field="address_line1", max_length=200, required=False),
-        address_line2=clean_text(address.line2, field="address_line2", max_length=200, required=False),
-        postal_code=clean_text(address.postal_code, field="postal_code", max_length=20, required=False),
+        address_line1=clean_text(
+            address.line1, field="address_line1", max_length=200, required=False
+        ),
+        address_line2=clean_text(
+            address.line2, field="address_line2", max_length=200, required=False
+        ),
+        postal_code=clean_text(
+            address.postal_code, field="postal_code", max_length=20, required=False
+        ),
         city=clean_text(address.city, field="city", max_length=100, required=False),
         region=clean_text(address.region, field="region", max_length=100, required=False),
     )
@@ -265,12 +273,13 @@ def person_remove(*, person: Person, by: Actor) -> None:
         if person.is_billing_contact:
             raise Refused(
                 "is_billing_contact",
-                _("The billing contact cannot be removed. Make someone else billing contact first."),
+                _(
+                    "The billing contact cannot be removed. "
+                    "Make someone else billing contact first."
+                ),
             )
         if person.is_account_admin and _admin_count(person.account_id) <= 1:
-            raise Refused(
-                "last_account_admin", _("An account keeps at least one account admin.")
-            )
+            raise Refused("last_account_admin", _("An account keeps at least one account admin."))
         account_id = person.account_id
         old = snapshot(person, PERSON_AUDIT_FIELDS)
         licenses_release_all(person=person, by=by)
@@ -324,9 +333,7 @@ def account_admin_revoke(*, person: Person, by: Actor) -> Person:
         if not person.is_account_admin:
             return person
         if _admin_count(person.account_id) <= 1:
-            raise Refused(
-                "last_account_admin", _("An account keeps at least one account admin.")
-            )
+            raise Refused("last_account_admin", _("An account keeps at least one account admin."))
         person.is_account_admin = False
         person.save(update_fields=["is_account_admin"])
         audit_record(

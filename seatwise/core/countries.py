@@ -16,7 +16,9 @@ def country_codes() -> frozenset[str]:
     territories = Locale("en").territories
     # Two-letter codes are countries; numeric ones are regions. ZZ is "unknown region".
     return frozenset(
-        code for code in territories if len(code) == 2 and code.isalpha() and code != "ZZ"
+        code
+        for code in territories
+        if isinstance(code, str) and len(code) == 2 and code.isalpha() and code != "ZZ"
     )
 
 

@@ -37,7 +37,9 @@ class PaymentMethod(models.Model):
         verbose_name = _("payment method")
         verbose_name_plural = _("payment methods")
         constraints = [
-            models.UniqueConstraint(fields=["gateway", "token"], name="payment_method_token_unique"),
+            models.UniqueConstraint(
+                fields=["gateway", "token"], name="payment_method_token_unique"
+            ),
             models.UniqueConstraint(
                 fields=["account"],
                 condition=models.Q(is_default=True, removed_at__isnull=True),

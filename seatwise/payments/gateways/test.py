@@ -22,7 +22,6 @@ Any other number that passes the Luhn check succeeds; a number that fails it is 
 from __future__ import annotations
 
 import secrets
-from datetime import date
 
 from django.utils import timezone
 from stdnum import luhn
@@ -92,7 +91,7 @@ class TestGateway:
         if token in _READY_TOKENS:
             brand, last4, behaviour = _READY_TOKENS[token]
             # A ready-made token is single-use like a real one: it becomes a vault card.
-            next_year = date.today().year + 3
+            next_year = timezone.now().year + 3
             stored = TestGatewayCard.objects.create(
                 token="tok_" + secrets.token_hex(12),
                 brand=brand,
