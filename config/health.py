@@ -17,6 +17,6 @@ def ready(request: HttpRequest) -> JsonResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception:  # noqa: BLE001 — any database failure means "not ready"
+    except Exception:  # any database failure means "not ready"
         return JsonResponse({"database": "unavailable"}, status=503)
     return JsonResponse({"database": "ok"})

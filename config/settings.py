@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "seatwise.catalog",
     "seatwise.subscriptions",
     "seatwise.payments",
+    "seatwise.notifications",
     "seatwise.demo",
     "seatwise.api",
     "seatwise.portals.home",
@@ -162,6 +163,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it; collectstatic fills it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -174,9 +176,7 @@ WHITENOISE_USE_FINDERS = True
 # so no task is lost between commit and enqueue.
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "SEATWISE_TASK_BACKEND", "django_tasks_db.DatabaseBackend"
-        ),
+        "BACKEND": os.environ.get("SEATWISE_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default", "mail"],
     }
 }
@@ -235,6 +235,9 @@ SEATWISE_PAYMENT_GATEWAY = os.environ.get(
     "SEATWISE_PAYMENT_GATEWAY", "seatwise.payments.gateways.test.TestGateway"
 )
 SEATWISE_API_PAGE_SIZE = 50
+# The address people reach Seatwise at, for links in e-mails.
+SEATWISE_SITE_URL = os.environ.get("SEATWISE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SEATWISE_MAIL_DOMAIN = os.environ.get("SEATWISE_MAIL_DOMAIN", "seatwise.test")
 
 LOGGING = {
     "version": 1,

@@ -90,7 +90,10 @@ def make_card(account: Account, number: str = "4242424242424242") -> PaymentMeth
     return payment_method_add(
         account=account,
         card=CardDetails(
-            number=number, exp_month=12, exp_year=date.today().year + 2, cvc="123",
+            number=number,
+            exp_month=12,
+            exp_year=date.today().year + 2,
+            cvc="123",
             holder_name="Bill Contact",
         ),
         by=SYSTEM,

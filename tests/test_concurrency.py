@@ -66,7 +66,10 @@ def test_concurrent_billing_contact_changes_leave_exactly_one():
     candidates = [make_person(account) for _ in range(6)]
 
     outcomes = run_concurrently(
-        [(lambda p=p: billing_contact_set(account=account, person=p, by=SYSTEM)) for p in candidates]
+        [
+            (lambda p=p: billing_contact_set(account=account, person=p, by=SYSTEM))
+            for p in candidates
+        ]
     )
 
     assert outcomes == ["ok"] * 6

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from seatwise.accounts.models import Account, Person
 
@@ -11,7 +11,8 @@ def billing_contact_of(account: Account) -> Person | None:
 
 def account_page(*, after: int | None, limit: int) -> tuple[list[Account], int | None]:
     """Keyset page of accounts by id: bounded cost whatever the number of accounts."""
-    qs: QuerySet[Account] = Account.objects.order_by("pk")
+    # The corporate credential is joined: a page renders each account's User ID.
+    qs: QuerySet[Account] = Account.objects.select_related("corporate_credential").order_by("pk")
     if after is not None:
         qs = qs.filter(pk__gt=after)
     rows = list(qs[: limit + 1])
@@ -26,3 +27,21 @@ def people_page(
         qs = qs.filter(pk__gt=after)
     rows = list(qs[: limit + 1])
     return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+
+
+def account_get(account_id: int) -> Account | None:
+    return Account.objects.select_related("corporate_credential").filter(pk=account_id).first()
+
+
+def person_get(person_id: int) -> Person | None:
+    """A customer's person (current or former member of an account); never vendor staff."""
+    return Person.objects.filter(pk=person_id, is_staff=False).first()
+
+
+def account_role_holders(account_id: int) -> list[Person]:
+    """The billing contact and the account admins of an account, in one query, by id."""
+    return list(
+        Person.objects.filter(account_id=account_id)
+        .filter(Q(is_billing_contact=True) | Q(is_account_admin=True))
+        .order_by("pk")
+    )

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -81,6 +83,8 @@ def _clean_new_person(spec: NewPerson, *, prefix: str = "") -> NewPerson:
             _("A person with this e-mail address already exists."),
             field=f"{prefix}email",
         )
+    if spec.password is not None:
+        _check_password(spec.password, field=f"{prefix}password")
     return NewPerson(
         email=email,
         first_name=clean_text(spec.first_name, field=f"{prefix}first_name", max_length=NAME_MAX),
@@ -88,6 +92,13 @@ def _clean_new_person(spec: NewPerson, *, prefix: str = "") -> NewPerson:
         language=clean_language(spec.language, field=f"{prefix}language"),
         password=spec.password,
     )
+
+
+def _check_password(password: str, *, field: str) -> None:
+    try:
+        validate_password(password)
+    except ValidationError as error:
+        raise Invalid("weak_password", " ".join(error.messages), field=field) from None
 
 
 def _clean_user_id(user_id: str) -> str:
@@ -399,13 +410,7 @@ def billing_contact_set(*, account: Account, person: Person, by: Actor) -> Perso
 
 def corporate_password_set(*, account: Account, password: str, by: Actor) -> CorporateCredential:
     """Set the Corporate Billing Portal password of a corporate account."""
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
-    try:
-        validate_password(password)
-    except ValidationError as error:
-        raise Invalid("weak_password", " ".join(error.messages), field="password") from None
+    _check_password(password, field="password")
     with transaction.atomic():
         credential = CorporateCredential.objects.select_for_update().get(account_id=account.pk)
         credential.password = make_password(password)
@@ -418,3 +423,23 @@ def corporate_password_set(*, account: Account, password: str, by: Actor) -> Cor
             account_id=account.pk,
         )
     return credential
+
+
+def person_language_set(*, person: Person, language: str, by: Actor) -> Person:
+    """Set the language a person sees pages and receives e-mails in."""
+    language = clean_language(language)
+    if person.language == language:
+        return person
+    with transaction.atomic():
+        old = person.language
+        person.language = language
+        person.save(update_fields=["language"])
+        audit_record(
+            by=by,
+            action="person.language_set",
+            obj=person,
+            account_id=person.account_id,
+            old={"language": old},
+            new={"language": language},
+        )
+    return person

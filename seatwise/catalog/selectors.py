@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from seatwise.catalog.models import Plan, Price
+from seatwise.catalog.models import Plan, Price, Product
 
 
 def price_of(*, plan: Plan, currency: str) -> Decimal | None:
@@ -11,3 +11,34 @@ def price_of(*, plan: Plan, currency: str) -> Decimal | None:
         .values_list("unit_amount", flat=True)
         .first()
     )
+
+
+def products_page(*, after: int | None, limit: int) -> tuple[list[Product], int | None]:
+    qs = Product.objects.order_by("pk")
+    if after is not None:
+        qs = qs.filter(pk__gt=after)
+    rows = list(qs[: limit + 1])
+    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+
+
+def plans_page(
+    *, after: int | None, limit: int, product_id: int | None = None
+) -> tuple[list[Plan], int | None]:
+    """Keyset page of plans with their product and prices: two queries whatever the page."""
+    qs = Plan.objects.select_related("product").prefetch_related("prices").order_by("pk")
+    if product_id is not None:
+        qs = qs.filter(product_id=product_id)
+    if after is not None:
+        qs = qs.filter(pk__gt=after)
+    rows = list(qs[: limit + 1])
+    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+
+
+def plan_get(*, plan_id: int | None = None, code: str | None = None) -> Plan | None:
+    """A plan with its product, by id or by code."""
+    qs = Plan.objects.select_related("product")
+    if plan_id is not None:
+        return qs.filter(pk=plan_id).first()
+    if code is not None:
+        return qs.filter(code=code).first()
+    return None

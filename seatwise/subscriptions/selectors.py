@@ -25,3 +25,7 @@ def assignments_page(
         qs = qs.filter(pk__gt=after)
     rows = list(qs[: limit + 1])
     return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+
+
+def subscription_get(subscription_id: int) -> Subscription | None:
+    return Subscription.objects.select_related("product", "plan").filter(pk=subscription_id).first()

@@ -20,6 +20,8 @@ from seatwise.core.errors import Invalid, Refused
 from seatwise.subscriptions.models import LIVE_STATUSES, LicenseAssignment, Subscription
 
 MAX_SEATS = 10_000
+TERM_START_MIN = date(2000, 1, 1)
+TERM_START_MAX = date(2099, 12, 31)
 SUBSCRIPTION_AUDIT_FIELDS = [
     "product",
     "plan",
@@ -60,6 +62,12 @@ def subscription_add(
             field="plan_id",
         )
     start = term_start or timezone.now().date()
+    if not TERM_START_MIN <= start <= TERM_START_MAX:
+        raise Invalid(
+            "term_start_out_of_range",
+            _("The term starts between 2000-01-01 and 2099-12-31."),
+            field="term_start",
+        )
     with transaction.atomic():
         account_lock(account.pk)
         if Subscription.objects.filter(
@@ -113,8 +121,15 @@ def license_assign(*, subscription: Subscription, person: Person, by: Actor) -> 
                 field="person_id",
             )
         taken = Subscription.objects.filter(
-            pk=subscription.pk, seats_assigned__lt=F("seats")
+            pk=subscription.pk, seats_assigned__lt=F("seats"), status__in=LIVE_STATUSES
         ).update(seats_assigned=F("seats_assigned") + 1)
+        if (
+            not taken
+            and not Subscription.objects.filter(
+                pk=subscription.pk, status__in=LIVE_STATUSES
+            ).exists()
+        ):
+            raise Refused("subscription_ended", _("This subscription has ended."))
         if not taken:
             raise Refused(
                 "no_free_seat",
@@ -165,9 +180,7 @@ def _release(*, subscription_id: int, person: Person, by: Actor) -> bool:
         return False
     assignment_pk = assignment.pk
     assignment.delete()
-    Subscription.objects.filter(pk=subscription_id).update(
-        seats_assigned=F("seats_assigned") - 1
-    )
+    Subscription.objects.filter(pk=subscription_id).update(seats_assigned=F("seats_assigned") - 1)
     assignment.pk = assignment_pk
     audit_record(
         by=by,

@@ -231,3 +231,26 @@ class TestPersonRemove:
         assert refusal.value.code == "is_billing_contact"
         assert counts() == before
         assert Person.objects.get(pk=contact.pk).account_id == account.pk
+
+
+class TestLanguage:
+    def test_language_set_is_audited(self):
+        account = make_account(language="de")
+        person = make_person(account)
+        from seatwise.accounts.services import person_language_set
+
+        person_language_set(person=person, language="it", by=SYSTEM)
+
+        assert Person.objects.get(pk=person.pk).language == "it"
+        entry = AuditEntry.objects.get(action="person.language_set")
+        assert (entry.old, entry.new) == ({"language": "de"}, {"language": "it"})
+
+    def test_unknown_language_is_refused(self):
+        person = make_person(make_account(language="de"))
+        from seatwise.accounts.services import person_language_set
+
+        with pytest.raises(Invalid) as refusal:
+            person_language_set(person=person, language="fr", by=SYSTEM)
+
+        assert refusal.value.code == "invalid_language"
+        assert Person.objects.get(pk=person.pk).language == "de"

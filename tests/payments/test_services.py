@@ -108,8 +108,11 @@ def test_a_new_default_card_replaces_the_previous_default():
 
 def test_one_time_card_is_not_automatic():
     method = payment_method_add(
-        account=make_account(), card=card("4242424242424242"), is_automatic=False,
-        make_default=False, by=SYSTEM,
+        account=make_account(),
+        card=card("4242424242424242"),
+        is_automatic=False,
+        make_default=False,
+        by=SYSTEM,
     )
 
     assert (method.is_automatic, method.is_default) == (False, False)

@@ -20,7 +20,10 @@ def test_monthly_term_ends_one_calendar_month_later_clamped():
 
     subscription = make_subscription(account, term_start=date(2027, 1, 31))
 
-    assert (subscription.term_start, subscription.term_end) == (date(2027, 1, 31), date(2027, 2, 28))
+    assert (subscription.term_start, subscription.term_end) == (
+        date(2027, 1, 31),
+        date(2027, 2, 28),
+    )
 
 
 def test_annual_term():
@@ -75,9 +78,7 @@ class TestSeats:
         subscription = make_subscription(make_account(), seats=1)
 
         with pytest.raises(IntegrityError), transaction.atomic():
-            Subscription.objects.filter(pk=subscription.pk).update(
-                seats_assigned=F("seats") + 1
-            )
+            Subscription.objects.filter(pk=subscription.pk).update(seats_assigned=F("seats") + 1)
 
     def test_database_refuses_cutting_seats_below_assigned(self):
         account = make_account()

@@ -1,3 +1,8 @@
 from django.urls import path
 
-urlpatterns: list[object] = []
+from seatwise.portals.home import views
+
+app_name = "home"
+urlpatterns = [
+    path("", views.home, name="home"),
+]

@@ -1,0 +1,78 @@
+"""Account roles: the billing contact (exactly one) and the account admins (at least one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from pydantic import ConfigDict
+
+from seatwise.accounts.models import Account, Person
+from seatwise.accounts.selectors import account_role_holders
+from seatwise.accounts.services import (
+    account_admin_grant,
+    account_admin_revoke,
+    billing_contact_set,
+)
+from seatwise.api.auth import actor_of
+from seatwise.api.v1.errors import errors
+from seatwise.api.v1.fields import Id
+from seatwise.api.v1.lookups import IdPath, account_or_404, person_in_body, person_or_404
+from seatwise.api.v1.people import PersonOut
+
+router = Router(tags=["roles"])
+
+
+class RolesOut(Schema):
+    billing_contact: PersonOut | None
+    account_admins: list[PersonOut]
+
+
+class BillingContactSetIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: Id
+
+
+def _roles(account: Account) -> dict[str, Any]:
+    holders = account_role_holders(account.pk)
+    return {
+        "billing_contact": next((p for p in holders if p.is_billing_contact), None),
+        "account_admins": [p for p in holders if p.is_account_admin],
+    }
+
+
+@router.get("/accounts/{account_id}/roles", response={200: RolesOut, **errors(404)})
+def get_roles(request: HttpRequest, account_id: IdPath) -> dict[str, Any]:
+    """Who is the account's billing contact, and who are its account admins."""
+    return _roles(account_or_404(account_id))
+
+
+@router.put(
+    "/accounts/{account_id}/billing-contact",
+    response={200: RolesOut, **errors(400, 404, 409)},
+)
+def set_billing_contact(
+    request: HttpRequest, account_id: IdPath, payload: BillingContactSetIn
+) -> dict[str, Any]:
+    """Make a member of the account its billing contact; the previous one loses the role in
+    the same transaction, so the account always has exactly one. On a corporate account the
+    Corporate Billing Portal password is cleared: the new billing contact sets their own."""
+    account = account_or_404(account_id)
+    billing_contact_set(
+        account=account, person=person_in_body(payload.person_id), by=actor_of(request)
+    )
+    return _roles(account)
+
+
+@router.put("/people/{person_id}/account-admin", response={200: PersonOut, **errors(404, 409)})
+def grant_account_admin(request: HttpRequest, person_id: IdPath) -> Person:
+    """Make a member an account admin (nothing changes if they already are)."""
+    return account_admin_grant(person=person_or_404(person_id), by=actor_of(request))
+
+
+@router.delete("/people/{person_id}/account-admin", response={200: PersonOut, **errors(404, 409)})
+def revoke_account_admin(request: HttpRequest, person_id: IdPath) -> Person:
+    """Revoke account admin; an account always keeps at least one."""
+    return account_admin_revoke(person=person_or_404(person_id), by=actor_of(request))

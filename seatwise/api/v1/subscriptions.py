@@ -1,0 +1,199 @@
+"""Subscriptions and their license assignments (who holds a seat)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, Self
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Query, Router, Schema, Status
+from pydantic import ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from seatwise.api.auth import actor_of
+from seatwise.api.v1.errors import errors
+from seatwise.api.v1.fields import Id, TermStart
+from seatwise.api.v1.lookups import (
+    IdPath,
+    account_or_404,
+    person_in_body,
+    person_or_404,
+    subscription_or_404,
+)
+from seatwise.api.v1.paging import NextAfter, PageQuery, page
+from seatwise.catalog.models import Plan
+from seatwise.catalog.selectors import plan_get
+from seatwise.core.errors import Invalid
+from seatwise.subscriptions.models import LicenseAssignment, Subscription
+from seatwise.subscriptions.selectors import assignments_page, subscriptions_page
+from seatwise.subscriptions.services import (
+    MAX_SEATS,
+    license_assign,
+    license_unassign,
+    subscription_add,
+)
+
+router = Router(tags=["subscriptions"])
+
+PlanCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[-a-zA-Z0-9_]+$")]
+
+
+class SubscriptionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    plan_code: PlanCode | None = Field(None, description="The plan, by code (or plan_id).")
+    plan_id: Id | None = Field(None, description="The plan, by id (or plan_code).")
+    seats: int = Field(ge=1, le=MAX_SEATS)
+    term_start: TermStart | None = None
+    auto_renew: bool = True
+
+    @model_validator(mode="after")
+    def _one_plan(self) -> Self:
+        if (self.plan_code is None) == (self.plan_id is None):
+            raise PydanticCustomError("plan_code_or_plan_id", "Give either plan_code or plan_id.")
+        return self
+
+
+class ProductRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class PlanRef(Schema):
+    id: int
+    code: str
+    tier: Literal["standard", "business", "enterprise"]
+    interval: Literal["month", "year"]
+
+
+class SubscriptionOut(Schema):
+    id: int
+    account_id: int
+    product: ProductRef
+    plan: PlanRef
+    seats: int
+    seats_assigned: int
+    seats_free: int
+    term_start: date
+    term_end: date
+    status: Literal["active", "pending_cancellation", "suspended", "cancelled", "expired"]
+    auto_renew: bool
+    created_at: datetime
+
+
+class SubscriptionPage(Schema):
+    items: list[SubscriptionOut]
+    next_after: NextAfter
+
+
+class AssignmentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    person_id: Id
+
+
+class AssignmentOut(Schema):
+    id: int
+    subscription_id: int
+    person_id: int
+    assigned_at: datetime
+
+
+class AssignmentPage(Schema):
+    items: list[AssignmentOut]
+    next_after: NextAfter
+
+
+def _plan_in_body(payload: SubscriptionIn) -> Plan:
+    plan = plan_get(plan_id=payload.plan_id, code=payload.plan_code)
+    if plan is None:
+        field = "plan_id" if payload.plan_id is not None else "plan_code"
+        raise Invalid("unknown_plan", _("There is no plan with this code or id."), field=field)
+    return plan
+
+
+@router.post(
+    "/accounts/{account_id}/subscriptions",
+    response={201: SubscriptionOut, **errors(400, 404, 409)},
+)
+def add_subscription(
+    request: HttpRequest, account_id: IdPath, payload: SubscriptionIn
+) -> Status[Subscription]:
+    """Subscribe an account to a plan with a number of seats. An account has at most one
+    live subscription per product; the plan needs a price in the account's currency."""
+    subscription = subscription_add(
+        account=account_or_404(account_id),
+        plan=_plan_in_body(payload),
+        seats=payload.seats,
+        term_start=payload.term_start,
+        auto_renew=payload.auto_renew,
+        by=actor_of(request),
+    )
+    return Status(201, subscription_or_404(subscription.pk))
+
+
+@router.get("/accounts/{account_id}/subscriptions", response={200: SubscriptionPage, **errors(404)})
+def list_subscriptions(
+    request: HttpRequest, account_id: IdPath, query: Query[PageQuery]
+) -> dict[str, Any]:
+    """An account's subscriptions, ended ones included, by id."""
+    account = account_or_404(account_id)
+    return page(
+        *subscriptions_page(account_id=account.pk, after=query.after, limit=query.page_size())
+    )
+
+
+@router.get("/subscriptions/{subscription_id}", response={200: SubscriptionOut, **errors(404)})
+def get_subscription(request: HttpRequest, subscription_id: IdPath) -> Subscription:
+    return subscription_or_404(subscription_id)
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/assignments",
+    response={201: AssignmentOut, **errors(400, 404, 409)},
+)
+def assign_license(
+    request: HttpRequest, subscription_id: IdPath, payload: AssignmentIn
+) -> Status[LicenseAssignment]:
+    """Give a member of the account a seat. Refused with ``no_free_seat`` when every seat
+    bought is assigned."""
+    assignment = license_assign(
+        subscription=subscription_or_404(subscription_id),
+        person=person_in_body(payload.person_id),
+        by=actor_of(request),
+    )
+    return Status(201, assignment)
+
+
+@router.get(
+    "/subscriptions/{subscription_id}/assignments",
+    response={200: AssignmentPage, **errors(404)},
+)
+def list_assignments(
+    request: HttpRequest, subscription_id: IdPath, query: Query[PageQuery]
+) -> dict[str, Any]:
+    """Who holds a seat of the subscription, by assignment id."""
+    subscription = subscription_or_404(subscription_id)
+    return page(
+        *assignments_page(
+            subscription_id=subscription.pk, after=query.after, limit=query.page_size()
+        )
+    )
+
+
+@router.delete(
+    "/subscriptions/{subscription_id}/assignments/{person_id}",
+    response={204: None, **errors(404, 409)},
+)
+def unassign_license(
+    request: HttpRequest, subscription_id: IdPath, person_id: IdPath
+) -> Status[None]:
+    """Take a person's seat back; the seat becomes free."""
+    license_unassign(
+        subscription=subscription_or_404(subscription_id),
+        person=person_or_404(person_id),
+        by=actor_of(request),
+    )
+    return Status(204, None)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OutgoingEmail(models.Model):
+    """An e-mail, rendered in its recipient's language when it was queued.
+
+    The row and the task that delivers it commit in the transaction of the change that causes
+    the e-mail, so none is lost; ``sent_at`` makes delivery idempotent. It is also the outbox
+    that the operator reads (``manage.py outbox``).
+    """
+
+    kind = models.CharField(max_length=64)
+    to_address = models.EmailField(max_length=254)
+    to_person_id = models.BigIntegerField(null=True, blank=True)
+    sender_person_id = models.BigIntegerField(null=True, blank=True)
+    account_id = models.BigIntegerField(null=True, blank=True)
+    language = models.CharField(max_length=5)
+    reply_to = models.EmailField(max_length=254, blank=True)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    # A caller that must send an e-mail at most once (an order's confirmation) names it here.
+    dedupe_key = models.CharField(max_length=128, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [
+            models.Index(
+                fields=["sender_person_id", "kind", "created_at"], name="email_sender_idx"
+            ),
+            models.Index(fields=["account_id", "id"], name="email_account_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to_address}: {self.subject}"

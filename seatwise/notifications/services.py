@@ -1,0 +1,67 @@
+"""Queue e-mails rendered in the recipient's language (plain text and HTML)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from seatwise.notifications.models import OutgoingEmail
+
+
+def render_email(*, template: str, language: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Render ``emails/<template>_subject.txt``, ``.txt`` and ``.html`` in ``language``."""
+    with translation.override(language):
+        full = {"language": language, "site_url": settings.SEATWISE_SITE_URL, **context}
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", full).split())
+        text = render_to_string(f"emails/{template}.txt", full)
+        html = render_to_string(f"emails/{template}.html", full)
+    return subject[:255], text, html
+
+
+def email_queue(
+    *,
+    kind: str,
+    to_address: str,
+    language: str,
+    context: dict[str, Any],
+    account_id: int | None = None,
+    to_person_id: int | None = None,
+    sender_person_id: int | None = None,
+    reply_to: str = "",
+    dedupe_key: str | None = None,
+) -> OutgoingEmail:
+    """Queue one e-mail and its delivery task in the caller's transaction.
+
+    With a ``dedupe_key`` the same e-mail is queued at most once, however often this is called.
+    """
+    from seatwise.notifications.tasks import deliver_email
+
+    if dedupe_key is not None:
+        existing = OutgoingEmail.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    subject, text, html = render_email(template=kind, language=language, context=context)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                email = OutgoingEmail.objects.create(
+                    kind=kind,
+                    to_address=to_address,
+                    to_person_id=to_person_id,
+                    sender_person_id=sender_person_id,
+                    account_id=account_id,
+                    language=language,
+                    reply_to=reply_to,
+                    subject=subject,
+                    body_text=text,
+                    body_html=html,
+                    dedupe_key=dedupe_key,
+                )
+        except IntegrityError:
+            return OutgoingEmail.objects.get(dedupe_key=dedupe_key)
+        deliver_email.enqueue(email_id=email.pk)
+    return email

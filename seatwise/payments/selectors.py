@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from seatwise.payments.models import PaymentMethod
+
+
+def payment_methods_page(
+    *, account_id: int, after: int | None, limit: int
+) -> tuple[list[PaymentMethod], int | None]:
+    """Keyset page of an account's payment methods, removed ones included."""
+    qs = PaymentMethod.objects.filter(account_id=account_id).order_by("pk")
+    if after is not None:
+        qs = qs.filter(pk__gt=after)
+    rows = list(qs[: limit + 1])
+    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+
+
+def payment_method_get(payment_method_id: int) -> PaymentMethod | None:
+    return PaymentMethod.objects.filter(pk=payment_method_id).first()

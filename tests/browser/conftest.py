@@ -1,0 +1,103 @@
+"""Debian's Chromium driven by Playwright. Never ``playwright install``: nothing is downloaded.
+
+The fixtures here replace pytest-playwright's ``browser`` and ``page`` for this directory.
+
+A live server needs ``transaction=True``, and a transactional test empties every table when it
+ends, the rows of the data migrations (the catalog) included. Django's ``serialized_rollback``
+cannot put them back here: while Playwright's sync API runs, the test code runs in another
+context, where Django's connections are other objects without the serialized data. So the
+data is taken before Playwright starts and put back by the fixtures below: before each browser
+test, and once the browser tests are done, for the transactional tests that follow them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.db import connections
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _seatwise_rows(serialized: str) -> str:
+    """Keep the rows of Seatwise's own apps. Content types and permissions are left out: the
+    flush at the end of a transactional test recreates them (post_migrate) with new ids."""
+    labels = {c.label for c in apps.get_app_configs() if c.name.startswith("seatwise.")}
+    rows = [row for row in json.loads(serialized) if row["model"].split(".")[0] in labels]
+    return json.dumps(rows)
+
+
+@pytest.fixture(scope="session")
+def migrated_data(django_db_setup, django_db_blocker) -> dict[str, str]:
+    """The rows the migrations wrote, by database alias, as Django's test runner serialized
+    them when it created the test databases (the browser tests ask for serialized_rollback)."""
+    with django_db_blocker.unblock():
+        return {
+            connection.alias: _seatwise_rows(
+                getattr(connection, "_test_serialized_contents", None)
+                or connection.creation.serialize_db_to_string()
+            )
+            for connection in connections.all()
+        }
+
+
+def _load(data: dict[str, str]) -> None:
+    # Saving a deserialized object updates the row when it exists: loading twice is harmless.
+    for alias, contents in data.items():
+        connections[alias].creation.deserialize_db_from_string(contents)
+
+
+@pytest.fixture(autouse=True)
+def _migrated_data_loaded(migrated_data, django_db_blocker) -> None:
+    with django_db_blocker.unblock():
+        _load(migrated_data)
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _migrated_data_left_in_place(migrated_data, django_db_blocker) -> Iterator[None]:
+    yield
+    with django_db_blocker.unblock():
+        _load(migrated_data)
+
+
+@pytest.fixture(scope="session")
+def browser(migrated_data) -> Iterator[Browser]:
+    # Depends on migrated_data so that the data is taken before Playwright starts.
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make system-deps).")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
