@@ -89,3 +89,11 @@ def test_docs_list_every_demo_sign_in():
 
     assert sign_ins_markdown() in text
     assert f"`{DEMO_PASSWORD}`" in text
+
+
+def test_readme_lists_every_demo_sign_in():
+    """The README lists every demo sign-in (issue 2); regenerate with ``load_demo --markdown``."""
+    text = (DOCS.parent.parent / "README.md").read_text(encoding="utf-8")
+
+    assert sign_ins_markdown() in text
+    assert f"`{DEMO_PASSWORD}`" in text
