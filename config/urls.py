@@ -9,5 +9,6 @@ urlpatterns = [
     path("readyz", health.ready, name="health-ready"),
     path("i18n/setlang/", language_set, name="set_language"),
     path("api/v1/", api.urls),
+    path("", include("seatwise.portals.auth.urls")),
     path("", include("seatwise.portals.home.urls")),
 ]

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from seatwise.portals.auth import views
+
+app_name = "auth"
+urlpatterns = [
+    path("signin/", views.signin, name="signin"),
+    path("signin/verify/", views.signin_verify, name="signin_verify"),
+    path("signout/", views.signout, name="signout"),
+    path("password/reset/", views.password_reset, name="password_reset"),
+    path("password/set/<uidb64>/<token>/", views.PasswordSetView.as_view(), name="password_set"),
+]

@@ -1,0 +1,157 @@
+"""Sign-in with the product credentials (e-mail and password), shared by the Billing Center,
+the Admin Center and My Account; optional second step with a TOTP code; password reset."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN, PasswordResetConfirmView
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from seatwise.accounts.models import Person
+from seatwise.accounts.passwords import password_reset_request, person_password_set
+from seatwise.audit.actors import Actor
+from seatwise.portals.auth.forms import PasswordResetRequestForm, SignInForm, VerifyForm
+
+PENDING_KEY = "seatwise_pending_2fa"
+PENDING_SECONDS = 300
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("home:home")
+
+
+def confirmed_device(person: Person) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=person, confirmed=True).first()
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signin(request: HttpRequest) -> HttpResponse:
+    next_url = _next_url(request)
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(next_url)
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = authenticate(
+            request,
+            username=form.cleaned_data["email"].strip().lower(),
+            password=form.cleaned_data["password"],
+        )
+        if isinstance(person, Person) and person.is_active:
+            device = confirmed_device(person)
+            if device is not None:
+                request.session[PENDING_KEY] = {
+                    "person": person.pk,
+                    "at": time.time(),
+                    "next": next_url,
+                }
+                return redirect("auth:signin_verify")
+            login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(next_url)
+        if not getattr(request, "axes_locked_out", False):
+            form.add_error(
+                None,
+                _("The e-mail address and password do not match. Both are case-sensitive "
+                  "only in the password."),
+            )
+    if getattr(request, "axes_locked_out", False):
+        return locked_out(request)
+    return render(request, "auth/signin.html", {"form": form, "next": next_url})
+
+
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signin_verify(request: HttpRequest) -> HttpResponse:
+    pending: dict[str, Any] | None = request.session.get(PENDING_KEY)
+    if not pending or time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
+        request.session.pop(PENDING_KEY, None)
+        messages.warning(request, _("Please sign in again."))
+        return redirect("auth:signin")
+    person = Person.objects.filter(pk=pending["person"], is_active=True).first()
+    device = confirmed_device(person) if person else None
+    if person is None or device is None:
+        request.session.pop(PENDING_KEY, None)
+        return redirect("auth:signin")
+    form = VerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _details = device.verify_is_allowed()
+        if allowed and device.verify_token(form.cleaned_data["code"].strip()):
+            request.session.pop(PENDING_KEY, None)
+            login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            otp_login(request, device)
+            return redirect(pending.get("next") or "home:home")
+        form.add_error(
+            "code",
+            _("This code is not valid. Wait for the next code and try again.")
+            if allowed
+            else _("Too many wrong codes. Wait a moment before you try again."),
+        )
+    return render(request, "auth/signin_verify.html", {"form": form})
+
+
+@require_POST
+def signout(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, _("You have signed out."))
+    return redirect("auth:signin")
+
+
+def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+    """django-axes calls this when a sign-in is locked: a clear, translated page (status 429)."""
+    return render(request, "auth/locked_out.html", status=429)
+
+
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # The same answer whether or not the address is known: nobody learns who has an account.
+        password_reset_request(
+            email=form.cleaned_data["email"], by=Actor.system("password-reset")
+        )
+        return render(request, "auth/password_reset_sent.html", {"email": form.cleaned_data["email"]})
+    return render(request, "auth/password_reset.html", {"form": form})
+
+
+class PasswordSetView(PasswordResetConfirmView):
+    """Set a password from an e-mailed link: after a reset, or to accept an invitation."""
+
+    template_name = "auth/password_set.html"
+    success_url = reverse_lazy("auth:signin")
+    post_reset_login = False
+
+    def form_valid(self, form: Any) -> HttpResponseRedirect:
+        person = form.user
+        person_password_set(
+            person=person,
+            password=form.cleaned_data["new_password1"],
+            by=Actor.for_person(person),
+        )
+        self.request.session.pop(INTERNAL_RESET_SESSION_TOKEN, None)
+        messages.success(self.request, _("Your password is set. You can sign in now."))
+        return HttpResponseRedirect(str(self.success_url))
