@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "seatwise.api",
     "seatwise.portals.home",
     "seatwise.portals.auth",
+    "seatwise.portals.my_account",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +155,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("SEATWISE_SIGNIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SEATWISE_SIGNIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "seatwise.portals.auth.views.axes_username"
 AXES_LOCKOUT_CALLABLE = "seatwise.portals.auth.views.locked_out"
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "Seatwise"

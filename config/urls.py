@@ -9,6 +9,7 @@ urlpatterns = [
     path("readyz", health.ready, name="health-ready"),
     path("i18n/setlang/", language_set, name="set_language"),
     path("api/v1/", api.urls),
+    path("my-account/", include("seatwise.portals.my_account.urls")),
     path("", include("seatwise.portals.auth.urls")),
     path("", include("seatwise.portals.home.urls")),
 ]

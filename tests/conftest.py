@@ -13,3 +13,90 @@ def system_actor():
     from tests.factories import SYSTEM
 
     return SYSTEM
+
+
+class _Collector:
+    """aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; Seatwise's mailer is pointed at it."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    collector = _Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+        }
+    }
+    try:
+        yield collector
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def run_worker(request):
+    """Run the real task worker (``manage.py db_worker``) as a separate process, on the test
+    database, until the queue is empty. Use with ``django_db(transaction=True)``: the worker
+    only sees committed rows. E-mail goes to the ``smtp_server`` fixture when it is used."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    def run() -> None:
+        env = dict(os.environ)
+        name = connection.settings_dict["NAME"]
+        if connection.vendor == "sqlite":
+            env["SEATWISE_SQLITE_PATH"] = str(name)
+        else:
+            url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+            env["DATABASE_URL"] = f"{url}/{name}"
+        if "smtp_server" in request.fixturenames:
+            from django.conf import settings
+
+            options = settings.MAILERS["default"]["OPTIONS"]
+            env["SEATWISE_SMTP_HOST"] = options["host"]
+            env["SEATWISE_SMTP_PORT"] = str(options["port"])
+        subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--batch",
+                "--no-startup-delay",
+                "--no-reload",
+                "--queue-name",
+                "*",
+                "--verbosity",
+                "0",
+            ],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            check=True,
+            timeout=120,
+        )
+
+    return run

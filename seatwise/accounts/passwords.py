@@ -103,5 +103,3 @@ def password_reset_request(*, email: str, by: Actor) -> bool:
             by=by, action="person.password_reset_request", obj=person, account_id=person.account_id
         )
     return True
-
-

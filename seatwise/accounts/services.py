@@ -443,3 +443,28 @@ def person_language_set(*, person: Person, language: str, by: Actor) -> Person:
             new={"language": language},
         )
     return person
+
+
+def person_profile_update(
+    *, person: Person, first_name: str, last_name: str, language: str, by: Actor
+) -> Person:
+    """My Account: a person changes their own name and language."""
+    first = clean_text(first_name, field="first_name", max_length=NAME_MAX)
+    last = clean_text(last_name, field="last_name", max_length=NAME_MAX)
+    language = clean_language(language)
+    old = snapshot(person, ["first_name", "last_name", "language"])
+    new = {"first_name": first, "last_name": last, "language": language}
+    if old == new:
+        return person
+    with transaction.atomic():
+        person.first_name, person.last_name, person.language = first, last, language
+        person.save(update_fields=["first_name", "last_name", "language"])
+        audit_record(
+            by=by,
+            action="person.profile_update",
+            obj=person,
+            account_id=person.account_id,
+            old=old,
+            new=new,
+        )
+    return person

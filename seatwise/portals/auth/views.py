@@ -72,8 +72,10 @@ def signin(request: HttpRequest) -> HttpResponse:
         if not getattr(request, "axes_locked_out", False):
             form.add_error(
                 None,
-                _("The e-mail address and password do not match. Both are case-sensitive "
-                  "only in the password."),
+                _(
+                    "The e-mail address and password do not match. Both are case-sensitive "
+                    "only in the password."
+                ),
             )
     if getattr(request, "axes_locked_out", False):
         return locked_out(request)
@@ -119,7 +121,9 @@ def signout(request: HttpRequest) -> HttpResponse:
     return redirect("auth:signin")
 
 
-def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """django-axes calls this when a sign-in is locked: a clear, translated page (status 429)."""
     return render(request, "auth/locked_out.html", status=429)
 
@@ -131,10 +135,10 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # The same answer whether or not the address is known: nobody learns who has an account.
-        password_reset_request(
-            email=form.cleaned_data["email"], by=Actor.system("password-reset")
+        password_reset_request(email=form.cleaned_data["email"], by=Actor.system("password-reset"))
+        return render(
+            request, "auth/password_reset_sent.html", {"email": form.cleaned_data["email"]}
         )
-        return render(request, "auth/password_reset_sent.html", {"email": form.cleaned_data["email"]})
     return render(request, "auth/password_reset.html", {"form": form})
 
 
@@ -155,3 +159,10 @@ class PasswordSetView(PasswordResetConfirmView):
         self.request.session.pop(INTERNAL_RESET_SESSION_TOKEN, None)
         messages.success(self.request, _("Your password is set. You can sign in now."))
         return HttpResponseRedirect(str(self.success_url))
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """The sign-in name django-axes counts failures for: the e-mail address, lower-cased."""
+    if credentials and credentials.get("username"):
+        return str(credentials["username"]).strip().lower()
+    return str(request.POST.get("email", "")).strip().lower()
