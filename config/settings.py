@@ -63,11 +63,15 @@ INSTALLED_APPS = [
     "seatwise.subscriptions",
     "seatwise.payments",
     "seatwise.notifications",
+    "seatwise.tax",
     "seatwise.demo",
     "seatwise.api",
     "seatwise.portals.home",
     "seatwise.portals.auth",
     "seatwise.portals.my_account",
+    "seatwise.portals.billing_center",
+    "seatwise.portals.corporate",
+    "seatwise.portals.admin_center",
 ]
 
 MIDDLEWARE = [
@@ -144,7 +148,7 @@ AUTH_USER_MODEL = "accounts.Person"
 AUTHENTICATION_BACKENDS = [
     # First, so that a locked-out sign-in is refused before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "seatwise.accounts.backends.PersonBackend",
 ]
 LOGIN_URL = "auth:signin"
 LOGIN_REDIRECT_URL = "home:home"
@@ -267,6 +271,22 @@ SEATWISE_API_PAGE_SIZE = 50
 # The address people reach Seatwise at, for links in e-mails.
 SEATWISE_SITE_URL = os.environ.get("SEATWISE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SEATWISE_MAIL_DOMAIN = os.environ.get("SEATWISE_MAIL_DOMAIN", "seatwise.test")
+# The vendor, as printed on invoices; its country decides domestic supplies and reverse charge
+# (seatwise.tax.services.tax_decision). Address lines are separated by "|" in the environment.
+SEATWISE_SELLER = {
+    "name": os.environ.get("SEATWISE_SELLER_NAME", "Seatwise Software GmbH"),
+    "address_lines": [
+        line.strip()
+        for line in os.environ.get(
+            "SEATWISE_SELLER_ADDRESS", "Friedrichstraße 100|10117 Berlin"
+        ).split("|")
+        if line.strip()
+    ],
+    "country": os.environ.get("SEATWISE_SELLER_COUNTRY", "DE"),
+    "vat_id": os.environ.get("SEATWISE_SELLER_VAT_ID", "DE136695976"),
+    "email": os.environ.get("SEATWISE_SELLER_EMAIL", "billing@seatwise.test"),
+    "iban": os.environ.get("SEATWISE_SELLER_IBAN", "DE89370400440532013000"),
+}
 
 LOGGING = {
     "version": 1,

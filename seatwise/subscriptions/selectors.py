@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from seatwise.subscriptions.models import LicenseAssignment, Subscription
+from dataclasses import dataclass
+from decimal import Decimal
+
+from seatwise.catalog.models import Price
+from seatwise.core.money import quantize
+from seatwise.subscriptions.models import LIVE_STATUSES, LicenseAssignment, Subscription
 
 
 def subscriptions_page(
@@ -29,3 +34,48 @@ def assignments_page(
 
 def subscription_get(subscription_id: int) -> Subscription | None:
     return Subscription.objects.select_related("product", "plan").filter(pk=subscription_id).first()
+
+
+def live_subscriptions(*, account_id: int) -> list[Subscription]:
+    """An account's live subscriptions (at most one per product) with product and plan, in the
+    catalog's product order: one query."""
+    return list(
+        Subscription.objects.filter(account_id=account_id, status__in=LIVE_STATUSES)
+        .select_related("product", "plan")
+        .order_by("product__sort_order", "product__name", "pk")
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PricedSubscription:
+    """A subscription with the price of its plan in the account's currency.
+
+    ``unit_amount`` is the price of one seat for one term, net of VAT; None when the plan has
+    no price in that currency (any more).
+    """
+
+    subscription: Subscription
+    currency: str
+    unit_amount: Decimal | None
+
+    @property
+    def term_amount(self) -> Decimal | None:
+        """All seats for one term, rounded once (seatwise.core.money)."""
+        if self.unit_amount is None:
+            return None
+        return quantize(self.unit_amount * self.subscription.seats, self.currency)
+
+
+def live_subscriptions_priced(*, account_id: int, currency: str) -> list[PricedSubscription]:
+    """``live_subscriptions`` with their plans' prices in ``currency``: two queries, whatever
+    the number of subscriptions."""
+    subscriptions = live_subscriptions(account_id=account_id)
+    prices: dict[int, Decimal] = dict(
+        Price.objects.filter(
+            plan_id__in={s.plan_id for s in subscriptions}, currency=currency
+        ).values_list("plan_id", "unit_amount")
+    )
+    return [
+        PricedSubscription(subscription=s, currency=currency, unit_amount=prices.get(s.plan_id))
+        for s in subscriptions
+    ]

@@ -11,6 +11,7 @@ from collections import defaultdict
 import pytest
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import check_password
+from django.test import RequestFactory
 
 from seatwise.accounts.models import Account, CorporateCredential, Person
 from seatwise.accounts.services import person_add, person_remove
@@ -236,8 +237,9 @@ class TestDemoLoad:
     def test_every_demo_person_signs_in_with_the_demo_password(self):
         demo_load(reset=False)
 
+        request = RequestFactory().post("/signin/")
         for email in [*SEATS_HELD, STAFF]:
-            assert authenticate(username=email, password=DEMO_PASSWORD) is not None, email
+            assert authenticate(request, username=email, password=DEMO_PASSWORD) is not None, email
 
     def test_vendor_staff_belongs_to_no_account(self):
         demo_load(reset=False)

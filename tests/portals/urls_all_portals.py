@@ -16,7 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("billing/", include(_portal("billing", "home"))),
     path("admin-center/", include(_portal("admin_center", "home"))),
-    path("corporate/", include(_portal("corporate", "login"))),
+    path("corporate/", include(_portal("corporate", "signin"))),
     path("help/", include(_portal("help", "home"))),
     path("", include("seatwise.portals.home.urls")),
 ]

@@ -67,7 +67,7 @@ def signin(request: HttpRequest) -> HttpResponse:
                     "next": next_url,
                 }
                 return redirect("auth:signin_verify")
-            login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, person, backend="seatwise.accounts.backends.PersonBackend")
             return redirect(next_url)
         if not getattr(request, "axes_locked_out", False):
             form.add_error(
@@ -102,7 +102,7 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
         allowed, _details = device.verify_is_allowed()
         if allowed and device.verify_token(form.cleaned_data["code"].strip()):
             request.session.pop(PENDING_KEY, None)
-            login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, person, backend="seatwise.accounts.backends.PersonBackend")
             otp_login(request, device)
             return redirect(pending.get("next") or "home:home")
         form.add_error(

@@ -45,7 +45,7 @@ PORTALS: tuple[Portal, ...] = (
         _("For account admins: add and manage users, and assign their licenses."),
     ),
     Portal(
-        "corporate:login",
+        "corporate:signin",
         "corporate",
         _("Corporate Billing Portal"),
         _(

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BillingCenterConfig(AppConfig):
+    name = "seatwise.portals.billing_center"
+    label = "billing_center"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CorporatePortalConfig(AppConfig):
+    name = "seatwise.portals.corporate"
+    label = "corporate_portal"

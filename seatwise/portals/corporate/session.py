@@ -1,0 +1,69 @@
+"""The Corporate Billing Portal's own session, separate from the product sign-in.
+
+A portal sign-in logs in no person: it keeps the credential, its account and a fingerprint of
+its password under a key of its own. The product sign-in gives no access to the portal, and the
+portal's sign-in none to the product's pages. A new password (reset, or a new billing contact)
+ends every open portal session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from seatwise.accounts.corporate_signin import (
+    corporate_session_credential,
+    corporate_session_hash,
+)
+from seatwise.accounts.models import CorporateCredential
+
+SESSION_KEY = "seatwise_corporate"
+
+
+def corporate_login(request: HttpRequest, credential: CorporateCredential) -> None:
+    # A new session key at every sign-in: a key planted before it is worth nothing after.
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = {
+        "account": credential.account_id,
+        "credential": credential.pk,
+        "hash": corporate_session_hash(credential),
+    }
+
+
+def corporate_logout(request: HttpRequest) -> None:
+    request.session.pop(SESSION_KEY, None)
+
+
+def corporate_credential(request: HttpRequest) -> CorporateCredential | None:
+    """The credential signed in to the portal in this session, if it is still valid."""
+    data = request.session.get(SESSION_KEY)
+    if not isinstance(data, dict):
+        return None
+    credential = corporate_session_credential(
+        credential_id=int(data.get("credential") or 0), session_hash=str(data.get("hash", ""))
+    )
+    if credential is None or credential.account_id != data.get("account"):
+        corporate_logout(request)
+        return None
+    return credential
+
+
+def corporate_required(
+    view: Callable[[HttpRequest, CorporateCredential], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Let only a portal session through; send anyone else to the portal's sign-in."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest) -> HttpResponse:
+        credential = corporate_credential(request)
+        if credential is None:
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('corporate:signin')}?{query}")
+        return view(request, credential)
+
+    return wrapper
