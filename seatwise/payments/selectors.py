@@ -16,3 +16,10 @@ def payment_methods_page(
 
 def payment_method_get(payment_method_id: int) -> PaymentMethod | None:
     return PaymentMethod.objects.filter(pk=payment_method_id).first()
+
+
+def default_payment_method(*, account_id: int) -> PaymentMethod | None:
+    """The card charged for renewals and orders: the account's default, not removed."""
+    return PaymentMethod.objects.filter(
+        account_id=account_id, is_default=True, removed_at__isnull=True
+    ).first()

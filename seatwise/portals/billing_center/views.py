@@ -13,11 +13,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from seatwise.accounts.models import Account, Person
+from seatwise.accounts.models import Person
 from seatwise.accounts.selectors import billing_contact_of
 from seatwise.core.countries import country_name
 from seatwise.core.money import format_money
-from seatwise.payments.models import PaymentMethod
+from seatwise.payments.selectors import default_payment_method
 from seatwise.portals.billing_center.access import (
     WrongPlace,
     billing_center_account,
@@ -67,12 +67,6 @@ def _row(priced: PricedSubscription, language: str) -> SubscriptionRow:
     )
 
 
-def _default_payment_method(account: Account) -> PaymentMethod | None:
-    return PaymentMethod.objects.filter(
-        account_id=account.pk, is_default=True, removed_at__isnull=True
-    ).first()
-
-
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
@@ -103,7 +97,7 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
             "person": person,
             "rows": rows,
             "country": country_name(account.country, language),
-            "payment_method": _default_payment_method(account),
+            "payment_method": default_payment_method(account_id=account.pk),
         },
     )
 
