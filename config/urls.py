@@ -10,6 +10,9 @@ urlpatterns = [
     path("i18n/setlang/", language_set, name="set_language"),
     path("api/v1/", api.urls),
     path("my-account/", include("seatwise.portals.my_account.urls")),
+    path("billing/", include("seatwise.portals.billing_center.urls")),
+    path("corporate/", include("seatwise.portals.corporate.urls")),
+    path("admin-center/", include("seatwise.portals.admin_center.urls")),
     path("", include("seatwise.portals.auth.urls")),
     path("", include("seatwise.portals.home.urls")),
 ]

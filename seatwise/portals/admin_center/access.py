@@ -1,0 +1,54 @@
+"""Who may enter the Admin Center: the account admins of an account, and nobody else.
+
+Anonymous visitors are sent to the sign-in; anyone else signed in (users, billing contacts who
+are not account admins, vendor staff) gets a 403 page that tells them to ask their account
+admin, without naming anyone (SPEC rule 1: only billing contacts and account admins may know
+who the billing contact is). Every view receives the admin and their account, and looks up
+the objects it acts on inside that account only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Concatenate
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from seatwise.accounts.models import Account, Person
+from seatwise.audit.actors import Actor
+
+
+@dataclass(frozen=True, slots=True)
+class Admin:
+    """The signed-in account admin and their account."""
+
+    person: Person
+    account: Account
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.for_person(self.person)
+
+
+def account_admin_required[**P](
+    view: Callable[Concatenate[HttpRequest, Admin, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if (
+            not isinstance(user, Person)
+            or not user.is_active
+            or not user.is_account_admin
+            or user.account is None
+        ):
+            return render(request, "admin_center/forbidden.html", status=403)
+        return view(request, Admin(person=user, account=user.account), *args, **kwargs)
+
+    return wrapper

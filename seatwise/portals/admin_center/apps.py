@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AdminCenterConfig(AppConfig):
+    name = "seatwise.portals.admin_center"
+    label = "admin_center"
