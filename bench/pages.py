@@ -45,13 +45,23 @@ def main() -> None:
     call_command("load_demo", "--if-empty", verbosity=0)
     from seatwise.api.models import OperatorToken
 
+    from seatwise.accounts.models import Person
+
     _token, raw = OperatorToken.issue("bench")
     client = Client()
     auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    billing_admin = Client()
+    billing_admin.force_login(Person.objects.get(email="anna.kessler@kessler-feinmechanik.test"))
+    account_admin = Client()
+    account_admin.force_login(Person.objects.get(email="jonas.weber@kessler-feinmechanik.test"))
     baseline = rate(client, "/healthz")
     rows = [
         ("trivial view /healthz (baseline)", baseline),
         ("home page / (de)", rate(client, "/", HTTP_ACCEPT_LANGUAGE="de")),
+        ("Billing Center: Subscriptions", rate(billing_admin, "/billing/subscriptions/")),
+        ("Admin Center: Manage Users", rate(account_admin, "/admin-center/users/")),
+        ("Admin Center: Licenses", rate(account_admin, "/admin-center/licenses/")),
+        ("My Account", rate(account_admin, "/my-account/")),
         ("API list accounts", rate(client, "/api/v1/accounts?limit=50", **auth)),
         ("API list products", rate(client, "/api/v1/products", **auth)),
     ]
