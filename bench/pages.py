@@ -43,9 +43,8 @@ def rate(client: Client, path: str, **headers: str) -> float:
 def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("load_demo", "--if-empty", verbosity=0)
-    from seatwise.api.models import OperatorToken
-
     from seatwise.accounts.models import Person
+    from seatwise.api.models import OperatorToken
 
     _token, raw = OperatorToken.issue("bench")
     client = Client()
