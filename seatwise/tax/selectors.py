@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q
+
+from seatwise.tax.models import VatRate
+
+
+def vat_rate_on(*, country: str, on: date) -> VatRate | None:
+    """The rate of ``country`` valid on day ``on`` (``valid_to`` is the last day, inclusive).
+
+    At most one row matches: periods of a country never overlap (see ``VatRate``).
+    """
+    return (
+        VatRate.objects.filter(country=country, valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        .order_by("-valid_from")
+        .first()
+    )
