@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "seatwise.payments",
     "seatwise.notifications",
     "seatwise.tax",
+    "seatwise.invoicing",
     "seatwise.demo",
     "seatwise.api",
     "seatwise.portals.home",

@@ -1,0 +1,155 @@
+"""PDFs of issued documents: invoices and credit notes (Factur-X PDF/A-3), receipts (issue 4).
+
+Pure functions of the plain documents of ``seatwise.invoicing.documents``: the same document
+always renders the same text. Every label is translated into the document's language, every
+amount is formatted by ``seatwise.core.money.format_money`` and every date by babel in that
+language, so a German buyer reads ``1.234,50 €`` and ``2. März 2026``.
+
+An invoice's PDF is PDF/A-3b (WeasyPrint) with its EN 16931 CII XML embedded as
+``factur-x.xml`` by factur-x, which makes it a Factur-X/ZUGFeRD invoice that accounting
+software reads without retyping. A receipt is PDF/A-3b without XML: it is no invoice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import facturx
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext
+from weasyprint import HTML
+
+from seatwise.core.money import format_money
+from seatwise.invoicing.documents import InvoiceDocument, Party, ReceiptDocument
+from seatwise.invoicing.einvoice import invoice_cii_xml
+
+PDF_VARIANT = "pdf/a-3b"
+# The babel locale of each document language: the same as seatwise.core.money's.
+_LOCALES = {"de": "de_DE", "it": "it_IT", "es": "es_ES", "en": "en_IE"}
+
+
+def _locale(language: str) -> str:
+    return _LOCALES.get(language, language)
+
+
+def _date(value: date | None, language: str, style: str = "long") -> str:
+    return format_date(value, format=style, locale=_locale(language)) if value else ""
+
+
+def _party(party: Party, language: str) -> dict[str, Any]:
+    country = Locale.parse(_locale(language)).territories.get(party.country, party.country)
+    return {
+        "name": party.name,
+        "address_lines": party.address_lines,
+        "city_line": f"{party.postal_code} {party.city}".strip(),
+        "country": country,
+        "vat_id": party.vat_id,
+        "email": party.email,
+    }
+
+
+def _write_pdf(template: str, context: dict[str, Any], language: str) -> bytes:
+    with translation.override(language):
+        html = render_to_string(template, context)
+    pdf: bytes = HTML(string=html).write_pdf(pdf_variant=PDF_VARIANT)
+    return pdf
+
+
+def _invoice_context(doc: InvoiceDocument) -> dict[str, Any]:
+    language = doc.language
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, doc.currency, language)
+
+    lines = [
+        {
+            "description": line.description,
+            "period": (
+                f"{_date(line.period_start, language, 'medium')} – "
+                f"{_date(line.period_end, language, 'medium')}"
+                if line.period_start and line.period_end
+                else ""
+            ),
+            "quantity": format_decimal(line.quantity, locale=_locale(language)),
+            "unit_price": money(line.unit_price),
+            "net_amount": money(line.net_amount),
+        }
+        for line in doc.lines
+    ]
+    return {
+        "doc": doc,
+        "is_credit_note": doc.kind == "credit_note",
+        "issue_date": _date(doc.issue_date, language),
+        "due_date": _date(doc.due_date, language),
+        "preceding_issue_date": _date(doc.preceding_issue_date, language),
+        "seller": _party(doc.seller, language),
+        "buyer": _party(doc.buyer, language),
+        "lines": lines,
+        "tax_rate": format_percent(
+            doc.tax_rate / 100, locale=_locale(language), decimal_quantization=False
+        ),
+        "net_total": money(doc.net_total),
+        "tax_total": money(doc.tax_total),
+        "gross_total": money(doc.gross_total),
+        "paid_amount": money(doc.paid_amount) if doc.paid_amount else "",
+        "amount_due": money(doc.amount_due),
+        "owes": doc.kind == "invoice" and doc.amount_due > 0,
+        "iban": _iban_groups(doc.seller_iban),
+    }
+
+
+def _iban_groups(iban: str) -> str:
+    """The IBAN in groups of four, as printed for people: ``DE02 1203 0000 …``."""
+    compact = iban.replace(" ", "")
+    return " ".join(compact[start : start + 4] for start in range(0, len(compact), 4))
+
+
+def invoice_pdf(doc: InvoiceDocument) -> bytes:
+    """The invoice or credit note as a Factur-X PDF/A-3b with its CII XML embedded."""
+    pdf = _write_pdf("invoicing/invoice.html", _invoice_context(doc), doc.language)
+    with translation.override(doc.language):
+        title = (
+            gettext("Credit note %(number)s")
+            if doc.kind == "credit_note"
+            else gettext("Invoice %(number)s")
+        ) % {"number": doc.number}
+    factur_x: bytes = facturx.generate_from_binary(
+        pdf,
+        invoice_cii_xml(doc),
+        flavor="factur-x",
+        level="en16931",
+        check_xsd=True,
+        pdf_metadata={
+            "author": doc.seller.name,
+            "keywords": "Factur-X",
+            "title": title,
+            "subject": f"{title}, {doc.seller.name}",
+        },
+        lang=doc.language,
+    )
+    return factur_x
+
+
+def receipt_pdf(receipt: ReceiptDocument) -> bytes:
+    """Proof of one payment as a PDF/A-3b; the card appears only as ``receipt.method``."""
+    language = receipt.language
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, receipt.currency, language)
+
+    context = {
+        "receipt": receipt,
+        "paid_at": _date(receipt.paid_at_date, language),
+        "amount": money(receipt.amount),
+        "invoice_gross_total": money(receipt.invoice_gross_total),
+        "amount_due_after": money(receipt.invoice_amount_due_after),
+        "seller": _party(receipt.seller, language),
+        "buyer": _party(receipt.buyer, language),
+    }
+    return _write_pdf("invoicing/receipt.html", context, language)

@@ -1,0 +1,518 @@
+"""Writes of the invoicing domain: issue invoices and credit notes, record payments (issue 4).
+
+Computing an invoice is separate from storing it (as in Kill Bill): the lines and totals come
+from ``seatwise.billing.pricing`` (the same ``preview_*``/``term_line`` calls that showed the
+price), and ``pricing.totals`` makes the totals; nothing here adds or rounds amounts of its
+own. Storing a document is one transaction: lock the series counter, take the number, snapshot
+the parties and the VAT, store the lines, hash the document onto its chain, write the audit
+entry. Corrections are credit notes in their own series, never edits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from seatwise.accounts.models import Account
+from seatwise.audit.actors import Actor
+from seatwise.audit.services import audit_record, snapshot
+from seatwise.billing.pricing import ProratedLine, Totals, totals
+from seatwise.core.errors import Invalid, Refused
+from seatwise.core.money import quantize
+from seatwise.invoicing.chain import document_hash
+from seatwise.invoicing.lock_objects import invoice_lock, series_lock
+from seatwise.invoicing.models import (
+    CREDIT_NOTE_SERIES,
+    INVOICE_SERIES,
+    Invoice,
+    InvoiceLine,
+)
+from seatwise.invoicing.numbering import chain_advance, number_allocate
+from seatwise.invoicing.selectors import credited_of, document_for, invoice_amount_due
+from seatwise.invoicing.snapshot import (
+    buyer_snapshot,
+    corporate_user_id_of,
+    credit_description,
+    line_description,
+    seller_snapshot,
+    tax_note_in,
+    unit_price_of,
+)
+from seatwise.tax.decisions import TaxCategory, TaxDecision
+
+__all__ = [
+    "credit_note_issue",
+    "document_for",
+    "invoice_issue",
+    "invoice_record_payment",
+]
+
+INVOICE_AUDIT_FIELDS = [
+    "number",
+    "kind",
+    "source",
+    "issue_date",
+    "currency",
+    "net_total",
+    "tax_total",
+    "gross_total",
+    "paid_amount",
+    "status",
+    "corrects",
+]
+MAX_DUE_DAYS = 365
+_CATEGORY_OF_CODE: dict[str, TaxCategory] = {
+    "S": "standard",
+    "AE": "reverse_charge",
+    "O": "outside_scope",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """A line to store: the priced line, its text, and its period (None for a plain credit)."""
+
+    priced: ProratedLine
+    description: str
+    dated: bool = True
+
+
+def _check_key(idempotency_key: str | None) -> None:
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 100:
+        raise Invalid(
+            "invalid_idempotency_key",
+            _("The idempotency key has 1 to 100 characters."),
+            field="idempotency_key",
+        )
+
+
+def _replay(
+    idempotency_key: str | None, *, account_id: int, kind: str, corrects_id: int | None = None
+) -> Invoice | None:
+    """The document already issued under this key, if any (a retry returns it unchanged)."""
+    if idempotency_key is None:
+        return None
+    existing = Invoice.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        return None
+    if (
+        existing.account_id != account_id
+        or existing.kind != kind
+        or existing.corrects_id != corrects_id
+    ):
+        raise Refused(
+            "idempotency_key_reused",
+            _("This idempotency key was already used for another document."),
+            field="idempotency_key",
+        )
+    return existing
+
+
+def _store(
+    *,
+    kind: str,
+    series: str,
+    account: Account,
+    lines: Sequence[_Line],
+    computed: Totals,
+    tax_note: str,
+    seller: dict[str, object],
+    buyer: dict[str, object],
+    language: str,
+    source: str,
+    issue_date: date,
+    due_date: date | None,
+    corporate_user_id: str,
+    purchase_order: str,
+    reason: str,
+    corrects: Invoice | None,
+    idempotency_key: str | None,
+) -> Invoice:
+    """Number, hash and store one document. Call inside the issuing transaction."""
+    counter = series_lock(series=series, year=issue_date.year)
+    allocated = number_allocate(counter=counter)
+    decision = computed.tax_decision
+    invoice = Invoice(
+        kind=kind,
+        series=allocated.series,
+        year=allocated.year,
+        sequence=allocated.sequence,
+        number=allocated.number,
+        account=account,
+        status=Invoice.Status.ISSUED if kind == Invoice.Kind.CREDIT_NOTE else Invoice.Status.OPEN,
+        source=source,
+        issue_date=issue_date,
+        due_date=due_date,
+        currency=computed.currency,
+        language=language,
+        seller=seller,
+        buyer=buyer,
+        tax_category=decision.category_code,
+        tax_rate=decision.rate.quantize(Decimal("0.01")),  # percent
+        tax_rate_country=decision.rate_country,
+        tax_note=tax_note,
+        net_total=computed.net,
+        tax_total=computed.tax,
+        gross_total=computed.gross,
+        paid_amount=Decimal("0.00"),
+        corporate_user_id=corporate_user_id,
+        purchase_order=purchase_order,
+        reason=reason,
+        corrects=corrects,
+        idempotency_key=idempotency_key,
+        previous_hash=allocated.previous_hash,
+    )
+    rows = [
+        InvoiceLine(
+            position=position,
+            description=line.description[:300],
+            # A negative line (a plan change's credit) has a negative quantity and a positive
+            # unit price (EN 16931 BR-27).
+            quantity=Decimal(
+                -line.priced.quantity if line.priced.amount < 0 else line.priced.quantity
+            ),
+            unit_price=unit_price_of(line.priced),
+            net_amount=line.priced.amount,
+            period_start=line.priced.period_start if line.dated else None,
+            period_end=line.priced.period_end - timedelta(days=1) if line.dated else None,
+        )
+        for position, line in enumerate(lines, start=1)
+    ]
+    invoice.hash = document_hash(invoice, rows, corrects_number=corrects.number if corrects else "")
+    invoice.save()
+    for row in rows:
+        row.invoice = invoice
+    InvoiceLine.objects.bulk_create(rows)
+    chain_advance(counter=counter, document_hash=invoice.hash)
+    return invoice
+
+
+def invoice_issue(
+    *,
+    account: Account,
+    lines: Sequence[ProratedLine],
+    tax: TaxDecision,
+    source: str,
+    by: Actor,
+    idempotency_key: str | None = None,
+    issue_date: date | None = None,
+    due_days: int = 14,
+    purchase_order: str = "",
+) -> Invoice:
+    """Issue an invoice of ``lines`` (from ``billing.pricing``) with VAT ``tax`` to ``account``.
+
+    The totals are ``pricing.totals`` of the lines, so an invoice built from a preview's lines
+    shows the preview's amounts to the cent. The seller, the buyer, the VAT and its legal note
+    (in the account's language) are snapshotted. The number is the next of series ``INV`` in
+    the year of ``issue_date``. Issuing again with the same ``idempotency_key`` (a retried
+    order or renewal) returns the invoice issued the first time and writes nothing.
+    """
+    _check_key(idempotency_key)
+    if source not in Invoice.Source.values or source == Invoice.Source.CORRECTION:
+        raise Invalid("invalid_source", _("Unknown invoice source."), field="source")
+    if not lines:
+        raise Invalid("no_lines", _("An invoice has at least one line."), field="lines")
+    if isinstance(due_days, bool) or not 0 <= due_days <= MAX_DUE_DAYS:
+        raise Invalid(
+            "invalid_due_days",
+            _("Payment is due within 0 to %(max)d days.") % {"max": MAX_DUE_DAYS},
+            field="due_days",
+        )
+    if len(purchase_order) > 64:
+        raise Invalid(
+            "invalid_purchase_order",
+            _("The purchase order number has at most 64 characters."),
+            field="purchase_order",
+        )
+    if any(line.currency != account.currency for line in lines):
+        raise Invalid(
+            "currency_mismatch",
+            _("Every line must be in the account's currency."),
+            field="lines",
+        )
+    computed = totals(lines=lines, tax=tax, currency=account.currency)
+    if computed.gross < 0:
+        raise Refused(
+            "negative_invoice",
+            _("An invoice cannot be negative; issue a credit note instead."),
+            field="lines",
+        )
+    if (replayed := _replay(idempotency_key, account_id=account.pk, kind="invoice")) is not None:
+        return replayed
+    on = issue_date or timezone.localdate()
+    language = account.language
+    try:
+        with transaction.atomic():
+            invoice = _store(
+                kind=Invoice.Kind.INVOICE,
+                series=INVOICE_SERIES,
+                account=account,
+                lines=[
+                    _Line(priced=line, description=line_description(line=line, language=language))
+                    for line in lines
+                ],
+                computed=computed,
+                tax_note=tax_note_in(tax=tax, language=language),
+                seller=seller_snapshot(),
+                buyer=buyer_snapshot(account=account, tax=tax),
+                language=language,
+                source=source,
+                issue_date=on,
+                due_date=on + timedelta(days=due_days),
+                corporate_user_id=corporate_user_id_of(account),
+                purchase_order=purchase_order,
+                reason="",
+                corrects=None,
+                idempotency_key=idempotency_key,
+            )
+            audit_record(
+                by=by,
+                action="invoice.issue",
+                obj=invoice,
+                account_id=account.pk,
+                new=snapshot(invoice, INVOICE_AUDIT_FIELDS),
+            )
+    except IntegrityError:
+        # Only a concurrent issue under the same key gets here (it won the unique key); the
+        # whole transaction, number included, was rolled back, so no number is lost.
+        replayed = _replay(idempotency_key, account_id=account.pk, kind="invoice")
+        if replayed is None:
+            raise
+        return replayed
+    return invoice
+
+
+def _snapshot_decision(invoice: Invoice) -> TaxDecision:
+    """The VAT of ``invoice`` as issued: a credit note corrects it at the same rate."""
+    return TaxDecision(
+        category=_CATEGORY_OF_CODE[invoice.tax_category],
+        rate=invoice.tax_rate,
+        rate_country=invoice.tax_rate_country,
+        legal_note=invoice.tax_note,
+        buyer_vat_id=str(invoice.buyer.get("vat_id", "")),
+    )
+
+
+def credit_note_issue(
+    *,
+    invoice: Invoice,
+    reason: str,
+    by: Actor,
+    amount_net: Decimal | None = None,
+    lines: Sequence[ProratedLine] | None = None,
+    idempotency_key: str | None = None,
+    issue_date: date | None = None,
+) -> Invoice:
+    """Credit part or all of ``invoice`` by a credit note (series ``CN``), never an edit.
+
+    Give either ``amount_net`` (one line "Credit: <reason>") or ``lines`` (positive amounts,
+    e.g. the corrected invoice's own lines). The VAT is the corrected invoice's, applied by
+    ``pricing.totals``. A credit note never takes more than remains creditable: the net, the
+    VAT and the gross of all credit notes of an invoice each stay within the invoice's; a
+    refusal changes nothing. When credits and payments settle the invoice, its status
+    becomes ``credited`` (or stays ``paid``).
+    """
+    _check_key(idempotency_key)
+    if invoice.kind != Invoice.Kind.INVOICE:
+        raise Refused("not_an_invoice", _("Only an invoice can be credited."), field="invoice")
+    reason = reason.strip()
+    if not 1 <= len(reason) <= 200:
+        raise Invalid("invalid_reason", _("Give a reason of 1 to 200 characters."), field="reason")
+    if (amount_net is None) == (lines is None):
+        raise Invalid(
+            "amount_or_lines", _("Give either an amount or lines to credit."), field="amount_net"
+        )
+    currency = invoice.currency
+    language = invoice.language
+    on = issue_date or timezone.localdate()
+    if on < invoice.issue_date:
+        raise Invalid(
+            "credit_before_invoice",
+            _("A credit note cannot be dated before the invoice it corrects."),
+            field="issue_date",
+        )
+    to_store: list[_Line]
+    if amount_net is not None:
+        if (
+            not isinstance(amount_net, Decimal)
+            or not amount_net.is_finite()
+            or amount_net <= 0
+            or quantize(amount_net, currency) != amount_net
+        ):
+            raise Invalid(
+                "invalid_amount",
+                _("The amount is positive, in the currency's minor unit."),
+                field="amount_net",
+            )
+        one = ProratedLine(
+            kind="term",
+            plan_code="",
+            quantity=1,
+            unit_amount=amount_net,
+            currency=currency,
+            period_start=on,
+            period_end=on + timedelta(days=1),
+            days=1,
+            term_days=1,
+            amount=amount_net,
+        )
+        to_store = [
+            _Line(
+                priced=one,
+                description=credit_description(reason=reason, language=language),
+                dated=False,
+            )
+        ]
+    else:
+        assert lines is not None
+        if not lines or any(line.amount <= 0 or line.currency != currency for line in lines):
+            raise Invalid(
+                "invalid_credit_lines",
+                _("Credit lines are positive amounts in the invoice's currency."),
+                field="lines",
+            )
+        to_store = [
+            _Line(priced=line, description=line_description(line=line, language=language))
+            for line in lines
+        ]
+    computed = totals(
+        lines=[line.priced for line in to_store],
+        tax=_snapshot_decision(invoice),
+        currency=currency,
+    )
+    replayed = _replay(
+        idempotency_key, account_id=invoice.account_id, kind="credit_note", corrects_id=invoice.pk
+    )
+    if replayed is not None:
+        return replayed
+    try:
+        with transaction.atomic():
+            corrected = invoice_lock(invoice.pk)
+            credited = credited_of(corrected)
+            if (
+                computed.net > corrected.net_total - credited.net
+                or computed.tax > corrected.tax_total - credited.tax
+                or computed.gross > corrected.gross_total - credited.gross
+            ):
+                raise Refused(
+                    "credit_exceeds_invoice",
+                    _("The credit exceeds what remains creditable on invoice %(number)s.")
+                    % {"number": corrected.number},
+                    field="amount_net",
+                )
+            note = _store(
+                kind=Invoice.Kind.CREDIT_NOTE,
+                series=CREDIT_NOTE_SERIES,
+                account=corrected.account,
+                lines=to_store,
+                computed=computed,
+                tax_note=corrected.tax_note,
+                seller=seller_snapshot(),
+                buyer=corrected.buyer,
+                language=language,
+                source=Invoice.Source.CORRECTION,
+                issue_date=on,
+                due_date=None,
+                corporate_user_id=corrected.corporate_user_id,
+                purchase_order=corrected.purchase_order,
+                reason=reason,
+                corrects=corrected,
+                idempotency_key=idempotency_key,
+            )
+            audit_record(
+                by=by,
+                action="credit_note.issue",
+                obj=note,
+                account_id=corrected.account_id,
+                new={**snapshot(note, INVOICE_AUDIT_FIELDS), "reason": reason},
+            )
+            if corrected.status == Invoice.Status.OPEN and invoice_amount_due(corrected) == 0:
+                old = snapshot(corrected, ["status"])
+                corrected.status = Invoice.Status.CREDITED
+                corrected.save(update_fields=["status"])
+                audit_record(
+                    by=by,
+                    action="invoice.settle",
+                    obj=corrected,
+                    account_id=corrected.account_id,
+                    old=old,
+                    new={**snapshot(corrected, ["status"]), "credit_note": note.number},
+                )
+    except IntegrityError:
+        replayed = _replay(
+            idempotency_key,
+            account_id=invoice.account_id,
+            kind="credit_note",
+            corrects_id=invoice.pk,
+        )
+        if replayed is None:
+            raise
+        return replayed
+    return note
+
+
+def invoice_record_payment(
+    *, invoice: Invoice, amount: Decimal, reference: str, by: Actor
+) -> Invoice:
+    """Record a payment of ``amount`` on ``invoice`` (called by the payments domain).
+
+    Partial payments add up; a payment above the amount still due (gross, less payments and
+    credit notes) is refused and changes nothing. The invoice becomes ``paid`` when nothing
+    remains due. Only ``paid_amount`` and ``status`` change: the issued document does not.
+    ``reference`` (the payment's own id) goes to the audit entry.
+    """
+    if invoice.kind != Invoice.Kind.INVOICE:
+        raise Refused("not_an_invoice", _("Only an invoice can be paid."), field="invoice")
+    if (
+        not isinstance(amount, Decimal)
+        or not amount.is_finite()
+        or amount <= 0
+        or quantize(amount, invoice.currency) != amount
+    ):
+        raise Invalid(
+            "invalid_amount",
+            _("The amount is positive, in the currency's minor unit."),
+            field="amount",
+        )
+    if not 1 <= len(reference) <= 100:
+        raise Invalid(
+            "invalid_reference",
+            _("The payment reference has 1 to 100 characters."),
+            field="reference",
+        )
+    with transaction.atomic():
+        locked = invoice_lock(invoice.pk)
+        due = invoice_amount_due(locked)
+        if amount > due:
+            raise Refused(
+                "payment_exceeds_amount_due",
+                _("The payment exceeds the amount due on invoice %(number)s.")
+                % {"number": locked.number},
+                field="amount",
+            )
+        old = snapshot(locked, ["paid_amount", "status"])
+        locked.paid_amount += amount
+        if amount == due:
+            locked.status = Invoice.Status.PAID
+        locked.save(update_fields=["paid_amount", "status"])
+        audit_record(
+            by=by,
+            action="invoice.record_payment",
+            obj=locked,
+            account_id=locked.account_id,
+            old=old,
+            new={
+                **snapshot(locked, ["paid_amount", "status"]),
+                "amount": str(amount),
+                "reference": reference,
+            },
+        )
+    invoice.paid_amount = locked.paid_amount
+    invoice.status = locked.status
+    return locked
