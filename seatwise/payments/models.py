@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.models import Account
+from seatwise.payments.messages import charge_message
 
 
 class PaymentMethod(models.Model):
@@ -83,6 +84,8 @@ class TestGatewayCard(models.Model):
     (the outcome a well-known test card number stands for).
     """
 
+    __test__ = False  # not a pytest test class, despite its name
+
     token = models.CharField(max_length=64, unique=True)
     brand = models.CharField(max_length=32)
     last4 = models.CharField(max_length=4)
@@ -98,3 +101,138 @@ class TestGatewayCard(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class Charge(models.Model):
+    """One attempt to take money from a card on file, identified by its idempotency key.
+
+    State machine (see ``services.charge_card`` and ``reconcile.charges_reconcile``)::
+
+        pending ──gateway answers──▶ succeeded | declined          (final)
+           │   ──gateway unreachable──▶ not_attempted ──retry──▶ pending
+           │   ──timeout──▶ unknown ──reconciler asks──▶ succeeded | declined | not_attempted
+           └── (claim gone stale: a crashed caller) ──reconciler asks──▶ same as unknown
+
+    Invariants: one row per idempotency key, and the gateway sees that same key on every call
+    for the row, so the gateway charges the card at most once per row. ``unknown`` is settled
+    only by asking the gateway (``retrieve_charge``), never by charging again. A row is
+    ``pending`` exactly while one caller holds the claim to talk to the gateway about it
+    (``attempted_at`` is when the claim was taken; ``attempts`` counts claims and is the
+    fencing token a caller must still hold to record its outcome).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SUCCEEDED = "succeeded", _("succeeded")
+        DECLINED = "declined", _("declined")
+        NOT_ATTEMPTED = "not_attempted", _("not attempted")
+        UNKNOWN = "unknown", _("unknown")
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="charges")
+    payment_method = models.ForeignKey(
+        PaymentMethod, on_delete=models.PROTECT, related_name="charges"
+    )
+    gateway = models.CharField(max_length=32)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    purpose = models.CharField(max_length=64)
+    description = models.CharField(max_length=255, blank=True)
+    # A plain integer, not a foreign key: payments never import invoicing; the orchestration
+    # that pays an invoice links the two.
+    invoice_id = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    gateway_charge_id = models.CharField(max_length=64, blank=True)
+    decline_code = models.CharField(max_length=64, blank=True)
+    # The gateway's own words (English, for operators); customers read ``message``.
+    gateway_message = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="charge_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["pending", "succeeded", "declined", "not_attempted", "unknown"]
+                ),
+                name="charge_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "attempted_at"], name="charge_status_idx"),
+            models.Index(fields=["invoice_id"], name="charge_invoice_idx"),
+            models.Index(fields=["account", "id"], name="charge_account_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} ({self.status})"
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status in {self.Status.SUCCEEDED, self.Status.DECLINED}
+
+    @property
+    def message(self) -> str:
+        """What to tell the customer, in the active language."""
+        return str(charge_message(status=self.status, decline_code=self.decline_code))
+
+
+class TestGatewayCharge(models.Model):
+    """The test gateway's own ledger of charges: what a real gateway keeps on its side.
+
+    One row per idempotency key: the gateway charges at most once per key.
+    """
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    charge_id = models.CharField(max_length=64, unique=True)
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    token = models.CharField(max_length=64)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    description = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=16)
+    decline_code = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("test gateway charge")
+        verbose_name_plural = _("test gateway charges")
+
+    def __str__(self) -> str:
+        return self.charge_id
+
+
+class TestGatewayMode(models.Model):
+    """How the test gateway misbehaves on its next ``charge`` calls: one row (pk 1), read at
+    call time so that a test switches it and a worker in another process obeys.
+
+    ``remaining`` counts the calls still affected (null: until switched back); when it
+    reaches zero the gateway behaves normally again.
+    """
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    class Mode(models.TextChoices):
+        NORMAL = "normal", "normal"
+        TIMEOUT_AFTER_CHARGE = "timeout_after_charge", "time out after charging"
+        FAIL = "fail", "fail (unreachable)"
+        SLOW = "slow", "answer slowly"
+
+    mode = models.CharField(max_length=32, choices=Mode.choices, default=Mode.NORMAL)
+    remaining = models.PositiveIntegerField(null=True, blank=True)
+    delay_seconds = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("test gateway mode")
+        verbose_name_plural = _("test gateway modes")
+
+    def __str__(self) -> str:
+        return self.mode

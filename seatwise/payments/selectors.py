@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from seatwise.payments.models import PaymentMethod
+from seatwise.payments.models import Charge, PaymentMethod
 
 
 def payment_methods_page(
@@ -23,3 +23,18 @@ def default_payment_method(*, account_id: int) -> PaymentMethod | None:
     return PaymentMethod.objects.filter(
         account_id=account_id, is_default=True, removed_at__isnull=True
     ).first()
+
+
+def charge_get(charge_id: int) -> Charge | None:
+    return Charge.objects.select_related("payment_method").filter(pk=charge_id).first()
+
+
+def charge_for_key(idempotency_key: str) -> Charge | None:
+    return Charge.objects.filter(idempotency_key=idempotency_key).first()
+
+
+def charges_for_invoice(invoice_id: int) -> list[Charge]:
+    """Every charge made for an invoice, oldest first, with its card (for receipts)."""
+    return list(
+        Charge.objects.select_related("payment_method").filter(invoice_id=invoice_id).order_by("pk")
+    )

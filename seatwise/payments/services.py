@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.lock_objects import account_lock
 from seatwise.accounts.models import Account
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, snapshot
-from seatwise.core.errors import Invalid
+from seatwise.core.errors import Invalid, Refused
+from seatwise.core.money import SUPPORTED_CURRENCIES, quantize
 from seatwise.core.validation import clean_text
-from seatwise.payments.gateways.base import CardDetails, CardRefused, StoredCard, get_gateway
-from seatwise.payments.models import PaymentMethod
+from seatwise.payments.gateways.base import (
+    CardDetails,
+    CardRefused,
+    ChargeResult,
+    Gateway,
+    GatewayTimeout,
+    GatewayUnavailable,
+    IdempotencyKeyReused,
+    StoredCard,
+    get_gateway,
+)
+from seatwise.payments.lock_objects import charge_lock, charge_lock_by_key
+from seatwise.payments.models import Charge, PaymentMethod
+
+logger = logging.getLogger(__name__)
 
 CARD_REFUSAL_MESSAGES = {
     "invalid_number": _("The card number is not valid."),
@@ -96,3 +117,329 @@ def payment_method_add(
             new=snapshot(method, PAYMENT_METHOD_AUDIT_FIELDS),
         )
     return method
+
+
+# --- Charges --------------------------------------------------------------------------------
+
+CHARGE_AUDIT_FIELDS = [
+    "payment_method",
+    "gateway",
+    "amount",
+    "currency",
+    "purpose",
+    "invoice_id",
+    "status",
+    "gateway_charge_id",
+    "decline_code",
+    "attempts",
+]
+DEFAULT_CALL_STALE_SECONDS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeClaim:
+    """The right to talk to the gateway about one charge, held by one caller at a time.
+
+    ``attempt`` is the fencing token (the row's ``attempts`` when claimed); ``prior`` is the
+    status before the claim, None for a row just created (the gateway cannot have seen its key).
+    """
+
+    charge_id: int
+    attempt: int
+    prior: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeOutcome:
+    status: str
+    gateway_charge_id: str = ""
+    decline_code: str = ""
+    gateway_message: str = ""
+
+    @classmethod
+    def from_result(cls, result: ChargeResult) -> ChargeOutcome:
+        return cls(
+            status=result.status,
+            gateway_charge_id=result.gateway_charge_id,
+            decline_code=result.decline_code,
+            gateway_message=result.message[:255],
+        )
+
+
+def charge_card(
+    *,
+    account: Account,
+    payment_method: PaymentMethod,
+    amount: Decimal,
+    currency: str,
+    idempotency_key: str,
+    purpose: str,
+    by: Actor,
+    invoice_id: int | None = None,
+    one_time: bool = False,
+    description: str = "",
+) -> Charge:
+    """Charge a card on file at most once per ``idempotency_key`` (issue 4, Payments).
+
+    1. In its own committed transaction: insert the charge as ``pending`` and claim it, or
+       find the existing row for the key (a retry, a double click, a crashed worker). A settled
+       row (succeeded, declined) or one another caller is talking to the gateway about is
+       returned as it is: the gateway is not called.
+    2. Outside any transaction: call the gateway with the key. A row that may already have
+       reached the gateway (not_attempted, unknown, or pending after a crash) is first asked
+       about with ``retrieve_charge``; only if the gateway never saw the key is it charged,
+       with the same key.
+    3. In a transaction: record the outcome with its audit entry.
+
+    A decline is not an error: the caller reads ``charge.status`` and ``charge.message``, and
+    nothing but the charge row changes. Refusals of the input raise before anything is written.
+    Call it outside ``transaction.atomic()``: step 1 must commit before the gateway is called.
+    """
+    method = _chargeable_method(account=account, payment_method=payment_method, one_time=one_time)
+    _check_charge_input(
+        amount=amount, currency=currency, idempotency_key=idempotency_key, purpose=purpose
+    )
+    gateway = get_gateway()
+    charge, claim = _charge_claim(
+        account=account,
+        method=method,
+        gateway_alias=gateway.alias,
+        amount=amount,
+        currency=currency,
+        idempotency_key=idempotency_key,
+        purpose=purpose,
+        invoice_id=invoice_id,
+        description=description[:255],
+    )
+    if claim is None:
+        logger.info("charge %s: %s, gateway not called", charge.pk, charge.status)
+        return charge
+    outcome = _gateway_charge(gateway=gateway, charge=charge, token=method.token, claim=claim)
+    return charge_outcome_record(claim=claim, outcome=outcome, by=by)
+
+
+def charge_outcome_record(*, claim: ChargeClaim, outcome: ChargeOutcome, by: Actor) -> Charge:
+    """Record what the gateway said, if the caller still holds the claim. When the claim went
+    stale and someone else took over, their call (which asks the gateway first) records it."""
+    with transaction.atomic():
+        charge = charge_lock(claim.charge_id)
+        if charge.status != Charge.Status.PENDING or charge.attempts != claim.attempt:
+            logger.warning(
+                "charge %s: claim %s lost, outcome %s left to the current holder",
+                charge.pk,
+                claim.attempt,
+                outcome.status,
+            )
+            return charge
+        charge.status = outcome.status
+        charge.gateway_charge_id = outcome.gateway_charge_id or charge.gateway_charge_id
+        charge.decline_code = outcome.decline_code
+        charge.gateway_message = outcome.gateway_message
+        if charge.is_settled:
+            charge.settled_at = timezone.now()
+        charge.save(
+            update_fields=[
+                "status",
+                "gateway_charge_id",
+                "decline_code",
+                "gateway_message",
+                "settled_at",
+            ]
+        )
+        audit_record(
+            by=by,
+            action=f"payment.charge_{charge.status}",
+            obj=charge,
+            account_id=charge.account_id,
+            new=snapshot(charge, CHARGE_AUDIT_FIELDS),
+        )
+    logger.info("charge %s: %s %s", charge.pk, charge.status, charge.decline_code)
+    return charge
+
+
+def charge_claim_for_settling(*, charge_id: int, stale_before: datetime) -> ChargeClaim | None:
+    """Claim an ``unknown`` charge, or a ``pending`` one whose claim is older than
+    ``stale_before`` (a crashed caller), to ask the gateway about it. None: nothing to do."""
+    with transaction.atomic():
+        charge = charge_lock(charge_id)
+        if not _is_claimable(charge, stale_before=stale_before) or charge.status == (
+            Charge.Status.NOT_ATTEMPTED
+        ):
+            return None
+        return _claim(charge)
+
+
+def _chargeable_method(
+    *, account: Account, payment_method: PaymentMethod, one_time: bool
+) -> PaymentMethod:
+    # Read again: the card may have been removed since the caller loaded it.
+    method = PaymentMethod.objects.filter(pk=payment_method.pk).first()
+    if method is None or method.account_id != account.pk:
+        raise Invalid(
+            "payment_method_other_account",
+            _("This payment method does not belong to the account."),
+            field="payment_method",
+        )
+    if method.removed_at is not None:
+        raise Refused(
+            "payment_method_removed",
+            _("This card was removed. Choose another payment method."),
+            field="payment_method",
+        )
+    # Article 003: only an automatic payment method may be charged without the customer's
+    # action; a card given for one payment is charged only for that payment (one_time=True).
+    if not method.is_automatic and not one_time:
+        raise Refused(
+            "payment_method_not_automatic",
+            _(
+                "This card was given for a single payment and cannot be charged automatically. "
+                "Add a card for automatic payments."
+            ),
+            field="payment_method",
+        )
+    return method
+
+
+def _check_charge_input(
+    *, amount: Decimal, currency: str, idempotency_key: str, purpose: str
+) -> None:
+    if currency not in SUPPORTED_CURRENCIES:
+        raise Invalid(
+            "currency_unsupported", _("This currency is not supported."), field="currency"
+        )
+    if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0:
+        raise Invalid("amount_invalid", _("The amount must be more than zero."), field="amount")
+    if quantize(amount, currency) != amount or amount >= Decimal("1e10"):
+        raise Invalid(
+            "amount_invalid",
+            _("The amount must be given in whole cents."),
+            field="amount",
+        )
+    if not idempotency_key or len(idempotency_key) > 128 or not purpose or len(purpose) > 64:
+        raise Invalid(
+            "charge_reference_invalid",
+            _("A payment needs a reference and a purpose."),
+            field="idempotency_key",
+        )
+
+
+def _charge_claim(
+    *,
+    account: Account,
+    method: PaymentMethod,
+    gateway_alias: str,
+    amount: Decimal,
+    currency: str,
+    idempotency_key: str,
+    purpose: str,
+    invoice_id: int | None,
+    description: str,
+) -> tuple[Charge, ChargeClaim | None]:
+    stale_before = timezone.now() - timedelta(
+        seconds=getattr(settings, "SEATWISE_PAYMENT_CALL_STALE_SECONDS", DEFAULT_CALL_STALE_SECONDS)
+    )
+    # Two tries: on PostgreSQL a concurrent caller may insert the same key between our read
+    # and our insert; the unique key makes us lose, and the second read finds its row.
+    for _try in range(2):
+        try:
+            with transaction.atomic():
+                charge = charge_lock_by_key(idempotency_key)
+                if charge is None:
+                    charge = Charge.objects.create(
+                        account=account,
+                        payment_method=method,
+                        gateway=gateway_alias,
+                        amount=amount,
+                        currency=currency,
+                        idempotency_key=idempotency_key,
+                        purpose=purpose,
+                        description=description,
+                        invoice_id=invoice_id,
+                        status=Charge.Status.PENDING,
+                        attempts=1,
+                        attempted_at=timezone.now(),
+                    )
+                    return charge, ChargeClaim(charge_id=charge.pk, attempt=1, prior=None)
+                if (
+                    charge.account_id,
+                    charge.payment_method_id,
+                    charge.amount,
+                    charge.currency,
+                ) != (
+                    account.pk,
+                    method.pk,
+                    amount,
+                    currency,
+                ):
+                    raise Refused(
+                        "idempotency_key_reused",
+                        _("This payment reference was already used for a different payment."),
+                        field="idempotency_key",
+                    )
+                if not _is_claimable(charge, stale_before=stale_before):
+                    return charge, None
+                return charge, _claim(charge)
+        except IntegrityError:
+            continue
+    raise RuntimeError("charge row neither found nor created")  # pragma: no cover
+
+
+def _is_claimable(charge: Charge, *, stale_before: datetime) -> bool:
+    if charge.status in {Charge.Status.NOT_ATTEMPTED, Charge.Status.UNKNOWN}:
+        return True
+    return charge.status == Charge.Status.PENDING and (
+        charge.attempted_at is None or charge.attempted_at < stale_before
+    )
+
+
+def _claim(charge: Charge) -> ChargeClaim:
+    # A pending row whose claim went stale: its caller died somewhere, maybe after the gateway
+    # charged; until the gateway says otherwise the outcome is unknown.
+    prior = Charge.Status.UNKNOWN if charge.status == Charge.Status.PENDING else charge.status
+    charge.status = Charge.Status.PENDING
+    charge.attempts += 1
+    charge.attempted_at = timezone.now()
+    charge.save(update_fields=["status", "attempts", "attempted_at"])
+    return ChargeClaim(charge_id=charge.pk, attempt=charge.attempts, prior=prior)
+
+
+def gateway_retrieve_outcome(
+    *, gateway: Gateway, charge: Charge, claim: ChargeClaim
+) -> ChargeOutcome | None:
+    """Ask the gateway what became of the charge. None: it never saw the key (nothing was
+    charged). When the gateway cannot answer, the prior status stands."""
+    try:
+        found = gateway.retrieve_charge(idempotency_key=charge.idempotency_key)
+    except Exception:
+        logger.warning("charge %s: gateway could not be asked", charge.pk, exc_info=True)
+        return ChargeOutcome(status=claim.prior or Charge.Status.UNKNOWN)
+    return None if found is None else ChargeOutcome.from_result(found)
+
+
+def _gateway_charge(
+    *, gateway: Gateway, charge: Charge, token: str, claim: ChargeClaim
+) -> ChargeOutcome:
+    if claim.prior is not None:
+        known = gateway_retrieve_outcome(gateway=gateway, charge=charge, claim=claim)
+        if known is not None:
+            return known
+    try:
+        result = gateway.charge(
+            token=token,
+            amount=charge.amount,
+            currency=charge.currency,
+            idempotency_key=charge.idempotency_key,
+            description=charge.description,
+        )
+    except GatewayUnavailable:
+        return ChargeOutcome(status=Charge.Status.NOT_ATTEMPTED)
+    except IdempotencyKeyReused:
+        # The gateway holds another payment under this key and charged nothing for this one.
+        return ChargeOutcome(status=Charge.Status.DECLINED, decline_code="idempotency_key_reused")
+    except GatewayTimeout:
+        return ChargeOutcome(status=Charge.Status.UNKNOWN)
+    except Exception:
+        # Anything else may have happened after the request left: only the gateway knows.
+        logger.exception("charge %s: gateway call failed", charge.pk)
+        return ChargeOutcome(status=Charge.Status.UNKNOWN)
+    return ChargeOutcome.from_result(result)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from decimal import Decimal
+from typing import Literal, Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -42,6 +43,37 @@ class CardRefused(Exception):
         super().__init__(code)
 
 
+ChargeStatus = Literal["succeeded", "declined"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeResult:
+    """The gateway's answer about one charge. ``decline_code`` is empty when it succeeded, else
+    one of: card_declined, insufficient_funds, expired_card, unknown_token. ``message`` is the
+    gateway's own wording (for operators, not customers)."""
+
+    gateway_charge_id: str
+    status: ChargeStatus
+    decline_code: str = ""
+    message: str = ""
+
+
+class GatewayTimeout(Exception):
+    """The call was sent but no answer came back: the charge may or may not have been made."""
+
+
+class GatewayUnavailable(Exception):
+    """The call certainly did not reach the gateway (connection refused, DNS, 503 before
+    processing): nothing was charged."""
+
+
+class IdempotencyKeyReused(Exception):
+    """The gateway already holds a different charge (another amount, card or currency) under
+    this idempotency key and refuses the call, as Stripe does. Nothing new was charged."""
+
+    code = "idempotency_key_reused"
+
+
 class Gateway(Protocol):
     alias: str
 
@@ -51,6 +83,19 @@ class Gateway(Protocol):
 
     def card_for_token(self, token: str) -> StoredCard:
         """Look up a card the gateway already holds (for example a token from its JS form)."""
+        ...
+
+    def charge(
+        self, *, token: str, amount: Decimal, currency: str, idempotency_key: str, description: str
+    ) -> ChargeResult:
+        """Charge a stored card. The same ``idempotency_key`` always returns the first result
+        and never charges twice. Raises ``GatewayTimeout`` (outcome unknown),
+        ``GatewayUnavailable`` (not attempted) or ``IdempotencyKeyReused``."""
+        ...
+
+    def retrieve_charge(self, *, idempotency_key: str) -> ChargeResult | None:
+        """The charge made under ``idempotency_key``, or None if the gateway never saw it.
+        Never charges. Raises ``GatewayTimeout`` or ``GatewayUnavailable`` like ``charge``."""
         ...
 
 

@@ -14,6 +14,13 @@ Well-known test card numbers (the ones the big gateways publish) decide the outc
 4000 0000 0000 9995  stored, but charges fail: insufficient funds
 ==================  ===========================================
 
+Charges follow the card's behaviour (declined: card_declined or insufficient_funds; a card past
+its expiry: expired_card). Like a real gateway, one idempotency key is charged at most once and
+always returns its first result; a different amount, card or currency under a used key is refused
+(``IdempotencyKeyReused``). ``set_test_gateway_mode`` makes the next calls time out after
+charging, fail before reaching the gateway, or answer slowly; the mode lives in a table so that
+a worker process obeys it too.
+
 Any other number that passes the Luhn check succeeds; a number that fails it is refused
 (invalid_number), as is an expiry date in the past. Ready-made tokens ``tok_visa``,
 ``tok_mastercard``, ``tok_amex`` and ``tok_chargeDeclined`` stand for the cards above.
@@ -22,12 +29,30 @@ Any other number that passes the Luhn check succeeds; a number that fails it is 
 from __future__ import annotations
 
 import secrets
+import time
+from decimal import Decimal
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from stdnum import luhn
 
-from seatwise.payments.gateways.base import CardDetails, CardRefused, StoredCard
-from seatwise.payments.models import TestGatewayCard
+from seatwise.payments.gateways.base import (
+    CardDetails,
+    CardRefused,
+    ChargeResult,
+    GatewayTimeout,
+    GatewayUnavailable,
+    IdempotencyKeyReused,
+    StoredCard,
+)
+from seatwise.payments.models import TestGatewayCard, TestGatewayCharge, TestGatewayMode
+
+_DECLINE_WORDING = {
+    "card_declined": "Your card was declined.",
+    "insufficient_funds": "Your card has insufficient funds.",
+    "expired_card": "Your card has expired.",
+    "unknown_token": "No such card token.",
+}
 
 _REFUSED_AT_STORE = {
     "4000000000000002": "card_declined",
@@ -107,6 +132,62 @@ class TestGateway:
             raise CardRefused("unknown_token")
         return self._as_stored(found)
 
+    def charge(
+        self, *, token: str, amount: Decimal, currency: str, idempotency_key: str, description: str
+    ) -> ChargeResult:
+        mode, delay = _take_mode()
+        if mode == TestGatewayMode.Mode.FAIL:
+            raise GatewayUnavailable("test gateway: told to be unreachable")
+        if mode == TestGatewayMode.Mode.SLOW:
+            time.sleep(delay)
+        result = self._charge_once(
+            token=token,
+            amount=amount,
+            currency=currency,
+            idempotency_key=idempotency_key,
+            description=description,
+        )
+        if mode == TestGatewayMode.Mode.TIMEOUT_AFTER_CHARGE:
+            raise GatewayTimeout("test gateway: charged, then told to time out")
+        return result
+
+    def retrieve_charge(self, *, idempotency_key: str) -> ChargeResult | None:
+        found = TestGatewayCharge.objects.filter(idempotency_key=idempotency_key).first()
+        return None if found is None else _as_result(found)
+
+    def _charge_once(
+        self, *, token: str, amount: Decimal, currency: str, idempotency_key: str, description: str
+    ) -> ChargeResult:
+        # Two tries: a concurrent call with the same key may insert between our read and our
+        # insert; the unique key makes it lose, and the second read returns the winner's result.
+        for _try in range(2):
+            existing = TestGatewayCharge.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                if (existing.token, existing.amount, existing.currency) != (
+                    token,
+                    amount,
+                    currency,
+                ):
+                    raise IdempotencyKeyReused(idempotency_key)
+                return _as_result(existing)
+            decline_code = _decline_code(token)
+            try:
+                with transaction.atomic():
+                    created = TestGatewayCharge.objects.create(
+                        charge_id="ch_" + secrets.token_hex(12),
+                        idempotency_key=idempotency_key,
+                        token=token,
+                        amount=amount,
+                        currency=currency,
+                        description=description[:255],
+                        status="declined" if decline_code else "succeeded",
+                        decline_code=decline_code,
+                    )
+            except IntegrityError:
+                continue
+            return _as_result(created)
+        raise GatewayTimeout("test gateway: idempotency conflict not resolved")
+
     @staticmethod
     def _as_stored(card: TestGatewayCard) -> StoredCard:
         return StoredCard(
@@ -117,3 +198,49 @@ class TestGateway:
             exp_year=card.exp_year,
             holder_name=card.holder_name,
         )
+
+
+def set_test_gateway_mode(mode: str, *, times: int | None = None, delay_seconds: float = 0) -> None:
+    """Make the test gateway's next ``times`` charge calls (all, when None) behave as ``mode``:
+    "normal", "timeout_after_charge", "fail" or "slow" (sleeps ``delay_seconds``)."""
+    if mode not in TestGatewayMode.Mode.values:
+        raise ValueError(mode)
+    TestGatewayMode.objects.update_or_create(
+        pk=1, defaults={"mode": mode, "remaining": times, "delay_seconds": delay_seconds}
+    )
+
+
+def _take_mode() -> tuple[str, float]:
+    """The mode for this call, counting it against ``remaining``."""
+    with transaction.atomic():
+        row = TestGatewayMode.objects.select_for_update().filter(pk=1).first()
+        if row is None or row.mode == TestGatewayMode.Mode.NORMAL:
+            return TestGatewayMode.Mode.NORMAL, 0.0
+        mode, delay = row.mode, row.delay_seconds
+        if row.remaining is not None:
+            row.remaining = max(row.remaining - 1, 0)
+            if row.remaining == 0:
+                row.mode, row.remaining = TestGatewayMode.Mode.NORMAL, None
+            row.save(update_fields=["mode", "remaining"])
+        return mode, delay
+
+
+def _decline_code(token: str) -> str:
+    card = TestGatewayCard.objects.filter(token=token).first()
+    if card is None:
+        return "unknown_token"
+    today = timezone.now().date()
+    if (card.exp_year, card.exp_month) < (today.year, today.month):
+        return "expired_card"
+    return {"decline": "card_declined", "insufficient_funds": "insufficient_funds"}.get(
+        card.behaviour, ""
+    )
+
+
+def _as_result(row: TestGatewayCharge) -> ChargeResult:
+    return ChargeResult(
+        gateway_charge_id=row.charge_id,
+        status="declined" if row.status == "declined" else "succeeded",
+        decline_code=row.decline_code,
+        message=_DECLINE_WORDING.get(row.decline_code, "Charge succeeded."),
+    )

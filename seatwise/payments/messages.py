@@ -1,0 +1,35 @@
+"""What a customer is told about a charge, per outcome and decline code (issue 4: a decline
+gives a clear message). Codes are stable; messages are translated at display time."""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+DECLINE_MESSAGES: dict[str, Promise] = {
+    "card_declined": _("The card was declined. Use another card or ask your bank."),
+    "insufficient_funds": _(
+        "The card was declined for insufficient funds. Use another card or ask your bank."
+    ),
+    "expired_card": _("This card has expired."),
+    "unknown_token": _("The payment gateway does not know this card token."),
+    "idempotency_key_reused": _("This payment reference was already used for a different payment."),
+}
+STATUS_MESSAGES: dict[str, Promise] = {
+    "pending": _("The payment is being processed."),
+    "succeeded": _("The payment was successful."),
+    "declined": _("The card was declined. Use another card or ask your bank."),
+    "not_attempted": _(
+        "The payment service could not be reached. Nothing was charged; please try again later."
+    ),
+    "unknown": _(
+        "The payment service did not answer in time. We are checking whether the payment "
+        "went through; you will not be charged twice."
+    ),
+}
+
+
+def charge_message(*, status: str, decline_code: str) -> Promise:
+    if status == "declined" and decline_code in DECLINE_MESSAGES:
+        return DECLINE_MESSAGES[decline_code]
+    return STATUS_MESSAGES.get(status, STATUS_MESSAGES["unknown"])
