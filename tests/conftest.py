@@ -100,3 +100,13 @@ def run_worker(request):
         )
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """Requests leave their language active in the thread; each test starts in English."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")

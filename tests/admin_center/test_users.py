@@ -378,7 +378,7 @@ def test_the_ticked_products_replace_the_users_and_one_email_lists_the_change(
         person.email,
         "de",
     )
-    added, removed = email.body_text.split("Removed:")
+    added, removed = email.body_text.split("Entfernt:")  # the e-mail speaks German
     assert "GoTo Training" in added
     assert "GoTo Meeting" not in added
     assert "GoTo Meeting" in removed
