@@ -95,3 +95,17 @@ def test_password_change(client):
     person.refresh_from_db()
     assert person.check_password("another fine secret 7")
     assert client.get("/my-account/").status_code == 200  # still signed in
+
+
+def test_go_to_billing_only_where_it_leads_somewhere(client):
+    """No circle wrong place → My Account → Go to Billing → wrong place: on an online account
+    only the billing admin gets the button; on a corporate account everyone gets the portal."""
+    online = make_account(language="en")
+    corporate = make_account(kind="corporate", language="en")
+
+    client.force_login(make_person(online))
+    assert "Go to Billing" not in client.get("/my-account/").content.decode()
+    client.force_login(billing_contact(online))
+    assert 'href="/billing/">Go to Billing' in client.get("/my-account/").content.decode()
+    client.force_login(make_person(corporate))
+    assert 'href="/corporate/signin/">Go to Billing' in client.get("/my-account/").content.decode()

@@ -1,0 +1,660 @@
+"""Who may do what: every page and action of the Billing Center, the Admin Center, My Account
+and the Corporate Billing Portal (as their urls.py files list them), GET and POST, for each kind
+of visitor, with the exact answer: the status, and the exact target of a redirect.
+
+Every answer that is not an allowed write changes nothing: the rows of people, licenses,
+subscriptions and two-factor devices are compared field by field before and after, and the
+audit trail and the outbox have no new entry. Every allowed write does change something.
+
+The objects acted on (people, subscriptions) belong to account A. The billing admin of another
+account, B, uses those same ids: every one of them is "not found" to them (404), and no page
+shown to a person of one account mentions the other account or its people.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.http import QueryDict
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from seatwise.accounts.models import Person
+from seatwise.accounts.services import corporate_password_set
+from seatwise.audit.models import AuditEntry
+from seatwise.notifications.models import OutgoingEmail
+from seatwise.subscriptions.models import LicenseAssignment, Subscription
+from seatwise.subscriptions.services import license_assign
+from tests.factories import (
+    PASSWORD,
+    SYSTEM,
+    billing_contact,
+    make_account,
+    make_person,
+    make_subscription,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "user", "account_admin", "billing_admin", "other_billing_admin", "staff"]
+
+
+# --- expected answers ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    # A redirect's exact target; "{...}" are filled with the world's ids. SIGN_IN: the
+    # product sign-in with the requested path as ``next``. A compiled pattern: a target that
+    # holds a new id.
+    location: str | re.Pattern[str] | None = None
+    # An allowed write: something must change. Anything else must change nothing.
+    writes: bool = False
+
+
+SIGN_IN = "<sign-in>"
+OK = Answer(200)
+FORBIDDEN = Answer(403)
+NOT_FOUND = Answer(404)
+NOT_ALLOWED = Answer(405)
+
+
+def to(location: str | re.Pattern[str], *, writes: bool = False) -> Answer:
+    return Answer(302, location, writes)
+
+
+def ok(*, writes: bool = False) -> Answer:
+    return Answer(200, None, writes)
+
+
+TO_SIGN_IN = to(SIGN_IN)
+
+
+def everyone(answer: Answer) -> dict[str, Answer]:
+    return dict.fromkeys(ROLES, answer)
+
+
+def signed_in(answer: Answer, **by_role: Answer) -> dict[str, Answer]:
+    """Anonymous visitors are sent to the sign-in; everyone signed in gets ``answer``."""
+    return {**everyone(answer), "anonymous": TO_SIGN_IN, **by_role}
+
+
+def admins_only(
+    *, account_admin: Answer, billing_admin: Answer, other_billing_admin: Answer
+) -> dict[str, Answer]:
+    """The Admin Center: sign-in for anonymous visitors, 403 for users and vendor staff."""
+    return {
+        "anonymous": TO_SIGN_IN,
+        "user": FORBIDDEN,
+        "staff": FORBIDDEN,
+        "account_admin": account_admin,
+        "billing_admin": billing_admin,
+        "other_billing_admin": other_billing_admin,
+    }
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    path: str
+    answers: dict[str, Answer]
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+WRONG_PLACE = to("/billing/wrong-place/")
+SUBSCRIPTIONS = to("/billing/subscriptions/")
+ADD_LICENSES = to("/admin-center/add-licenses/")
+NEW_USER = re.compile(r"^/admin-center/users/\d+/$")
+NEW_PASSWORD = "a-brand-new-password-2026"
+
+CASES: list[Case] = [
+    # --- Billing Center (SPEC rule 2) ---
+    Case(
+        "billing home",
+        "GET",
+        "/billing/",
+        signed_in(WRONG_PLACE, billing_admin=SUBSCRIPTIONS, other_billing_admin=SUBSCRIPTIONS),
+    ),
+    Case("billing home POST", "POST", "/billing/", signed_in(NOT_ALLOWED)),
+    Case(
+        "subscriptions",
+        "GET",
+        "/billing/subscriptions/",
+        signed_in(WRONG_PLACE, billing_admin=OK, other_billing_admin=OK),
+    ),
+    Case("subscriptions POST", "POST", "/billing/subscriptions/", signed_in(NOT_ALLOWED)),
+    Case(
+        "wrong place",
+        "GET",
+        "/billing/wrong-place/",
+        signed_in(OK, billing_admin=SUBSCRIPTIONS, other_billing_admin=SUBSCRIPTIONS),
+    ),
+    Case("wrong place POST", "POST", "/billing/wrong-place/", signed_in(NOT_ALLOWED)),
+    # --- Admin Center ---
+    Case(
+        "admin home",
+        "GET",
+        "/admin-center/",
+        admins_only(account_admin=OK, billing_admin=OK, other_billing_admin=OK),
+    ),
+    Case("admin home POST", "POST", "/admin-center/", everyone(NOT_ALLOWED)),
+    Case(
+        "users",
+        "GET",
+        "/admin-center/users/",
+        admins_only(account_admin=OK, billing_admin=OK, other_billing_admin=OK),
+    ),
+    Case("users POST", "POST", "/admin-center/users/", everyone(NOT_ALLOWED)),
+    Case(
+        "add user",
+        "GET",
+        "/admin-center/users/add/",
+        admins_only(account_admin=OK, billing_admin=OK, other_billing_admin=OK),
+    ),
+    Case(
+        "add user POST",
+        "POST",
+        "/admin-center/users/add/",
+        # The billing admin of B invites into B: their own account.
+        admins_only(
+            account_admin=to(NEW_USER, writes=True),
+            billing_admin=to(NEW_USER, writes=True),
+            other_billing_admin=to(NEW_USER, writes=True),
+        ),
+        {
+            "first_name": "Nora",
+            "last_name": "New",
+            "email": "nora.new@example.com",
+            "language": "en",
+            "do_not_notify": "on",
+        },
+    ),
+    Case(
+        "add user POST, invalid",
+        "POST",
+        "/admin-center/users/add/",
+        admins_only(account_admin=OK, billing_admin=OK, other_billing_admin=OK),
+        {"first_name": "", "last_name": "", "email": "not-an-address", "language": "en"},
+    ),
+    Case(
+        "user details",
+        "GET",
+        "/admin-center/users/{user}/",
+        admins_only(account_admin=OK, billing_admin=OK, other_billing_admin=NOT_FOUND),
+    ),
+    Case(
+        "user details POST (products)",
+        "POST",
+        "/admin-center/users/{user}/",
+        admins_only(
+            account_admin=to("/admin-center/users/{user}/", writes=True),
+            billing_admin=to("/admin-center/users/{user}/", writes=True),
+            other_billing_admin=NOT_FOUND,
+        ),
+        {"do_not_notify": "on"},  # no product ticked: the user's seat is taken back
+    ),
+    Case(
+        "user details of a user of another account",
+        "GET",
+        "/admin-center/users/{other_user}/",
+        admins_only(account_admin=NOT_FOUND, billing_admin=NOT_FOUND, other_billing_admin=OK),
+    ),
+    Case(
+        "user details of a vendor staff member",
+        "GET",
+        "/admin-center/users/{staff}/",
+        admins_only(
+            account_admin=NOT_FOUND, billing_admin=NOT_FOUND, other_billing_admin=NOT_FOUND
+        ),
+    ),
+    Case(
+        "remove user",
+        "GET",
+        "/admin-center/users/{user}/remove/",
+        admins_only(account_admin=OK, billing_admin=OK, other_billing_admin=NOT_FOUND),
+    ),
+    Case(
+        "remove user POST",
+        "POST",
+        "/admin-center/users/{user}/remove/",
+        admins_only(
+            account_admin=to("/admin-center/users/", writes=True),
+            billing_admin=to("/admin-center/users/", writes=True),
+            other_billing_admin=NOT_FOUND,
+        ),
+    ),
+    Case(
+        "remove a user of another account POST",
+        "POST",
+        "/admin-center/users/{other_user}/remove/",
+        admins_only(
+            account_admin=NOT_FOUND,
+            billing_admin=NOT_FOUND,
+            other_billing_admin=to("/admin-center/users/", writes=True),
+        ),
+    ),
+    Case("grant admin", "GET", "/admin-center/users/{user}/admin/grant/", everyone(NOT_ALLOWED)),
+    Case(
+        "grant admin POST",
+        "POST",
+        "/admin-center/users/{user}/admin/grant/",
+        admins_only(
+            account_admin=to("/admin-center/users/{user}/", writes=True),
+            billing_admin=to("/admin-center/users/{user}/", writes=True),
+            other_billing_admin=NOT_FOUND,
+        ),
+    ),
+    Case(
+        "revoke admin", "GET", "/admin-center/users/{admin2}/admin/revoke/", everyone(NOT_ALLOWED)
+    ),
+    Case(
+        "revoke admin POST",
+        "POST",
+        "/admin-center/users/{admin2}/admin/revoke/",
+        admins_only(
+            account_admin=to("/admin-center/users/{admin2}/", writes=True),
+            billing_admin=to("/admin-center/users/{admin2}/", writes=True),
+            other_billing_admin=NOT_FOUND,
+        ),
+    ),
+    Case(
+        "licenses",
+        "GET",
+        "/admin-center/licenses/",
+        admins_only(account_admin=OK, billing_admin=OK, other_billing_admin=OK),
+    ),
+    Case(
+        "licenses of a product of account A",
+        "GET",
+        "/admin-center/licenses/?product={sub_a}",
+        admins_only(account_admin=OK, billing_admin=OK, other_billing_admin=OK),
+    ),
+    Case(
+        "licenses POST, A's product to A's user",
+        "POST",
+        "/admin-center/licenses/",
+        admins_only(
+            account_admin=to("/admin-center/licenses/?product={sub_a}", writes=True),
+            billing_admin=to("/admin-center/licenses/?product={sub_a}", writes=True),
+            # A's subscription is no choice of B's form: refused next to the field.
+            other_billing_admin=OK,
+        ),
+        {
+            "subscription": "{sub_a}",
+            "people": ["{user2}"],
+            "action": "assign",
+            "do_not_notify": "on",
+        },
+    ),
+    Case(
+        "licenses POST, B's product to A's user",
+        "POST",
+        "/admin-center/licenses/",
+        admins_only(account_admin=OK, billing_admin=OK, other_billing_admin=NOT_FOUND),
+        {
+            "subscription": "{sub_b}",
+            "people": ["{user2}"],
+            "action": "assign",
+            "do_not_notify": "on",
+        },
+    ),
+    Case(
+        "admins",
+        "GET",
+        "/admin-center/admins/",
+        admins_only(account_admin=OK, billing_admin=OK, other_billing_admin=OK),
+    ),
+    Case(
+        "admins POST (grant by e-mail)",
+        "POST",
+        "/admin-center/admins/",
+        admins_only(
+            account_admin=to("/admin-center/admins/", writes=True),
+            billing_admin=to("/admin-center/admins/", writes=True),
+            # "No user of your account has this e-mail address."
+            other_billing_admin=OK,
+        ),
+        {"email": "{user_email}"},
+    ),
+    Case(
+        "account",
+        "GET",
+        "/admin-center/account/",
+        admins_only(account_admin=OK, billing_admin=OK, other_billing_admin=OK),
+    ),
+    Case("account POST", "POST", "/admin-center/account/", everyone(NOT_ALLOWED)),
+    Case(
+        "add licenses",
+        "GET",
+        "/admin-center/add-licenses/",
+        admins_only(
+            account_admin=OK, billing_admin=SUBSCRIPTIONS, other_billing_admin=SUBSCRIPTIONS
+        ),
+    ),
+    Case("add licenses POST", "POST", "/admin-center/add-licenses/", everyone(NOT_ALLOWED)),
+    Case(
+        "email the billing admin",
+        "GET",
+        "/admin-center/add-licenses/email/",
+        admins_only(account_admin=OK, billing_admin=ADD_LICENSES, other_billing_admin=ADD_LICENSES),
+    ),
+    Case(
+        "email the billing admin POST",
+        "POST",
+        "/admin-center/add-licenses/email/",
+        admins_only(
+            account_admin=to("/admin-center/add-licenses/email/sent/", writes=True),
+            billing_admin=ADD_LICENSES,
+            other_billing_admin=ADD_LICENSES,
+        ),
+        {"note": "Three more seats, please."},
+    ),
+    Case(
+        "email sent",
+        "GET",
+        "/admin-center/add-licenses/email/sent/",
+        # Nothing was sent yet: back to the form (the billing admin: on to Add licenses).
+        admins_only(
+            account_admin=to("/admin-center/add-licenses/email/"),
+            billing_admin=to("/admin-center/add-licenses/email/"),
+            other_billing_admin=to("/admin-center/add-licenses/email/"),
+        ),
+    ),
+    Case(
+        "email sent POST", "POST", "/admin-center/add-licenses/email/sent/", everyone(NOT_ALLOWED)
+    ),
+    # --- My Account: everyone's own profile ---
+    Case("my account", "GET", "/my-account/", signed_in(OK)),
+    Case(
+        "my account POST (profile)",
+        "POST",
+        "/my-account/",
+        signed_in(to("/my-account/", writes=True)),
+        {"first_name": "Renamed", "last_name": "Person", "language": "it"},
+    ),
+    Case(
+        "my account POST, invalid",
+        "POST",
+        "/my-account/",
+        signed_in(OK),
+        {"first_name": "", "last_name": "", "language": "xx"},
+    ),
+    Case("password", "GET", "/my-account/password/", signed_in(OK)),
+    Case(
+        "password POST",
+        "POST",
+        "/my-account/password/",
+        signed_in(to("/my-account/", writes=True)),
+        {
+            "current_password": PASSWORD,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    ),
+    Case(
+        "password POST, wrong current password",
+        "POST",
+        "/my-account/password/",
+        signed_in(OK),
+        {
+            "current_password": "not-my-password",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    ),
+    Case("two-factor", "GET", "/my-account/two-factor/", signed_in(OK, user=FORBIDDEN)),
+    Case(
+        "two-factor POST (confirm without a set-up)",
+        "POST",
+        "/my-account/two-factor/",
+        signed_in(OK, user=FORBIDDEN),
+        {"code": "123456"},
+    ),
+    Case("two-factor start", "GET", "/my-account/two-factor/start/", signed_in(NOT_ALLOWED)),
+    Case(
+        "two-factor start POST",
+        "POST",
+        "/my-account/two-factor/start/",
+        # A plain user is told that two-factor sign-in is for admins; nothing is made.
+        signed_in(to("/my-account/two-factor/", writes=True), user=to("/my-account/two-factor/")),
+    ),
+    # --- Corporate Billing Portal: its own sign-in; a product sign-in opens none of it ---
+    Case("portal", "GET", "/corporate/", everyone(to("/corporate/signin/?next=%2Fcorporate%2F"))),
+    Case("portal POST", "POST", "/corporate/", everyone(NOT_ALLOWED)),
+    Case("portal sign-in", "GET", "/corporate/signin/", everyone(OK)),
+    Case(
+        "portal sign-in POST, wrong password",
+        "POST",
+        "/corporate/signin/",
+        everyone(OK),
+        {"user_id": "{corporate_user_id}", "password": "not-the-password"},
+    ),
+    Case("portal sign-out", "GET", "/corporate/signout/", everyone(NOT_ALLOWED)),
+    Case("portal sign-out POST", "POST", "/corporate/signout/", everyone(to("/corporate/signin/"))),
+    Case("portal password reset", "GET", "/corporate/password/", everyone(OK)),
+    Case(
+        "portal password reset POST, unknown User ID",
+        "POST",
+        "/corporate/password/",
+        everyone(OK),
+        {"user_id": "nobody-by-this-id"},
+    ),
+    Case(
+        "portal password set, bad link", "GET", "/corporate/password/set/{bad_token}/", everyone(OK)
+    ),
+    Case(
+        "portal password set POST, bad link",
+        "POST",
+        "/corporate/password/set/{bad_token}/",
+        everyone(OK),
+        {"password": NEW_PASSWORD, "password_again": NEW_PASSWORD},
+    ),
+]
+
+PARAMS = [
+    pytest.param(case, role, id=f"{case.method} {case.name} · {role}")
+    for case in CASES
+    for role in ROLES
+]
+
+
+# --- the world -----------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    people: dict[str, Person | None]
+    ids: dict[str, object]
+    # Text that only a person of that account may see: names and e-mail addresses.
+    secrets: dict[str, list[str]]
+    account_of: dict[str, str | None]
+
+
+@pytest.fixture
+def world(settings) -> World:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    a = make_account(language="en", name="Alpha Werkzeuge GmbH")
+    billing_admin = billing_contact(a)  # the billing contact is also an account admin
+    account_admin = make_person(a, admin=True, language="en")
+    admin2 = make_person(a, admin=True, language="en")
+    user = make_person(a, language="en")
+    user2 = make_person(a, language="en")
+    sub_a = make_subscription(a, seats=5, plan_code="goto-webinar-standard-yearly")
+    license_assign(subscription=sub_a, person=user, by=SYSTEM)
+
+    b = make_account(language="en", name="Bravo Analytics Ltd")
+    other_billing_admin = billing_contact(b)
+    other_user = make_person(b, language="en")
+    sub_b = make_subscription(b, seats=3, plan_code="goto-training-standard-yearly")
+    license_assign(subscription=sub_b, person=other_user, by=SYSTEM)
+
+    staff = Person.objects.create_user(
+        "agent@seatwise.test", PASSWORD, first_name="Ada", last_name="Agent", is_staff=True
+    )
+    corporate = make_account(kind="corporate", language="en", name="Charlie Corporate SpA")
+    corporate_password_set(account=corporate, password=PASSWORD, by=SYSTEM)
+
+    people_a = [billing_admin, account_admin, admin2, user, user2]
+    return World(
+        people={
+            "anonymous": None,
+            "user": user,
+            "account_admin": account_admin,
+            "billing_admin": billing_admin,
+            "other_billing_admin": other_billing_admin,
+            "staff": staff,
+        },
+        ids={
+            "user": user.pk,
+            "user2": user2.pk,
+            "admin2": admin2.pk,
+            "other_user": other_user.pk,
+            "staff": staff.pk,
+            "sub_a": sub_a.pk,
+            "sub_b": sub_b.pk,
+            "user_email": user.email,
+            "corporate_user_id": billing_contact(corporate).email,
+            "bad_token": "bad-token",
+        },
+        secrets={
+            "A": [a.name, *(p.email for p in people_a)],
+            "B": [b.name, other_billing_admin.email, other_user.email],
+            "C": [corporate.name],
+        },
+        account_of={
+            "anonymous": None,
+            "user": "A",
+            "account_admin": "A",
+            "billing_admin": "A",
+            "other_billing_admin": "B",
+            "staff": None,
+        },
+    )
+
+
+def _fill(value: Any, ids: dict[str, object]) -> Any:
+    if isinstance(value, list):
+        return [_fill(v, ids) for v in value]
+    if isinstance(value, str):
+        return value.format(**ids)
+    return value
+
+
+def snapshot() -> dict[str, object]:
+    """Every row a refused request could have touched, field by field, and the journals."""
+    return {
+        "people": list(Person.objects.order_by("pk").values()),
+        "licenses": list(LicenseAssignment.objects.order_by("pk").values()),
+        "subscriptions": list(Subscription.objects.order_by("pk").values()),
+        "two_factor_devices": list(TOTPDevice.objects.order_by("pk").values()),
+        "audit_entries": AuditEntry.objects.count(),
+        "outgoing_emails": OutgoingEmail.objects.count(),
+    }
+
+
+def sign_in_url(path: str) -> str:
+    query = QueryDict(mutable=True)
+    query["next"] = path
+    return f"/signin/?{query.urlencode(safe='/')}"
+
+
+# --- the matrix ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("case", "role"), PARAMS)
+def test_matrix(client, world: World, case: Case, role: str) -> None:
+    expected = case.answers[role]
+    person = world.people[role]
+    if person is not None:
+        client.force_login(person)
+    path = _fill(case.path, world.ids)
+    data = {key: _fill(value, world.ids) for key, value in case.data.items()}
+    before = snapshot()
+
+    response = client.get(path) if case.method == "GET" else client.post(path, data)
+
+    assert response.status_code == expected.status, response.content.decode()[:2000]
+    if expected.status == 302:
+        location = response["Location"]
+        if expected.location == SIGN_IN:
+            assert location == sign_in_url(path)
+        elif isinstance(expected.location, re.Pattern):
+            assert expected.location.match(location), location
+        else:
+            assert location == _fill(expected.location, world.ids)
+    after = snapshot()
+    if expected.writes:
+        assert after != before, "an allowed action changed nothing"
+    else:
+        assert after == before, "a refused request (or a page) changed something"
+
+    # No page shown to a person of one account mentions another account or its people (what
+    # the request itself typed, shown back in its form, aside).
+    page = response.content.decode()
+    own = world.account_of[role]
+    typed = " ".join(str(v) for v in data.values())
+    for account, secrets in world.secrets.items():
+        if account == own:
+            continue
+        for secret in secrets:
+            if secret not in typed:
+                assert secret not in page, f"{secret!r} of account {account} shown to {role}"
+
+
+def test_every_url_of_the_portals_is_in_the_matrix() -> None:
+    """A page added to one of the portals' urls.py without a row here fails this test."""
+    from django.urls import URLResolver, get_resolver
+
+    covered = {re.sub(r"\{\w+\}", "<x>", case.path.split("?")[0]) for case in CASES}
+    namespaces = {"billing", "admin_center", "my_account", "corporate"}
+    found: set[str] = set()
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace in namespaces:
+            prefix = str(entry.pattern)
+            for pattern in entry.url_patterns:
+                route = re.sub(r"<[^>]+>", "<x>", str(pattern.pattern))
+                found.add(f"/{prefix}{route}")
+    methods = {(re.sub(r"\{\w+\}", "<x>", c.path.split("?")[0]), c.method) for c in CASES}
+    assert found <= covered, sorted(found - covered)
+    # Both methods for every URL.
+    for url in found:
+        assert {(url, "GET"), (url, "POST")} <= methods, url
+
+
+def test_the_portal_sign_in_opens_the_portal_of_its_own_account_and_nothing_else(
+    client, world: World
+) -> None:
+    response = client.post(
+        "/corporate/signin/",
+        {"user_id": world.ids["corporate_user_id"], "password": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/corporate/"
+
+    page = client.get("/corporate/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert world.secrets["C"][0] in content
+    for secret in world.secrets["A"] + world.secrets["B"]:
+        assert secret not in content
+    # The portal's sign-in signs no person in: the product's pages still ask for a sign-in.
+    for path in ("/billing/", "/admin-center/", "/my-account/"):
+        assert client.get(path)["Location"] == sign_in_url(path)
+
+
+def test_a_removed_person_is_signed_out_of_every_page(client, world: World) -> None:
+    from seatwise.accounts.services import person_remove
+
+    user = world.people["user"]
+    assert user is not None
+    client.force_login(user)
+    assert client.get("/my-account/").status_code == 200
+
+    person_remove(person=user, by=SYSTEM)
+
+    for path in ("/my-account/", "/billing/", "/admin-center/"):
+        assert client.get(path)["Location"] == sign_in_url(path)
