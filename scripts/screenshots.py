@@ -57,7 +57,7 @@ def main() -> None:
                 page.goto(f"{base}/signin/")
                 page.fill("#id_email", email)
                 page.fill("#id_password", PASSWORD)
-                page.click("button[type=submit].button")
+                page.click("main button[type=submit]")
                 # The person's own language wins once signed in: switch to the tour's.
                 page.goto(f"{base}/my-account/")
                 page.select_option("#language-switch", language)
