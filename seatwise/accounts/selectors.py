@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from seatwise.accounts.models import Account, Person
+from seatwise.core.paging import keyset_page
 
 
 def billing_contact_of(account: Account) -> Person | None:
@@ -13,20 +14,14 @@ def account_page(*, after: int | None, limit: int) -> tuple[list[Account], int |
     """Keyset page of accounts by id: bounded cost whatever the number of accounts."""
     # The corporate credential is joined: a page renders each account's User ID.
     qs: QuerySet[Account] = Account.objects.select_related("corporate_credential").order_by("pk")
-    if after is not None:
-        qs = qs.filter(pk__gt=after)
-    rows = list(qs[: limit + 1])
-    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+    return keyset_page(qs, after=after, limit=limit)
 
 
 def people_page(
     *, account_id: int, after: int | None, limit: int
 ) -> tuple[list[Person], int | None]:
     qs = Person.objects.filter(account_id=account_id).order_by("pk")
-    if after is not None:
-        qs = qs.filter(pk__gt=after)
-    rows = list(qs[: limit + 1])
-    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+    return keyset_page(qs, after=after, limit=limit)
 
 
 def account_get(account_id: int) -> Account | None:

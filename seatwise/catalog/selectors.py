@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from seatwise.catalog.models import Plan, Price, Product
+from seatwise.core.paging import keyset_page
 
 
 def price_of(*, plan: Plan, currency: str) -> Decimal | None:
@@ -15,10 +16,7 @@ def price_of(*, plan: Plan, currency: str) -> Decimal | None:
 
 def products_page(*, after: int | None, limit: int) -> tuple[list[Product], int | None]:
     qs = Product.objects.order_by("pk")
-    if after is not None:
-        qs = qs.filter(pk__gt=after)
-    rows = list(qs[: limit + 1])
-    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+    return keyset_page(qs, after=after, limit=limit)
 
 
 def plans_page(
@@ -28,10 +26,7 @@ def plans_page(
     qs = Plan.objects.select_related("product").prefetch_related("prices").order_by("pk")
     if product_id is not None:
         qs = qs.filter(product_id=product_id)
-    if after is not None:
-        qs = qs.filter(pk__gt=after)
-    rows = list(qs[: limit + 1])
-    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+    return keyset_page(qs, after=after, limit=limit)
 
 
 def plan_get(*, plan_id: int | None = None, code: str | None = None) -> Plan | None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from seatwise.core.paging import keyset_page
 from seatwise.payments.models import Charge, PaymentMethod
 
 
@@ -8,10 +9,7 @@ def payment_methods_page(
 ) -> tuple[list[PaymentMethod], int | None]:
     """Keyset page of an account's payment methods, removed ones included."""
     qs = PaymentMethod.objects.filter(account_id=account_id).order_by("pk")
-    if after is not None:
-        qs = qs.filter(pk__gt=after)
-    rows = list(qs[: limit + 1])
-    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+    return keyset_page(qs, after=after, limit=limit)
 
 
 def payment_method_get(payment_method_id: int) -> PaymentMethod | None:

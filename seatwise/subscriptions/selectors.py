@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from seatwise.catalog.models import Price
 from seatwise.core.money import quantize
+from seatwise.core.paging import keyset_page
 from seatwise.subscriptions.models import LIVE_STATUSES, LicenseAssignment, Subscription
 
 
@@ -16,20 +17,14 @@ def subscriptions_page(
         .select_related("product", "plan")
         .order_by("pk")
     )
-    if after is not None:
-        qs = qs.filter(pk__gt=after)
-    rows = list(qs[: limit + 1])
-    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+    return keyset_page(qs, after=after, limit=limit)
 
 
 def assignments_page(
     *, subscription_id: int, after: int | None, limit: int
 ) -> tuple[list[LicenseAssignment], int | None]:
     qs = LicenseAssignment.objects.filter(subscription_id=subscription_id).order_by("pk")
-    if after is not None:
-        qs = qs.filter(pk__gt=after)
-    rows = list(qs[: limit + 1])
-    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+    return keyset_page(qs, after=after, limit=limit)
 
 
 def subscription_get(subscription_id: int) -> Subscription | None:

@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from seatwise.accounts.models import Person
 from seatwise.audit.models import AuditEntry
+from seatwise.core.paging import keyset_page
 from seatwise.subscriptions.models import LIVE_STATUSES, LicenseAssignment, Subscription
 
 PAGE_SIZE = 50
@@ -46,20 +47,14 @@ def people_page(
         qs = qs.filter(
             Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
         )
-    if after is not None:
-        qs = qs.filter(pk__gt=after)
-    rows = list(qs.prefetch_related(_live_licenses()).order_by("pk")[: limit + 1])
-    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+    return keyset_page(qs.prefetch_related(_live_licenses()), after=after, limit=limit)
 
 
 def admins_page(
     *, account_id: int, after: int | None = None, limit: int = PAGE_SIZE
 ) -> tuple[list[Person], int | None]:
     qs = Person.objects.filter(account_id=account_id, is_account_admin=True).order_by("pk")
-    if after is not None:
-        qs = qs.filter(pk__gt=after)
-    rows = list(qs[: limit + 1])
-    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+    return keyset_page(qs, after=after, limit=limit)
 
 
 def member_get(*, account_id: int, person_id: int) -> Person | None:
