@@ -25,6 +25,10 @@ class OutgoingEmail(models.Model):
     body_html = models.TextField(blank=True)
     # A caller that must send an e-mail at most once (an order's confirmation) names it here.
     dedupe_key = models.CharField(max_length=128, null=True, blank=True, unique=True)
+    # Documents to attach, as descriptors ``{"kind": "invoice_pdf", "id": 42}``: the worker
+    # renders them when it delivers (``notifications.attachments``), so the row holds no PDF
+    # bytes and the request that queues the e-mail renders none.
+    attachments = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from seatwise.notifications.attachments import AttachmentRef, attachment_refs_clean
 from seatwise.notifications.models import OutgoingEmail
 
 
@@ -33,12 +35,17 @@ def email_queue(
     sender_person_id: int | None = None,
     reply_to: str = "",
     dedupe_key: str | None = None,
+    attachments: Sequence[AttachmentRef] = (),
 ) -> OutgoingEmail:
     """Queue one e-mail and its delivery task in the caller's transaction.
 
     With a ``dedupe_key`` the same e-mail is queued at most once, however often this is called.
+    ``attachments`` are descriptors (``{"kind": "invoice_pdf", "id": invoice.pk}``) that the
+    worker renders when it delivers the e-mail (see ``notifications.attachments``).
     """
     from seatwise.notifications.tasks import deliver_email
+
+    refs = attachment_refs_clean(attachments)
 
     if dedupe_key is not None:
         existing = OutgoingEmail.objects.filter(dedupe_key=dedupe_key).first()
@@ -60,6 +67,7 @@ def email_queue(
                     body_text=text,
                     body_html=html,
                     dedupe_key=dedupe_key,
+                    attachments=refs,
                 )
         except IntegrityError:
             return OutgoingEmail.objects.get(dedupe_key=dedupe_key)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
+from seatwise.notifications.attachments import attachment_render
 from seatwise.notifications.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -15,7 +16,15 @@ logger = logging.getLogger(__name__)
 
 @task(queue_name="mail")
 def deliver_email(*, email_id: int) -> None:
-    """Send a queued e-mail. Idempotent: an e-mail already sent is not sent again."""
+    """Send a queued e-mail. Idempotent: an e-mail already sent is not sent again.
+
+    Attachments are rendered first, outside the transaction, so that no row lock (nor, on
+    SQLite, the database's write lock) is held while a PDF is being made.
+    """
+    queued = OutgoingEmail.objects.filter(pk=email_id, sent_at__isnull=True).first()
+    if queued is None:
+        return
+    files = [attachment_render(ref) for ref in queued.attachments]
     with transaction.atomic():
         email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
         if email is None or email.sent_at is not None:
@@ -31,6 +40,8 @@ def deliver_email(*, email_id: int) -> None:
         )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
+        for file in files:
+            message.attach(file.filename, file.content, file.mimetype)
         try:
             message.send()
         except Exception as error:

@@ -37,6 +37,10 @@ class Subscription(models.Model):
         _("status"), max_length=24, choices=Status.choices, default=Status.ACTIVE
     )
     auto_renew = models.BooleanField(_("auto renew"), default=True)
+    # Dunning of the renewal due at ``term_end`` (billing.renewals): failed charges so far and
+    # the day of the next try; both return to 0 / empty when the term is renewed.
+    dunning_attempts = models.PositiveSmallIntegerField(_("failed renewal charges"), default=0)
+    next_retry_on = models.DateField(_("next renewal charge"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

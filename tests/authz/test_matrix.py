@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pytest
@@ -134,6 +135,99 @@ CASES: list[Case] = [
         signed_in(OK, billing_admin=SUBSCRIPTIONS, other_billing_admin=SUBSCRIPTIONS),
     ),
     Case("wrong place POST", "POST", "/billing/wrong-place/", signed_in(NOT_ALLOWED)),
+    # Billing Center self-service (issue 4, item 5): the billing admin of an online account only.
+    Case(
+        "invoice history",
+        "GET",
+        "/billing/invoices/",
+        signed_in(WRONG_PLACE, billing_admin=OK, other_billing_admin=OK),
+    ),
+    Case("invoice history POST", "POST", "/billing/invoices/", signed_in(NOT_ALLOWED)),
+    Case(
+        # No invoice is issued in this world: an id that is no invoice of the account is "not
+        # found" (own and other accounts' invoices: tests/billing_center/test_self_service.py).
+        "invoice PDF of an id that is no invoice",
+        "GET",
+        "/billing/invoices/{sub_a}/pdf/",
+        signed_in(WRONG_PLACE, billing_admin=NOT_FOUND, other_billing_admin=NOT_FOUND),
+    ),
+    Case("invoice PDF POST", "POST", "/billing/invoices/{sub_a}/pdf/", signed_in(NOT_ALLOWED)),
+    Case(
+        "payment method",
+        "GET",
+        "/billing/payment-method/",
+        signed_in(WRONG_PLACE, billing_admin=OK, other_billing_admin=OK),
+    ),
+    Case(
+        "payment method POST (Update Payment Method)",
+        "POST",
+        "/billing/payment-method/",
+        # The billing admin of B puts the card on B: their own account.
+        signed_in(
+            WRONG_PLACE,
+            billing_admin=to("/billing/payment-method/", writes=True),
+            other_billing_admin=to("/billing/payment-method/", writes=True),
+        ),
+        {
+            "card_number": "4242 4242 4242 4242",
+            "exp_month": "12",
+            "exp_year": str(date.today().year + 2),
+            "cvc": "123",
+            "holder_name": "Card Holder",
+        },
+    ),
+    Case(
+        "payment method POST, Luhn-invalid card",
+        "POST",
+        "/billing/payment-method/",
+        signed_in(WRONG_PLACE, billing_admin=OK, other_billing_admin=OK),
+        {
+            "card_number": "4242 4242 4242 4241",
+            "exp_month": "12",
+            "exp_year": str(date.today().year + 2),
+            "cvc": "123",
+            "holder_name": "Card Holder",
+        },
+    ),
+    Case(
+        "cancel subscription",
+        "GET",
+        "/billing/subscriptions/{sub_a}/cancel/",
+        signed_in(WRONG_PLACE, billing_admin=OK, other_billing_admin=NOT_FOUND),
+    ),
+    Case(
+        "cancel subscription POST (Yes, Cancel)",
+        "POST",
+        "/billing/subscriptions/{sub_a}/cancel/",
+        signed_in(
+            WRONG_PLACE,
+            billing_admin=to("/billing/subscriptions/", writes=True),
+            other_billing_admin=NOT_FOUND,
+        ),
+    ),
+    Case(
+        "cancel a subscription of another account POST",
+        "POST",
+        "/billing/subscriptions/{sub_b}/cancel/",
+        signed_in(
+            WRONG_PLACE,
+            billing_admin=NOT_FOUND,
+            other_billing_admin=to("/billing/subscriptions/", writes=True),
+        ),
+    ),
+    Case(
+        "reactivate subscription",
+        "GET",
+        "/billing/subscriptions/{sub_a}/reactivate/",
+        signed_in(NOT_ALLOWED),
+    ),
+    Case(
+        # Active already: nothing to take back, nothing written.
+        "reactivate an active subscription POST",
+        "POST",
+        "/billing/subscriptions/{sub_a}/reactivate/",
+        signed_in(WRONG_PLACE, billing_admin=SUBSCRIPTIONS, other_billing_admin=NOT_FOUND),
+    ),
     # --- Admin Center ---
     Case(
         "admin home",

@@ -346,16 +346,22 @@ class TestSubscriptionsPage:
 
     def test_shows_no_action_without_a_page_behind_it(self, client):
         account = make_account(kind="online", language="en")
-        make_subscription(account)
+        subscription = make_subscription(account)
         make_card(account)
         client.force_login(billing_contact(account))
 
         html = client.get("/billing/subscriptions/").content.decode()
 
         main = html.split('<main id="main"', 1)[1]
-        assert "<form" not in main
+        assert "<form" not in main  # an active subscription has nothing to reactivate
         assert "<button" not in main
-        assert links(html) == {}
+        assert links(html) == {
+            "Subscriptions": "/billing/subscriptions/",
+            "Invoice history": "/billing/invoices/",
+            "Payment Method": "/billing/payment-method/",
+            "Cancel Subscription": f"/billing/subscriptions/{subscription.pk}/cancel/",
+            "Update Payment Method": "/billing/payment-method/",
+        }
 
     def test_query_count_does_not_grow_with_the_subscriptions(self, client):
         def count_for(n: int) -> int:

@@ -9,9 +9,18 @@ Corporate Billing Portal, where they may or may not be the billing admin.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
+from functools import wraps
+from typing import Concatenate
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from seatwise.accounts.models import Account, Person
+from seatwise.audit.actors import Actor
 
 
 class WrongPlace(StrEnum):
@@ -40,3 +49,35 @@ def wrong_place_case(person: Person) -> WrongPlace:
     if account is None or person.is_staff:
         return WrongPlace.NO_ACCOUNT
     return WrongPlace.CORPORATE if account.is_corporate else WrongPlace.ONLINE
+
+
+@dataclass(frozen=True, slots=True)
+class BillingAdmin:
+    """The signed-in billing admin of an online account, and that account."""
+
+    person: Person
+    account: Account
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.for_person(self.person)
+
+
+def billing_admin_required[**P](
+    view: Callable[Concatenate[HttpRequest, BillingAdmin, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """Anonymous visitors to the sign-in; anyone signed in without a Billing Center to the
+    "wrong place" page, whatever they asked for (so that an id tells them nothing); the billing
+    admin through, with their account, inside which every object is then looked up."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        account = billing_center_account(user) if isinstance(user, Person) else None
+        if account is None or not isinstance(user, Person):
+            return redirect("billing:wrong_place")
+        return view(request, BillingAdmin(person=user, account=account), *args, **kwargs)
+
+    return wrapper

@@ -6,5 +6,18 @@ app_name = "billing"
 urlpatterns = [
     path("", views.home, name="home"),
     path("subscriptions/", views.subscriptions, name="subscriptions"),
+    path(
+        "subscriptions/<int:subscription_id>/cancel/",
+        views.subscription_cancel_view,
+        name="subscription_cancel",
+    ),
+    path(
+        "subscriptions/<int:subscription_id>/reactivate/",
+        views.subscription_reactivate_view,
+        name="subscription_reactivate",
+    ),
+    path("invoices/", views.invoices, name="invoices"),
+    path("invoices/<int:invoice_id>/pdf/", views.invoice_download, name="invoice_pdf"),
+    path("payment-method/", views.payment_method, name="payment_method"),
     path("wrong-place/", views.wrong_place, name="wrong_place"),
 ]

@@ -1,0 +1,117 @@
+"""Receipts (proof of one card payment) and the PDF attachments of billing e-mails (issue 4).
+
+A receipt is not a tax document and has no series of its own: its number is derived from the
+charge, ``RCT-<year paid>-<charge id:06d>``, unique because the charge is, and the same however
+often it is rendered. Everything on it comes from the charge and the issued invoice's
+snapshot, never from the account as it is today.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from seatwise.accounts.selectors import billing_contact_of
+from seatwise.core.money import format_money
+from seatwise.invoicing.documents import ReceiptDocument
+from seatwise.invoicing.models import Invoice
+from seatwise.invoicing.rendering import invoice_pdf, receipt_pdf
+from seatwise.invoicing.selectors import credited_of, document_for
+from seatwise.invoicing.snapshot import party_from
+from seatwise.notifications.attachments import Attachment
+from seatwise.notifications.services import email_queue
+from seatwise.payments.models import Charge
+
+PDF = "application/pdf"
+
+
+def receipt_number(charge: Charge) -> str:
+    paid = charge.settled_at or charge.created_at
+    return f"RCT-{paid.year}-{charge.pk:06d}"
+
+
+def receipt_document(charge: Charge) -> ReceiptDocument:
+    """The receipt of a succeeded charge made for an invoice."""
+    if charge.status != Charge.Status.SUCCEEDED or charge.invoice_id is None:
+        raise ValueError("a receipt is for a succeeded charge of an invoice")
+    invoice = Invoice.objects.get(pk=charge.invoice_id)
+    # What was still due right after this payment: the charges of the invoice up to this one
+    # and its credit notes, so a receipt rendered again later says the same.
+    paid_so_far = Charge.objects.filter(
+        invoice_id=invoice.pk, status=Charge.Status.SUCCEEDED, pk__lte=charge.pk
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    due_after = max(invoice.gross_total - paid_so_far - credited_of(invoice).gross, Decimal("0.00"))
+    paid_at = timezone.localtime(charge.settled_at or charge.created_at)
+    return ReceiptDocument(
+        number=receipt_number(charge),
+        paid_at_date=paid_at.date(),
+        currency=charge.currency,
+        language=invoice.language,
+        seller=party_from(invoice.seller),
+        buyer=party_from(invoice.buyer),
+        amount=charge.amount,
+        method=charge.payment_method.masked,
+        invoice_number=invoice.number,
+        invoice_gross_total=invoice.gross_total,
+        invoice_amount_due_after=due_after,
+        corporate_user_id=invoice.corporate_user_id,
+    )
+
+
+def invoice_attachment(invoice_id: int) -> Attachment:
+    """The ``invoice_pdf`` attachment (``notifications.attachments``)."""
+    invoice = Invoice.objects.select_related("corrects").get(pk=invoice_id)
+    return Attachment(
+        filename=f"{invoice.number}.pdf", content=invoice_pdf(document_for(invoice)), mimetype=PDF
+    )
+
+
+def receipt_attachment(charge_id: int) -> Attachment:
+    """The ``receipt_pdf`` attachment (``notifications.attachments``)."""
+    charge = Charge.objects.select_related("payment_method").get(pk=charge_id)
+    doc = receipt_document(charge)
+    return Attachment(filename=f"{doc.number}.pdf", content=receipt_pdf(doc), mimetype=PDF)
+
+
+def payment_emails_queue(*, invoice: Invoice, charge: Charge) -> None:
+    """Queue the invoice and the receipt e-mails of a paid invoice to the billing contact, in
+    the caller's transaction, each with its PDF attached and at most once (dedupe keys per
+    invoice and per charge, so a retried order or renewal sends nothing more)."""
+    contact = billing_contact_of(invoice.account)
+    if contact is None:  # pragma: no cover - every account has one (accounts invariant)
+        return
+    language = contact.language
+    email_queue(
+        kind="invoice",
+        to_address=contact.email,
+        to_person_id=contact.pk,
+        account_id=invoice.account_id,
+        language=language,
+        context={
+            "person": contact,
+            "number": invoice.number,
+            "total": format_money(invoice.gross_total, invoice.currency, language),
+            "paid": True,
+            "due_date": invoice.due_date,
+        },
+        dedupe_key=f"invoice:{invoice.pk}",
+        attachments=[{"kind": "invoice_pdf", "id": invoice.pk}],
+    )
+    email_queue(
+        kind="receipt",
+        to_address=contact.email,
+        to_person_id=contact.pk,
+        account_id=invoice.account_id,
+        language=language,
+        context={
+            "person": contact,
+            "number": receipt_number(charge),
+            "amount": format_money(charge.amount, charge.currency, language),
+            "method": charge.payment_method.masked,
+            "invoice_number": invoice.number,
+        },
+        dedupe_key=f"receipt:{charge.pk}",
+        attachments=[{"kind": "receipt_pdf", "id": charge.pk}],
+    )

@@ -1,0 +1,297 @@
+"""Renewals and dunning: the scheduled job that renews due subscriptions (issue 4, item 6).
+
+``renewals_run(on=…)`` takes every live subscription whose term ended on or before ``on`` and
+that renews automatically, in keyset batches, and for each:
+
+- **pending cancellation** → ``cancelled`` at term end, nothing invoiced;
+- otherwise the **renewal invoice** of the next term (``term_line`` at today's catalog price,
+  the current seats), idempotency key ``renewal:<subscription id>:<term end>``: one invoice per
+  term, however often the job runs, is killed or restarted;
+- its **charge** on the default card, key ``renewal:<id>:<term end>:charge:<try>``: one charge
+  per try. The try number is ``dunning_attempts + 1``, and ``dunning_attempts`` advances only
+  after a try's outcome is recorded, so a crashed run repeats the same key and the gateway is
+  not charged again (``payments.services.charge_card``);
+- on **success**, in one transaction: the payment on the invoice, the term advanced (guarded:
+  only if ``term_end`` is still the old one, so a second run renews nothing more), the dunning
+  state cleared, the invoice and receipt e-mails queued;
+- on **decline** (or no card): the invoice stays open, ``dunning_attempts`` + 1 and the next
+  try on ``term_end`` + 1, + 3, + 7 days (``RETRY_DAYS``), a ``payment_failed`` e-mail to the
+  billing contact; a failed last try suspends the subscription;
+- on an **unknown** outcome: nothing; the reconciler settles the charge and the next run, with
+  the same key, reads the settled outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import Literal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from seatwise.accounts.selectors import billing_contact_of
+from seatwise.audit.actors import Actor
+from seatwise.audit.services import audit_record, snapshot
+from seatwise.billing.pricing import term_line
+from seatwise.billing.receipts import payment_emails_queue
+from seatwise.billing.seller import account_tax_decision
+from seatwise.catalog.selectors import price_of
+from seatwise.core.money import format_money
+from seatwise.invoicing.lock_objects import invoice_lock
+from seatwise.invoicing.models import Invoice
+from seatwise.invoicing.services import invoice_issue, invoice_record_payment
+from seatwise.notifications.services import email_queue
+from seatwise.payments.models import Charge
+from seatwise.payments.selectors import charge_for_key, default_payment_method
+from seatwise.payments.services import charge_card
+from seatwise.subscriptions.models import Subscription
+from seatwise.subscriptions.services import term_end_for
+
+logger = logging.getLogger(__name__)
+
+# Days after the term end of the tries that follow a failed first charge; after the last one
+# fails, the subscription is suspended.
+RETRY_DAYS = (1, 3, 7)
+BATCH_SIZE = 100
+DUNNING_FIELDS = ["status", "dunning_attempts", "next_retry_on"]
+Outcome = Literal["renewed", "cancelled", "declined", "suspended", "waiting", "skipped"]
+
+
+def _due(*, on: date) -> Q:
+    return Q(term_end__lte=on) & (
+        Q(status=Subscription.Status.PENDING_CANCELLATION)
+        | Q(status=Subscription.Status.ACTIVE, auto_renew=True)
+    )
+
+
+def renewals_run(*, on: date, by: Actor) -> int:
+    """Renew (or cancel, or dun) every subscription due on ``on``; the number renewed.
+
+    Safe to run again, concurrently, or after a crash: see the module docstring.
+    """
+    renewed = 0
+    after = 0
+    while True:
+        ids = list(
+            Subscription.objects.filter(_due(on=on), pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:BATCH_SIZE]
+        )
+        if not ids:
+            return renewed
+        after = ids[-1]
+        for subscription_id in ids:
+            try:
+                outcome = subscription_renew(subscription_id=subscription_id, on=on, by=by)
+            except Exception:
+                # One subscription's failure (a missing price, a VAT rate) must not stop the
+                # run; it is logged and tried again by the next run.
+                logger.exception("renewal of subscription %s failed", subscription_id)
+                continue
+            renewed += outcome == "renewed"
+
+
+def subscription_renew(*, subscription_id: int, on: date, by: Actor) -> Outcome:
+    """Renew one subscription if it is due on ``on`` (see the module docstring)."""
+    subscription = (
+        Subscription.objects.select_related("account", "plan", "product")
+        .filter(_due(on=on), pk=subscription_id)
+        .first()
+    )
+    if subscription is None:
+        return "skipped"
+    if subscription.status == Subscription.Status.PENDING_CANCELLATION:
+        return _cancel_at_term_end(subscription=subscription, by=by)
+    if subscription.next_retry_on is not None and subscription.next_retry_on > on:
+        return "waiting"
+    term_end = subscription.term_end
+    invoice = _renewal_invoice(subscription=subscription, by=by)
+    attempt = subscription.dunning_attempts + 1
+    charge_key = f"renewal:{subscription.pk}:{term_end.isoformat()}:charge:{attempt}"
+    charge = _renewal_charge(invoice=invoice, key=charge_key, by=by)
+    if charge is not None and charge.status == Charge.Status.SUCCEEDED:
+        return _renewed(subscription=subscription, invoice=invoice, charge=charge, by=by)
+    if charge is None or charge.status == Charge.Status.DECLINED:
+        return _declined(
+            subscription=subscription, invoice=invoice, charge=charge, attempt=attempt, by=by
+        )
+    return "waiting"  # unknown or not attempted: the same key is tried again next run
+
+
+def _renewal_invoice(*, subscription: Subscription, by: Actor) -> Invoice:
+    key = f"renewal:{subscription.pk}:{subscription.term_end.isoformat()}"
+    issued = Invoice.objects.filter(idempotency_key=key).first()
+    if issued is not None:
+        return issued
+    account = subscription.account
+    start = subscription.term_end
+    unit_amount = price_of(plan=subscription.plan, currency=account.currency)
+    if unit_amount is None:
+        raise ValueError(f"plan {subscription.plan.code} has no price in {account.currency}")
+    line = term_line(
+        unit_amount=unit_amount,
+        seats=subscription.seats,
+        currency=account.currency,
+        term_start=start,
+        term_end=term_end_for(plan=subscription.plan, term_start=start),
+        plan_code=subscription.plan.code,
+    )
+    return invoice_issue(
+        account=account,
+        lines=[line],
+        tax=account_tax_decision(account=account, on=start),
+        source=Invoice.Source.RENEWAL,
+        by=by,
+        idempotency_key=key,
+        issue_date=start,
+    )
+
+
+def _renewal_charge(*, invoice: Invoice, key: str, by: Actor) -> Charge | None:
+    """The try's charge; None when the account has no card to charge (counts as a decline)."""
+    charge = charge_for_key(key)
+    if charge is not None and charge.is_settled:
+        return charge
+    method = (
+        charge.payment_method
+        if charge is not None
+        else default_payment_method(account_id=invoice.account_id)
+    )
+    if method is None or not method.is_automatic or method.removed_at is not None:
+        return None
+    return charge_card(
+        account=invoice.account,
+        payment_method=method,
+        amount=invoice.gross_total,
+        currency=invoice.currency,
+        idempotency_key=key,
+        purpose="renewal",
+        by=by,
+        invoice_id=invoice.pk,
+        description=invoice.number,
+    )
+
+
+def _renewed(*, subscription: Subscription, invoice: Invoice, charge: Charge, by: Actor) -> Outcome:
+    """Record the payment and advance the term, once. Lock order: invoice, subscription."""
+    old_end = subscription.term_end
+    with transaction.atomic():
+        locked = invoice_lock(invoice.pk)
+        held = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        if held.term_end != old_end or locked.status != Invoice.Status.OPEN:
+            return "skipped"  # renewed by another run meanwhile
+        paid = invoice_record_payment(
+            invoice=locked, amount=charge.amount, reference=f"charge:{charge.pk}", by=by
+        )
+        old = snapshot(held, ["term_start", "term_end", *DUNNING_FIELDS])
+        held.term_start = old_end
+        held.term_end = term_end_for(plan=held.plan, term_start=old_end)
+        held.dunning_attempts = 0
+        held.next_retry_on = None
+        held.save(update_fields=["term_start", "term_end", "dunning_attempts", "next_retry_on"])
+        audit_record(
+            by=by,
+            action="subscription.renew",
+            obj=held,
+            account_id=held.account_id,
+            old=old,
+            new={
+                **snapshot(held, ["term_start", "term_end", *DUNNING_FIELDS]),
+                "invoice": paid.number,
+                "charge": charge.pk,
+            },
+        )
+        payment_emails_queue(invoice=paid, charge=charge)
+    return "renewed"
+
+
+def _declined(
+    *,
+    subscription: Subscription,
+    invoice: Invoice,
+    charge: Charge | None,
+    attempt: int,
+    by: Actor,
+) -> Outcome:
+    """Count the failed try, schedule the next or suspend, and tell the billing contact."""
+    with transaction.atomic():
+        held = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        if held.term_end != subscription.term_end or held.dunning_attempts != attempt - 1:
+            return "skipped"  # this try was already counted by another run
+        old = snapshot(held, DUNNING_FIELDS)
+        held.dunning_attempts = attempt
+        last = attempt > len(RETRY_DAYS)
+        if last:
+            held.status = Subscription.Status.SUSPENDED
+            held.next_retry_on = None
+        else:
+            held.next_retry_on = held.term_end + timedelta(days=RETRY_DAYS[attempt - 1])
+        held.save(update_fields=DUNNING_FIELDS)
+        audit_record(
+            by=by,
+            action="subscription.suspend" if last else "subscription.renewal_declined",
+            obj=held,
+            account_id=held.account_id,
+            old=old,
+            new={
+                **snapshot(held, DUNNING_FIELDS),
+                "invoice": invoice.number,
+                "charge": charge.pk if charge else None,
+            },
+        )
+        _payment_failed_email(
+            subscription=held, invoice=invoice, charge=charge, attempt=attempt, suspended=last
+        )
+    return "suspended" if last else "declined"
+
+
+def _payment_failed_email(
+    *,
+    subscription: Subscription,
+    invoice: Invoice,
+    charge: Charge | None,
+    attempt: int,
+    suspended: bool,
+) -> None:
+    contact = billing_contact_of(subscription.account)
+    if contact is None:  # pragma: no cover - every account has one (accounts invariant)
+        return
+    language = contact.language
+    email_queue(
+        kind="payment_failed",
+        to_address=contact.email,
+        to_person_id=contact.pk,
+        account_id=subscription.account_id,
+        language=language,
+        context={
+            "person": contact,
+            "product": str(subscription.product),
+            "amount": format_money(invoice.gross_total, invoice.currency, language),
+            "method": charge.payment_method.masked if charge else _("your card on file"),
+            "reason": charge.message if charge else _("There is no card on file to charge."),
+            "suspended": suspended,
+            "retry_on": subscription.next_retry_on,
+        },
+        dedupe_key=f"renewal:{subscription.pk}:{subscription.term_end.isoformat()}:failed:{attempt}",
+    )
+
+
+def _cancel_at_term_end(*, subscription: Subscription, by: Actor) -> Outcome:
+    with transaction.atomic():
+        held = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        if held.status != Subscription.Status.PENDING_CANCELLATION:
+            return "skipped"
+        old = snapshot(held, ["status"])
+        held.status = Subscription.Status.CANCELLED
+        held.save(update_fields=["status"])
+        audit_record(
+            by=by,
+            action="subscription.cancel",
+            obj=held,
+            account_id=held.account_id,
+            old=old,
+            new=snapshot(held, ["status"]),
+        )
+    return "cancelled"

@@ -1,0 +1,19 @@
+"""Background tasks of billing. Each is idempotent: delivery is at least once."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.tasks import task
+from django.utils import timezone
+
+from seatwise.audit.actors import Actor
+from seatwise.billing.renewals import renewals_run
+
+
+@task()
+def renewals_run_task(*, on: str | None = None) -> int:
+    """Renew the subscriptions due on ``on`` (ISO date; today when empty). Safe to run twice
+    or after a crash: each term is invoiced and charged once (``billing.renewals``)."""
+    day = date.fromisoformat(on) if on else timezone.localdate()
+    return renewals_run(on=day, by=Actor.system("billing.renewals"))

@@ -1,0 +1,128 @@
+"""Renewals: once per term whatever the retries; dunning on +1, +3, +7 days, then suspension."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from seatwise.billing.renewals import renewals_run
+from seatwise.invoicing.models import Invoice
+from seatwise.notifications.models import OutgoingEmail
+from seatwise.payments.models import Charge, TestGatewayCharge
+from seatwise.subscriptions.models import Subscription
+from tests.factories import (
+    SYSTEM,
+    ensure_default_catalog,
+    make_account,
+    make_card,
+    make_subscription,
+)
+from tests.tax.data import ensure_eu_vat_rates
+
+pytestmark = pytest.mark.django_db
+
+TERM_START = date(2026, 3, 1)
+TERM_END = date(2026, 4, 1)
+DECLINING_CARD = "4000000000000341"
+
+
+@pytest.fixture(autouse=True)
+def _reference_data():
+    ensure_default_catalog()
+    ensure_eu_vat_rates()
+
+
+def subscription_of(card: str = "4242424242424242") -> Subscription:
+    account = make_account(country="DE", currency="EUR", language="en")
+    make_card(account, card)
+    return make_subscription(account, seats=5, term_start=TERM_START)
+
+
+def test_run_twice_renews_invoices_and_charges_once():
+    subscription = subscription_of()
+    other = subscription_of()
+
+    assert renewals_run(on=TERM_END, by=SYSTEM) == 2
+    assert renewals_run(on=TERM_END, by=SYSTEM) == 0
+
+    for sub in (subscription, other):
+        sub.refresh_from_db()
+        assert (sub.term_start, sub.term_end) == (TERM_END, date(2026, 5, 1))
+        invoices = Invoice.objects.filter(account=sub.account)
+        # 5 × 14.00 = 70.00, VAT 19 % 13.30
+        assert [(i.source, i.status, i.gross_total) for i in invoices] == [
+            ("renewal", "paid", Decimal("83.30"))
+        ]
+    assert TestGatewayCharge.objects.count() == 2
+    assert sorted(OutgoingEmail.objects.values_list("kind", flat=True)) == [
+        "invoice",
+        "invoice",
+        "receipt",
+        "receipt",
+    ]
+
+
+def test_not_due_before_term_end():
+    subscription_of()
+    assert renewals_run(on=TERM_END - timedelta(days=1), by=SYSTEM) == 0
+    assert Invoice.objects.count() == 0
+
+
+def test_declines_follow_the_schedule_and_the_last_one_suspends():
+    subscription = subscription_of(card=DECLINING_CARD)
+
+    def state():
+        subscription.refresh_from_db()
+        return subscription.status, subscription.dunning_attempts, subscription.next_retry_on
+
+    renewals_run(on=TERM_END, by=SYSTEM)
+    assert state() == ("active", 1, date(2026, 4, 2))
+    renewals_run(on=TERM_END, by=SYSTEM)  # not yet time to try again
+    assert state() == ("active", 1, date(2026, 4, 2))
+    renewals_run(on=date(2026, 4, 2), by=SYSTEM)
+    assert state() == ("active", 2, date(2026, 4, 4))
+    renewals_run(on=date(2026, 4, 4), by=SYSTEM)
+    assert state() == ("active", 3, date(2026, 4, 8))
+    renewals_run(on=date(2026, 4, 8), by=SYSTEM)
+    assert state() == ("suspended", 4, None)
+    renewals_run(on=date(2026, 4, 30), by=SYSTEM)  # a suspended subscription is left alone
+    assert state() == ("suspended", 4, None)
+
+    # One open invoice for the term, four tries each with its own charge, four e-mails
+    invoices = Invoice.objects.filter(account=subscription.account)
+    assert [(i.status, i.paid_amount) for i in invoices] == [("open", Decimal("0.00"))]
+    assert list(Charge.objects.order_by("pk").values_list("idempotency_key", "status")) == [
+        (f"renewal:{subscription.pk}:2026-04-01:charge:{n}", "declined") for n in (1, 2, 3, 4)
+    ]
+    assert list(OutgoingEmail.objects.order_by("pk").values_list("kind", "subject")) == [
+        ("payment_failed", "Your Seatwise renewal payment failed"),
+        ("payment_failed", "Your Seatwise renewal payment failed"),
+        ("payment_failed", "Your Seatwise renewal payment failed"),
+        ("payment_failed", "Your Seatwise subscription is suspended"),
+    ]
+    assert (subscription.term_start, subscription.term_end) == (TERM_START, TERM_END)
+
+
+def test_pending_cancellation_is_cancelled_at_term_end_without_invoice():
+    subscription = subscription_of()
+    Subscription.objects.filter(pk=subscription.pk).update(
+        status=Subscription.Status.PENDING_CANCELLATION, auto_renew=False
+    )
+
+    assert renewals_run(on=TERM_END, by=SYSTEM) == 0
+
+    subscription.refresh_from_db()
+    assert subscription.status == "cancelled"
+    assert Invoice.objects.count() == 0
+    assert Charge.objects.count() == 0
+
+
+def test_renewals_task_is_idempotent():
+    from seatwise.billing.tasks import renewals_run_task
+
+    subscription_of()
+    assert renewals_run_task.call(on=TERM_END.isoformat()) == 1
+    assert renewals_run_task.call(on=TERM_END.isoformat()) == 0
+    assert TestGatewayCharge.objects.count() == 1
