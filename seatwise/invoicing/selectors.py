@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from seatwise.accounts.models import Account
 from seatwise.invoicing.documents import DocumentLine, InvoiceDocument, TaxCategory
 from seatwise.invoicing.models import Invoice, InvoiceLine
 from seatwise.invoicing.snapshot import party_from
@@ -31,22 +30,18 @@ def credited_of(invoice: Invoice) -> Credited:
     return Credited(net=sums["net"] or ZERO, tax=sums["tax"] or ZERO, gross=sums["gross"] or ZERO)
 
 
-def invoice_amount_due(invoice: Invoice) -> Decimal:
-    """Gross, less what was paid and what credit notes took off; never below zero (a credit
-    note on a paid invoice is money owed back, which is the payments domain's refund)."""
+def amount_due_given(invoice: Invoice, *, credited_gross: Decimal) -> Decimal:
+    """The amount-due rule: gross, less what was paid and what credit notes took off; never
+    below zero (a credit note on a paid invoice is money owed back, which is the payments
+    domain's refund); a credit note owes nothing. For callers that already summed the credit
+    notes (a list page, in one query)."""
     if invoice.kind != Invoice.Kind.INVOICE:
         return ZERO
-    due = invoice.gross_total - invoice.paid_amount - credited_of(invoice).gross
-    return max(due, ZERO)
+    return max(invoice.gross_total - invoice.paid_amount - credited_gross, ZERO)
 
 
-def invoices_of(account: Account) -> list[Invoice]:
-    """The account's invoices and credit notes, newest first."""
-    return list(
-        Invoice.objects.filter(account=account)
-        .select_related("corrects")
-        .order_by("-issue_date", "-id")
-    )
+def invoice_amount_due(invoice: Invoice) -> Decimal:
+    return amount_due_given(invoice, credited_gross=credited_of(invoice).gross)
 
 
 def _line(line: InvoiceLine) -> DocumentLine:

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 
 from seatwise.core.money import quantize
 from seatwise.invoicing.models import Invoice
+from seatwise.invoicing.selectors import amount_due_given
 from seatwise.subscriptions.models import Subscription
 
 INVOICES_PER_PAGE = 25
@@ -74,9 +75,6 @@ def _before(issue_date: date, invoice_id: int) -> Q:
 def amount_due(invoice: Invoice) -> Decimal:
     """What is still to pay on an invoice of ``invoice_history_page`` (never below zero; a
     credit note owes nothing)."""
-    if invoice.kind != Invoice.Kind.INVOICE:
-        return Decimal("0.00")
-    credited: Decimal = getattr(invoice, "credited_gross", Decimal("0.00"))
-    due = max(invoice.gross_total - invoice.paid_amount - Decimal(credited), Decimal("0.00"))
+    credited = Decimal(getattr(invoice, "credited_gross", Decimal("0.00")))
     # SQLite sums decimals as floating point: back to whole cents.
-    return quantize(due, invoice.currency)
+    return quantize(amount_due_given(invoice, credited_gross=credited), invoice.currency)
