@@ -468,3 +468,46 @@ def person_profile_update(
             new=new,
         )
     return person
+
+
+ADDRESS_FIELDS = ["address_line1", "address_line2", "postal_code", "city", "region", "country"]
+
+
+def account_address_set(
+    *, account: Account, address: Address, country: str | None = None, by: Actor
+) -> Account:
+    """The account's billing address (Bill To; the Add Seats flow's **Billing address**).
+
+    ``country`` (ISO code) is kept when ``None``. The street, postal code and city are
+    required: an invoice needs them. Invoices already issued keep the address they were
+    issued with (invoicing snapshots the buyer). One audit entry when something changed.
+    """
+    new = {
+        "address_line1": clean_text(address.line1, field="address_line1", max_length=200),
+        "address_line2": clean_text(
+            address.line2, field="address_line2", max_length=200, required=False
+        ),
+        "postal_code": clean_text(address.postal_code, field="postal_code", max_length=20),
+        "city": clean_text(address.city, field="city", max_length=100),
+        "region": clean_text(address.region, field="region", max_length=100, required=False),
+        "country": account.country if country is None else clean_country(country),
+    }
+    with transaction.atomic():
+        locked = account_lock(account.pk)
+        old = snapshot(locked, ADDRESS_FIELDS)
+        if old == new:
+            return locked
+        for name, value in new.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=ADDRESS_FIELDS)
+        audit_record(
+            by=by,
+            action="account.address_set",
+            obj=locked,
+            account_id=locked.pk,
+            old=old,
+            new=new,
+        )
+    for name, value in new.items():
+        setattr(account, name, value)
+    return locked

@@ -41,6 +41,14 @@ class Subscription(models.Model):
     # the day of the next try; both return to 0 / empty when the term is renewed.
     dunning_attempts = models.PositiveSmallIntegerField(_("failed renewal charges"), default=0)
     next_retry_on = models.DateField(_("next renewal charge"), null=True, blank=True)
+    # Changes that take effect at the next renewal (SPEC: a lower tier takes effect at
+    # renewal; issue 4 item 5): the plan and the number of seats the renewal invoices.
+    pending_plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    renewal_seats = models.PositiveIntegerField(_("seats from renewal"), null=True, blank=True)
+    # Corporate Auto Renew turned off (issue 5): why, as the billing admin gave it.
+    cancel_reason = models.CharField(_("cancel reason"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -9,4 +9,6 @@ urlpatterns = [
     path("signout/", views.signout, name="signout"),
     path("password/", views.password_reset, name="password_reset"),
     path("password/set/<str:token>/", views.password_set, name="password_set"),
+    # --- Add Seats, Quotes and service orders (article 003) ---
+    # --- Auto Renew, Invoice History and Pay Now, Account and Bill To (article 001) ---
 ]

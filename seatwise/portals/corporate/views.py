@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -42,26 +41,10 @@ from seatwise.portals.corporate.session import (
     corporate_logout,
     corporate_required,
 )
+from seatwise.portals.corporate.tabs import portal_tabs
 from seatwise.portals.forms import add_service_error
 from seatwise.subscriptions.models import Subscription
 from seatwise.subscriptions.selectors import live_subscriptions
-
-
-@dataclass(frozen=True, slots=True)
-class Tab:
-    label: str | Promise
-    url: str | None  # None: not available yet
-    current: bool = False
-
-
-def _tabs(current: str) -> list[Tab]:
-    # The portal's top navigation as the vendor's help shows it (research §1.2.4).
-    return [
-        Tab(_("Subscriptions"), reverse("corporate:home"), current == "subscriptions"),
-        Tab(_("Quotes"), None),
-        Tab(_("Invoice History"), None),
-        Tab(_("Account"), None),
-    ]
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -133,7 +116,7 @@ def home(request: HttpRequest, credential: CorporateCredential) -> HttpResponse:
         {
             "credential": credential,
             "corporate_account": credential.account,
-            "tabs": _tabs("subscriptions"),
+            "tabs": portal_tabs("subscriptions"),
             "rows": rows,
         },
     )

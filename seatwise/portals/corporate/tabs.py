@@ -1,0 +1,40 @@
+"""The Corporate Billing Portal's top navigation: Subscriptions, Quotes, Invoice History,
+Account (research §1.2.4). A tab whose page is not routed is shown without a link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True, slots=True)
+class Tab:
+    label: str | Promise
+    url: str | None  # None: not available
+    current: bool = False
+
+
+TABS = (
+    ("subscriptions", _("Subscriptions"), "corporate:home"),
+    ("quotes", _("Quotes"), "corporate:quotes"),
+    ("invoices", _("Invoice History"), "corporate:invoices"),
+    ("account", _("Account"), "corporate:account"),
+)
+
+
+def _tab_url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def portal_tabs(current: str) -> list[Tab]:
+    """The portal's top navigation as the vendor's help shows it (research §1.2.4).
+
+    ``current`` is one of ``subscriptions``, ``quotes``, ``invoices``, ``account``.
+    """
+    return [Tab(label, _tab_url(url_name), key == current) for key, label, url_name in TABS]
