@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "seatwise.notifications",
     "seatwise.tax",
     "seatwise.invoicing",
+    "seatwise.ordering",
     "seatwise.demo",
     "seatwise.api",
     "seatwise.portals.home",
