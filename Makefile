@@ -1,5 +1,5 @@
 # Seatwise — the two commands of the README:
-#   make run    installs, migrates, loads the demo data, serves the product and its worker
+#   make run    installs, migrates, loads the demo data, serves the product, its worker and scheduler
 #   make test   installs everything the suite needs and runs all of it
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -19,7 +19,7 @@ PYTHON313 := $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python
 .PHONY: help run test install install-dev system-deps check bench messages demo clean
 
 help:
-	@echo "make run    — serve Seatwise with its worker on http://127.0.0.1:$(PORT)/ (SQLite)"
+	@echo "make run    — serve Seatwise with its worker and scheduler on http://127.0.0.1:$(PORT)/ (SQLite)"
 	@echo "make test   — install and run the whole suite (lint, types, migrations, translations, SQLite, PostgreSQL)"
 
 $(UV):
@@ -44,6 +44,7 @@ messages:
 system-deps:
 	@bash scripts/system-deps.sh
 
+# The web server, the task worker and the scheduler of periodic jobs (scripts/run.sh).
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --if-empty

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "crontask",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -216,6 +217,11 @@ TASKS = {
     }
 }
 
+# The scheduler of periodic jobs: django-crontask's `manage.py crontask`, one process; the
+# jobs and their times are in seatwise/core/schedule.py. Without a Redis lock (CRONTASK =
+# {"REDIS_URL": ...}) nothing stops a second scheduler: run one (every job is idempotent, so a
+# second one only enqueues twice).
+
 # --- E-mail ---------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = os.environ.get("SEATWISE_FROM_EMAIL", "Seatwise <billing@seatwise.test>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -301,5 +307,8 @@ LOGGING = {
         # WeasyPrint reports every rendering step at INFO; keep the logs for what matters.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # The scheduler logs every run of its lock keeper (each 5 s); seatwise.core.schedule
+        # logs each job it enqueues.
+        "apscheduler": {"level": "WARNING"},
     },
 }

@@ -35,6 +35,8 @@ class Account(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
+    # Corporate accounts (research §1.2.4): printed on the invoices issued from now on.
+    purchase_order_number = models.CharField(_("purchase order number"), max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -180,3 +182,34 @@ class CorporateCredential(models.Model):
 
     def __str__(self) -> str:
         return self.user_id
+
+
+INVOICE_CONTACTS_MAX = 5
+
+
+class InvoiceContact(models.Model):
+    """Someone who receives the account's invoice and receipt e-mails, and nothing else (SPEC
+    "Decisions": up to five per account besides the one billing contact; they gain no rights
+    and cannot sign in). ``seatwise.accounts.invoice_contacts`` keeps the limit of five."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="invoice_contacts")
+    name = models.CharField(_("name"), max_length=2 * NAME_MAX + 1)
+    email = models.EmailField(_("e-mail"), max_length=EMAIL_MAX)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("invoice contact")
+        verbose_name_plural = _("invoice contacts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "email"], name="invoice_contact_email_unique_per_account"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="invoice_contact_email_lowercase"
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "id"], name="invoice_contact_account_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"

@@ -8,11 +8,13 @@ snapshot, never from the account as it is today.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Sum
 from django.utils import timezone
 
+from seatwise.accounts.invoice_contacts import invoice_contacts_of
 from seatwise.accounts.selectors import billing_contact_of
 from seatwise.core.money import format_money
 from seatwise.invoicing.documents import ReceiptDocument
@@ -75,43 +77,87 @@ def receipt_attachment(charge_id: int) -> Attachment:
     return Attachment(filename=f"{doc.number}.pdf", content=receipt_pdf(doc), mimetype=PDF)
 
 
-def payment_emails_queue(*, invoice: Invoice, charge: Charge) -> None:
-    """Queue the invoice and the receipt e-mails of a paid invoice to the billing contact, in
-    the caller's transaction, each with its PDF attached and at most once (dedupe keys per
-    invoice and per charge, so a retried order or renewal sends nothing more)."""
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    # Appended to the e-mail's dedupe key: "" for the billing contact, so the keys of the
+    # e-mails queued before invoice contacts existed stay the same.
+    key: str
+    email: str
+    person_id: int | None
+    language: str
+    greeting: dict[str, str]
+
+
+def _recipients(invoice: Invoice) -> list[Recipient]:
+    """The billing contact, then the account's invoice contacts (SPEC "Decisions": they
+    receive the invoice e-mails, and gain no rights)."""
+    recipients: list[Recipient] = []
     contact = billing_contact_of(invoice.account)
-    if contact is None:  # pragma: no cover - every account has one (accounts invariant)
-        return
-    language = contact.language
-    email_queue(
-        kind="invoice",
-        to_address=contact.email,
-        to_person_id=contact.pk,
-        account_id=invoice.account_id,
-        language=language,
-        context={
-            "person": contact,
-            "number": invoice.number,
-            "total": format_money(invoice.gross_total, invoice.currency, language),
-            "paid": True,
-            "due_date": invoice.due_date,
-        },
-        dedupe_key=f"invoice:{invoice.pk}",
-        attachments=[{"kind": "invoice_pdf", "id": invoice.pk}],
-    )
-    email_queue(
-        kind="receipt",
-        to_address=contact.email,
-        to_person_id=contact.pk,
-        account_id=invoice.account_id,
-        language=language,
-        context={
-            "person": contact,
-            "number": receipt_number(charge),
-            "amount": format_money(charge.amount, charge.currency, language),
-            "method": charge.payment_method.masked,
-            "invoice_number": invoice.number,
-        },
-        dedupe_key=f"receipt:{charge.pk}",
-        attachments=[{"kind": "receipt_pdf", "id": charge.pk}],
-    )
+    if contact is not None:  # every account has one (accounts invariant)
+        recipients.append(
+            Recipient(
+                key="",
+                email=contact.email,
+                person_id=contact.pk,
+                language=contact.language,
+                greeting={"first_name": contact.first_name},
+            )
+        )
+    for extra in invoice_contacts_of(invoice.account):
+        recipients.append(
+            Recipient(
+                key=f":ic:{extra.pk}",
+                email=extra.email,
+                person_id=None,
+                language=extra.language,
+                greeting={"first_name": extra.name},
+            )
+        )
+    return recipients
+
+
+def receipt_emails_queue(*, invoice: Invoice, charge: Charge) -> None:
+    """Queue the receipt e-mail of one payment (PDF attached) to the billing contact and the
+    invoice contacts, each in their language and at most once (``receipt:<charge id>``)."""
+    for to in _recipients(invoice):
+        email_queue(
+            kind="receipt",
+            to_address=to.email,
+            to_person_id=to.person_id,
+            account_id=invoice.account_id,
+            language=to.language,
+            context={
+                "person": to.greeting,
+                "number": receipt_number(charge),
+                "amount": format_money(charge.amount, charge.currency, to.language),
+                "method": charge.payment_method.masked,
+                "invoice_number": invoice.number,
+            },
+            dedupe_key=f"receipt:{charge.pk}{to.key}",
+            attachments=[{"kind": "receipt_pdf", "id": charge.pk}],
+        )
+
+
+def payment_emails_queue(*, invoice: Invoice, charge: Charge) -> None:
+    """Queue the invoice and the receipt e-mails of a paid invoice to the billing contact and
+    the invoice contacts, in the caller's transaction, each with its PDF attached and at most
+    once (dedupe keys per invoice and per charge, and per invoice contact, so a retried order
+    or renewal sends nothing more)."""
+    for to in _recipients(invoice):
+        email_queue(
+            kind="invoice",
+            to_address=to.email,
+            to_person_id=to.person_id,
+            account_id=invoice.account_id,
+            language=to.language,
+            context={
+                "person": to.greeting,
+                "number": invoice.number,
+                "total": format_money(invoice.gross_total, invoice.currency, to.language),
+                "paid": True,
+                "due_date": invoice.due_date,
+            },
+            dedupe_key=f"invoice:{invoice.pk}{to.key}",
+            attachments=[{"kind": "invoice_pdf", "id": invoice.pk}],
+        )
+    receipt_emails_queue(invoice=invoice, charge=charge)

@@ -4,16 +4,22 @@
 that renews automatically, in keyset batches, and for each:
 
 - **pending cancellation** → ``cancelled`` at term end, nothing invoiced;
-- otherwise the **renewal invoice** of the next term (``term_line`` at today's catalog price,
-  the current seats), idempotency key ``renewal:<subscription id>:<term end>``: one invoice per
-  term, however often the job runs, is killed or restarted;
+- otherwise the **renewal invoice** of the next term (``term_line`` at today's catalog price),
+  idempotency key ``renewal:<subscription id>:<term end>``: one invoice per term, however often
+  the job runs, is killed or restarted. It applies the changes scheduled for the renewal
+  (``billing.changes``): the plan is ``pending_plan`` when set (a downgrade or an interval
+  change; its term length decides the new term end), and the seats are
+  ``max(renewal_seats, seats_assigned)`` when a reduction is set (nobody loses a license by
+  it), else the current seats. ``billing.changes`` refuses to alter them once the term has
+  ended, so the renewal applies exactly what its invoice charged;
 - its **charge** on the default card, key ``renewal:<id>:<term end>:charge:<try>``: one charge
   per try. The try number is ``dunning_attempts + 1``, and ``dunning_attempts`` advances only
   after a try's outcome is recorded, so a crashed run repeats the same key and the gateway is
   not charged again (``payments.services.charge_card``);
 - on **success**, in one transaction: the payment on the invoice, the term advanced (guarded:
-  only if ``term_end`` is still the old one, so a second run renews nothing more), the dunning
-  state cleared, the invoice and receipt e-mails queued;
+  only if ``term_end`` is still the old one, so a second run renews nothing more), the renewal's
+  plan and seats applied and the scheduled changes cleared, the dunning state cleared, the
+  invoice and receipt e-mails queued;
 - on **decline** (or no card): the invoice stays open, ``dunning_attempts`` + 1 and the next
   try on ``term_end`` + 1, + 3, + 7 days (``RETRY_DAYS``), a ``payment_failed`` e-mail to the
   billing contact; a failed last try suspends the subscription;
@@ -37,6 +43,7 @@ from seatwise.audit.services import audit_record, snapshot
 from seatwise.billing.pricing import term_line
 from seatwise.billing.receipts import payment_emails_queue
 from seatwise.billing.seller import account_tax_decision
+from seatwise.catalog.models import Plan
 from seatwise.catalog.selectors import price_of
 from seatwise.core.money import format_money
 from seatwise.invoicing.lock_objects import invoice_lock
@@ -56,6 +63,15 @@ logger = logging.getLogger(__name__)
 RETRY_DAYS = (1, 3, 7)
 BATCH_SIZE = 100
 DUNNING_FIELDS = ["status", "dunning_attempts", "next_retry_on"]
+RENEWAL_FIELDS = [
+    "plan",
+    "seats",
+    "pending_plan",
+    "renewal_seats",
+    "term_start",
+    "term_end",
+    *DUNNING_FIELDS,
+]
 Outcome = Literal["renewed", "cancelled", "declined", "suspended", "waiting", "skipped"]
 
 
@@ -96,7 +112,7 @@ def renewals_run(*, on: date, by: Actor) -> int:
 def subscription_renew(*, subscription_id: int, on: date, by: Actor) -> Outcome:
     """Renew one subscription if it is due on ``on`` (see the module docstring)."""
     subscription = (
-        Subscription.objects.select_related("account", "plan", "product")
+        Subscription.objects.select_related("account", "plan", "product", "pending_plan")
         .filter(_due(on=on), pk=subscription_id)
         .first()
     )
@@ -120,6 +136,19 @@ def subscription_renew(*, subscription_id: int, on: date, by: Actor) -> Outcome:
     return "waiting"  # unknown or not attempted: the same key is tried again next run
 
 
+def renewal_plan(subscription: Subscription) -> Plan:
+    """The plan of the next term: the one scheduled for the renewal, else the current one."""
+    return subscription.pending_plan or subscription.plan
+
+
+def renewal_seats(subscription: Subscription) -> int:
+    """The seats of the next term: a scheduled reduction, but never below the seats assigned
+    at renewal time; else the current seats."""
+    if subscription.renewal_seats is None:
+        return subscription.seats
+    return max(subscription.renewal_seats, subscription.seats_assigned, 1)
+
+
 def _renewal_invoice(*, subscription: Subscription, by: Actor) -> Invoice:
     key = f"renewal:{subscription.pk}:{subscription.term_end.isoformat()}"
     issued = Invoice.objects.filter(idempotency_key=key).first()
@@ -127,16 +156,17 @@ def _renewal_invoice(*, subscription: Subscription, by: Actor) -> Invoice:
         return issued
     account = subscription.account
     start = subscription.term_end
-    unit_amount = price_of(plan=subscription.plan, currency=account.currency)
+    plan = renewal_plan(subscription)
+    unit_amount = price_of(plan=plan, currency=account.currency)
     if unit_amount is None:
-        raise ValueError(f"plan {subscription.plan.code} has no price in {account.currency}")
+        raise ValueError(f"plan {plan.code} has no price in {account.currency}")
     line = term_line(
         unit_amount=unit_amount,
-        seats=subscription.seats,
+        seats=renewal_seats(subscription),
         currency=account.currency,
         term_start=start,
-        term_end=term_end_for(plan=subscription.plan, term_start=start),
-        plan_code=subscription.plan.code,
+        term_end=term_end_for(plan=plan, term_start=start),
+        plan_code=plan.code,
     )
     return invoice_issue(
         account=account,
@@ -179,18 +209,31 @@ def _renewed(*, subscription: Subscription, invoice: Invoice, charge: Charge, by
     old_end = subscription.term_end
     with transaction.atomic():
         locked = invoice_lock(invoice.pk)
-        held = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        held = (
+            Subscription.objects.select_for_update(of=("self",))
+            .select_related("plan", "pending_plan")
+            .get(pk=subscription.pk)
+        )
         if held.term_end != old_end or locked.status != Invoice.Status.OPEN:
             return "skipped"  # renewed by another run meanwhile
         paid = invoice_record_payment(
             invoice=locked, amount=charge.amount, reference=f"charge:{charge.pk}", by=by
         )
-        old = snapshot(held, ["term_start", "term_end", *DUNNING_FIELDS])
+        old = snapshot(held, RENEWAL_FIELDS)
+        # The plan and seats the invoice charged: its one term line holds the seats; the plan
+        # is the scheduled one (frozen since the term ended, see billing.changes).
+        invoiced_seats = int(locked.lines.values_list("quantity", flat=True).get())
+        plan = renewal_plan(held)
+        held.plan = plan
+        # Licenses assigned since the invoice was issued keep their seats.
+        held.seats = max(invoiced_seats, held.seats_assigned)
+        held.pending_plan = None
+        held.renewal_seats = None
         held.term_start = old_end
-        held.term_end = term_end_for(plan=held.plan, term_start=old_end)
+        held.term_end = term_end_for(plan=plan, term_start=old_end)
         held.dunning_attempts = 0
         held.next_retry_on = None
-        held.save(update_fields=["term_start", "term_end", "dunning_attempts", "next_retry_on"])
+        held.save(update_fields=[name for name in RENEWAL_FIELDS if name != "status"])
         audit_record(
             by=by,
             action="subscription.renew",
@@ -198,7 +241,7 @@ def _renewed(*, subscription: Subscription, invoice: Invoice, charge: Charge, by
             account_id=held.account_id,
             old=old,
             new={
-                **snapshot(held, ["term_start", "term_end", *DUNNING_FIELDS]),
+                **snapshot(held, RENEWAL_FIELDS),
                 "invoice": paid.number,
                 "charge": charge.pk,
             },

@@ -72,6 +72,8 @@ class DemoAccount:
     # Corporate accounts only: the Corporate Billing Portal User ID; None means the billing
     # contact's e-mail address (the e-mail form of a User ID).
     corporate_user_id: str | None = None
+    # Corporate accounts only: an open quote (article 003), as (product code, seats to add).
+    open_quote: tuple[tuple[str, int], ...] = ()
 
     @property
     def billing_admin(self) -> DemoPerson:
@@ -251,6 +253,7 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
             DemoSubscription(plan_code="goto-training-business-yearly", seats=8),
         ),
         card=DemoCard(number="5555555555554444", holder_name="Lucía Navarro"),
+        open_quote=(("goto-meeting", 5),),
     ),
     DemoAccount(
         key="harbour",

@@ -35,6 +35,7 @@ from seatwise.demo.data import (
     DEMO_USER_IDS,
     DemoAccount,
 )
+from seatwise.ordering.services import quote_create
 from seatwise.payments.gateways.base import CardDetails
 from seatwise.payments.models import PaymentMethod, TestGatewayCard
 from seatwise.payments.services import payment_method_add
@@ -158,6 +159,13 @@ def _account_load(spec: DemoAccount) -> tuple[Account, dict[str, Person]]:
                 holder_name=spec.card.holder_name,
             ),
             is_automatic=spec.card.is_automatic,
+            by=DEMO_ACTOR,
+        )
+    if spec.open_quote:
+        quote_create(
+            account=account,
+            seats={subscriptions[code].pk: seats for code, seats in spec.open_quote},
+            replace_open=False,
             by=DEMO_ACTOR,
         )
     return account, members

@@ -203,7 +203,7 @@ def invoice_issue(
     idempotency_key: str | None = None,
     issue_date: date | None = None,
     due_days: int = 14,
-    purchase_order: str = "",
+    purchase_order: str | None = None,
 ) -> Invoice:
     """Issue an invoice of ``lines`` (from ``billing.pricing``) with VAT ``tax`` to ``account``.
 
@@ -211,9 +211,13 @@ def invoice_issue(
     shows the preview's amounts to the cent. The seller, the buyer, the VAT and its legal note
     (in the account's language) are snapshotted. The number is the next of series ``INV`` in
     the year of ``issue_date``. Issuing again with the same ``idempotency_key`` (a retried
-    order or renewal) returns the invoice issued the first time and writes nothing.
+    order or renewal) returns the invoice issued the first time and writes nothing. Without a
+    ``purchase_order`` the account's purchase-order number (Corporate Billing Portal, Account
+    tab) is printed.
     """
     _check_key(idempotency_key)
+    if purchase_order is None:
+        purchase_order = account.purchase_order_number
     if source not in Invoice.Source.values or source == Invoice.Source.CORRECTION:
         raise Invalid("invalid_source", _("Unknown invoice source."), field="source")
     if not lines:

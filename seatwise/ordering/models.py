@@ -16,7 +16,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.models import Account
+from seatwise.payments.messages import DECLINE_MESSAGES
 from seatwise.subscriptions.models import Subscription
+
+# Why an order failed before anything was charged, other than a decline (payments.messages),
+# shown in the reader's language.
+ORDER_FAILURE_MESSAGES = {
+    "payment_method_removed": _(
+        "The card chosen for this order was removed. Nothing was charged; add the seats again."
+    ),
+    "payment_method_not_automatic": _(
+        "The card chosen for this order cannot be charged automatically. Nothing was charged; "
+        "add the seats again."
+    ),
+}
 
 
 class Quote(models.Model):
@@ -39,14 +52,19 @@ class Quote(models.Model):
     tax_category = models.CharField(max_length=4)
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
     tax_note = models.CharField(max_length=255, blank=True)
+    # The rest of the decision, so the invoice is issued with exactly the VAT quoted even if
+    # the account's country or VAT ID changes in between.
+    tax_rate_country = models.CharField(max_length=2, blank=True)
+    buyer_vat_id = models.CharField(max_length=24, blank=True)
     # The day the prices are computed for (proration to the end of each term).
     priced_on = models.DateField(_("priced on"))
     sent_at = models.DateTimeField(_("sent"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     decided_at = models.DateTimeField(null=True, blank=True)  # accepted, rejected or expired
     # An open quote expired at once by a new Add Seats order names the quote that replaced it.
+    # (SET_NULL: quotes are only ever deleted together, by the demo's wipe.)
     replaced_by = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -69,11 +87,27 @@ class Quote(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def order_or_none(self) -> ServiceOrder | None:
+        """The quote's service order, or None (no query when it was joined)."""
+        try:
+            return self.service_order
+        except ServiceOrder.DoesNotExist:
+            return None
+
+    @property
+    def is_open(self) -> bool:
+        """Open and not past its expiry: it can still be accepted or rejected."""
+        return self.status == self.Status.OPEN and self.expires_at > timezone.now()
+
 
 class QuoteLine(models.Model):
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField()
-    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="+")
+    # Named (not "+") reverse relations: demo_wipe finds dependents through them.
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="quote_lines"
+    )
     product_name = models.CharField(max_length=100)
     plan_code = models.CharField(max_length=64)
     quantity = models.PositiveIntegerField(_("New Seat Qty"))
@@ -123,7 +157,7 @@ class ServiceOrder(models.Model):
     admin_language = models.CharField(max_length=5, choices=settings.LANGUAGES)
     admin_person_id = models.BigIntegerField(null=True, blank=True)
     payment_method = models.ForeignKey(
-        "payments.PaymentMethod", on_delete=models.PROTECT, related_name="+"
+        "payments.PaymentMethod", on_delete=models.PROTECT, related_name="service_orders"
     )
     # The billing address the order was placed with (also saved on the account).
     address_line1 = models.CharField(max_length=200)
@@ -148,3 +182,18 @@ class ServiceOrder(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def is_placed(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+    @property
+    def failure_text(self) -> str:
+        """Why the order failed, in the active language (the card's message for a decline)."""
+        if self.status != self.Status.FAILED:
+            return ""
+        if self.failure_code in DECLINE_MESSAGES:
+            return str(DECLINE_MESSAGES[self.failure_code])
+        if self.failure_code in ORDER_FAILURE_MESSAGES:
+            return str(ORDER_FAILURE_MESSAGES[self.failure_code])
+        return self.failure_message

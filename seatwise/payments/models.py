@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from calendar import monthrange
+from datetime import date
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +36,12 @@ class PaymentMethod(models.Model):
     is_default = models.BooleanField(_("default"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # The key of the form submission that added the card (``services.payment_method_add``):
+    # a double-submitted form finds the card already stored under it. Empty: added without one.
+    idempotency_key = models.CharField(max_length=64, blank=True, default="")
+    # SHA-256 of what was asked for under that key (card mask and expiry, or the token, and
+    # the flags): the same key with another card is refused, not mistaken for a repeat.
+    request_fingerprint = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("payment method")
@@ -53,8 +62,21 @@ class PaymentMethod(models.Model):
                 condition=models.Q(exp_month__gte=1, exp_month__lte=12),
                 name="payment_method_exp_month_valid",
             ),
+            models.UniqueConstraint(
+                fields=["account", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="payment_method_idempotency_key_unique",
+            ),
         ]
-        indexes = [models.Index(fields=["account", "id"], name="payment_method_account_idx")]
+        indexes = [
+            models.Index(fields=["account", "id"], name="payment_method_account_idx"),
+            # The card-expiry reminders' daily scan: default cards by expiry month.
+            models.Index(
+                fields=["exp_year", "exp_month"],
+                condition=models.Q(is_default=True, removed_at__isnull=True),
+                name="payment_method_default_exp_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.masked
@@ -75,6 +97,48 @@ class PaymentMethod(models.Model):
     @property
     def expiry(self) -> str:
         return f"{self.exp_month:02d}/{self.exp_year % 100:02d}"
+
+    @property
+    def expires_on(self) -> date:
+        """The last day the card can be charged: the last day of its expiry month."""
+        return date(self.exp_year, self.exp_month, monthrange(self.exp_year, self.exp_month)[1])
+
+
+class CardExpiryReminder(models.Model):
+    """A card-expiry reminder that was sent (``payments.reminders``): at most one per card,
+    reminder and expiry date, so that the daily job sends each reminder once however often it
+    runs."""
+
+    class Reminder(models.TextChoices):
+        DAYS_30 = "30_days", _("30 days before expiry")
+        DAYS_7 = "7_days", _("7 days before expiry")
+
+    payment_method = models.ForeignKey(
+        PaymentMethod, on_delete=models.PROTECT, related_name="expiry_reminders"
+    )
+    reminder = models.CharField(max_length=16, choices=Reminder.choices)
+    expires_on = models.DateField()
+    to_address = models.EmailField(max_length=254)
+    # A plain integer, like Charge.invoice_id: the OutgoingEmail row of the message.
+    email_id = models.BigIntegerField(null=True, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("card-expiry reminder")
+        verbose_name_plural = _("card-expiry reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment_method", "reminder", "expires_on"],
+                name="card_expiry_reminder_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reminder__in=["30_days", "7_days"]),
+                name="card_expiry_reminder_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_method_id} {self.reminder} {self.expires_on}"
 
 
 class TestGatewayCard(models.Model):

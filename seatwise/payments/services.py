@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -56,6 +58,9 @@ PAYMENT_METHOD_AUDIT_FIELDS = [
 ]
 
 
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
 def payment_method_add(
     *,
     account: Account,
@@ -64,26 +69,43 @@ def payment_method_add(
     token: str | None = None,
     is_automatic: bool = True,
     make_default: bool = True,
+    idempotency_key: str | None = None,
 ) -> PaymentMethod:
-    """Put a card on file: the card goes to the gateway, only its token and mask are stored."""
+    """Put a card on file: the card goes to the gateway, only its token and mask are stored.
+
+    With an ``idempotency_key`` (the card form carries one, issued when the form is shown) the
+    call is done at most once per account and key: a double-submitted form gets back the card
+    the first submission stored, and nothing is stored or audited twice. Another card (or
+    other flags) under a key already used is refused. The key is checked before the gateway
+    is called and again under the account lock before the insert; two submissions racing past
+    the first check leave at most one unused token in the gateway's vault, never in Seatwise.
+    """
     if (card is None) == (token is None):
         raise Invalid("card_or_token", _("Give either a card or a gateway token."), field="card")
+    if card is not None:
+        card = CardDetails(
+            number=card.number,
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+            cvc=card.cvc,
+            holder_name=clean_text(card.holder_name, field="card.holder_name", max_length=128),
+        )
+    key = _clean_idempotency_key(idempotency_key)
+    fingerprint = (
+        _request_fingerprint(
+            card=card, token=token, is_automatic=is_automatic, make_default=make_default
+        )
+        if key
+        else ""
+    )
+    if key:
+        earlier = PaymentMethod.objects.filter(account=account, idempotency_key=key).first()
+        if earlier is not None:
+            return _repeated(earlier, fingerprint=fingerprint)
     gateway = get_gateway()
     try:
         stored: StoredCard = (
-            gateway.store_card(
-                CardDetails(
-                    number=card.number,
-                    exp_month=card.exp_month,
-                    exp_year=card.exp_year,
-                    cvc=card.cvc,
-                    holder_name=clean_text(
-                        card.holder_name, field="card.holder_name", max_length=128
-                    ),
-                )
-            )
-            if card is not None
-            else gateway.card_for_token(token or "")
+            gateway.store_card(card) if card is not None else gateway.card_for_token(token or "")
         )
     except CardRefused as refusal:
         raise Invalid(
@@ -93,6 +115,10 @@ def payment_method_add(
         ) from None
     with transaction.atomic():
         account_lock(account.pk)
+        if key:
+            earlier = PaymentMethod.objects.filter(account=account, idempotency_key=key).first()
+            if earlier is not None:
+                return _repeated(earlier, fingerprint=fingerprint)
         if make_default:
             PaymentMethod.objects.filter(
                 account=account, is_default=True, removed_at__isnull=True
@@ -108,6 +134,8 @@ def payment_method_add(
             holder_name=stored.holder_name,
             is_automatic=is_automatic,
             is_default=make_default,
+            idempotency_key=key,
+            request_fingerprint=fingerprint,
         )
         audit_record(
             by=by,
@@ -117,6 +145,45 @@ def payment_method_add(
             new=snapshot(method, PAYMENT_METHOD_AUDIT_FIELDS),
         )
     return method
+
+
+def _clean_idempotency_key(key: str | None) -> str:
+    if key is None or key == "":
+        return ""
+    if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+        raise Invalid(
+            "idempotency_key_invalid",
+            _("This form has expired. Reload the page and enter the card again."),
+            field="idempotency_key",
+        )
+    return key
+
+
+def _request_fingerprint(
+    *, card: CardDetails | None, token: str | None, is_automatic: bool, make_default: bool
+) -> str:
+    # Never the card number or the CVC: only what is stored anyway (last four digits, expiry,
+    # holder), so the fingerprint reveals nothing the card's row does not show.
+    if card is not None:
+        digits = "".join(ch for ch in card.number if ch.isdigit())
+        what = f"card|{digits[-4:]}|{card.exp_month}|{card.exp_year}|{card.holder_name}"
+    else:
+        what = f"token|{token}"
+    request = f"{what}|automatic={is_automatic}|default={make_default}"
+    return hashlib.sha256(request.encode()).hexdigest()
+
+
+def _repeated(earlier: PaymentMethod, *, fingerprint: str) -> PaymentMethod:
+    """A repeat of the call that stored ``earlier``: the same card back, or a refusal when the
+    key is reused for something else."""
+    if earlier.request_fingerprint != fingerprint:
+        raise Refused(
+            "idempotency_key_reused",
+            _("This form was already used to add a card. Reload the page to add another card."),
+            field="idempotency_key",
+        )
+    logger.info("payment method %s: repeated submission, nothing stored", earlier.pk)
+    return earlier
 
 
 # --- Charges --------------------------------------------------------------------------------

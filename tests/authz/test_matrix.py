@@ -153,6 +153,21 @@ CASES: list[Case] = [
     ),
     Case("invoice PDF POST", "POST", "/billing/invoices/{sub_a}/pdf/", signed_in(NOT_ALLOWED)),
     Case(
+        # As the PDF: an id that is no invoice of the account is "not found" (own and other
+        # accounts' invoices: tests/billing_center/test_pay_now.py).
+        "Pay Now of an id that is no invoice",
+        "GET",
+        "/billing/invoices/{sub_a}/pay/",
+        signed_in(WRONG_PLACE, billing_admin=NOT_FOUND, other_billing_admin=NOT_FOUND),
+    ),
+    Case(
+        "Pay Now POST of an id that is no invoice",
+        "POST",
+        "/billing/invoices/{sub_a}/pay/",
+        signed_in(WRONG_PLACE, billing_admin=NOT_FOUND, other_billing_admin=NOT_FOUND),
+        {"form_key": "matrix-form-key-0001"},
+    ),
+    Case(
         "payment method",
         "GET",
         "/billing/payment-method/",
@@ -227,6 +242,51 @@ CASES: list[Case] = [
         "POST",
         "/billing/subscriptions/{sub_a}/reactivate/",
         signed_in(WRONG_PLACE, billing_admin=SUBSCRIPTIONS, other_billing_admin=NOT_FOUND),
+    ),
+    Case(
+        "change plan",
+        "GET",
+        "/billing/subscriptions/{sub_a}/plan/",
+        signed_in(WRONG_PLACE, billing_admin=OK, other_billing_admin=NOT_FOUND),
+    ),
+    Case(
+        # No reviewed choice, no key: back to the review, nothing written.
+        "change plan POST without a review",
+        "POST",
+        "/billing/subscriptions/{sub_a}/plan/",
+        signed_in(
+            WRONG_PLACE,
+            billing_admin=to("/billing/subscriptions/{sub_a}/plan/"),
+            other_billing_admin=NOT_FOUND,
+        ),
+    ),
+    Case(
+        "change seats",
+        "GET",
+        "/billing/subscriptions/{sub_a}/seats/",
+        signed_in(WRONG_PLACE, billing_admin=OK, other_billing_admin=NOT_FOUND),
+    ),
+    Case(
+        "change seats POST (Confirm: fewer seats from the renewal)",
+        "POST",
+        "/billing/subscriptions/{sub_a}/seats/",
+        signed_in(
+            WRONG_PLACE,
+            billing_admin=to("/billing/subscriptions/", writes=True),
+            other_billing_admin=NOT_FOUND,
+        ),
+        {"kind": "renewal", "choice": "2", "form_key": "matrix-form-key-0001"},
+    ),
+    Case(
+        "change seats of another account POST",
+        "POST",
+        "/billing/subscriptions/{sub_b}/seats/",
+        signed_in(
+            WRONG_PLACE,
+            billing_admin=NOT_FOUND,
+            other_billing_admin=to("/billing/subscriptions/", writes=True),
+        ),
+        {"kind": "renewal", "choice": "2", "form_key": "matrix-form-key-0001"},
     ),
     # --- Admin Center ---
     Case(

@@ -117,14 +117,20 @@ def test_purchase_invoices_the_preview_charges_it_adds_seats_and_mails_the_pdfs(
 
 
 @pytest.mark.django_db
-def test_decline_keeps_the_invoice_open_adds_no_seats_and_sends_nothing():
+def test_decline_voids_the_invoice_by_a_credit_note_adds_no_seats_and_sends_nothing():
     subscription = german_subscription(card=DECLINING_CARD)
 
     purchase = buy(subscription)
 
     assert purchase.status == "declined"
     assert purchase.message == "The card was declined. Use another card or ask your bank."
-    assert (purchase.invoice.status, purchase.invoice.paid_amount) == ("open", Decimal("0.00"))
+    # The decline rule (billing.orders): no stray open invoice; a full credit note voids it.
+    assert (purchase.invoice.status, purchase.invoice.paid_amount) == (
+        "credited",
+        Decimal("0.00"),
+    )
+    note = Invoice.objects.get(corrects=purchase.invoice)
+    assert note.gross_total == purchase.invoice.gross_total
     subscription.refresh_from_db()
     assert subscription.seats == 5
     assert OutgoingEmail.objects.count() == 0

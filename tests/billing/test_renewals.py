@@ -126,3 +126,122 @@ def test_renewals_task_is_idempotent():
     assert renewals_run_task.call(on=TERM_END.isoformat()) == 1
     assert renewals_run_task.call(on=TERM_END.isoformat()) == 0
     assert TestGatewayCharge.objects.count() == 1
+
+
+# --- changes scheduled for the renewal (billing.changes) -----------------------------------------
+
+
+def test_a_scheduled_downgrade_is_invoiced_and_applied_at_renewal_then_cleared():
+    from seatwise.billing.changes import plan_change
+    from tests.factories import plan
+
+    account = make_account(country="DE", currency="EUR", language="en")
+    make_card(account)
+    subscription = make_subscription(
+        account, seats=5, plan_code="goto-meeting-business-monthly", term_start=TERM_START
+    )
+    plan_change(
+        subscription=subscription,
+        new_plan=plan("goto-meeting-standard-monthly"),
+        by=SYSTEM,
+        idempotency_key="downgrade",
+        on=date(2026, 3, 20),
+    )
+
+    assert renewals_run(on=TERM_END, by=SYSTEM) == 1
+    assert renewals_run(on=TERM_END, by=SYSTEM) == 0
+
+    subscription.refresh_from_db()
+    assert (subscription.plan.code, subscription.pending_plan, subscription.seats) == (
+        "goto-meeting-standard-monthly",
+        None,
+        5,
+    )
+    assert (subscription.term_start, subscription.term_end) == (TERM_END, date(2026, 5, 1))
+    # 5 × 14.00 (the new plan) = 70.00, VAT 19 % 13.30
+    [invoice] = Invoice.objects.filter(account=account)
+    assert (invoice.source, invoice.status, invoice.gross_total) == (
+        "renewal",
+        "paid",
+        Decimal("83.30"),
+    )
+    assert TestGatewayCharge.objects.count() == 1
+
+
+def test_an_interval_change_renews_for_a_term_of_the_new_length():
+    from seatwise.billing.changes import plan_change
+    from tests.factories import plan
+
+    subscription = subscription_of()
+    plan_change(
+        subscription=subscription,
+        new_plan=plan("goto-meeting-standard-yearly"),
+        by=SYSTEM,
+        idempotency_key="yearly",
+        on=date(2026, 3, 20),
+    )
+
+    assert renewals_run(on=TERM_END, by=SYSTEM) == 1
+
+    subscription.refresh_from_db()
+    assert subscription.plan.code == "goto-meeting-standard-yearly"
+    assert (subscription.term_start, subscription.term_end) == (TERM_END, date(2027, 4, 1))
+    # 5 × 140.00 = 700.00, VAT 19 % 133.00
+    [invoice] = Invoice.objects.filter(account=subscription.account)
+    assert invoice.gross_total == Decimal("833.00")
+    line = invoice.lines.get()
+    assert (line.period_start, line.period_end) == (TERM_END, date(2027, 3, 31))
+
+
+def test_fewer_seats_at_renewal_but_never_below_those_assigned_then():
+    from seatwise.billing.changes import renewal_seats_set
+    from seatwise.subscriptions.services import license_assign
+    from tests.factories import make_person
+
+    subscription = subscription_of()
+    renewal_seats_set(subscription=subscription, seats=2, by=SYSTEM, on=date(2026, 3, 20))
+    # Licenses assigned after the reduction was scheduled keep their seats
+    for _ in range(3):
+        license_assign(
+            subscription=subscription, person=make_person(subscription.account), by=SYSTEM
+        )
+
+    assert renewals_run(on=TERM_END, by=SYSTEM) == 1
+
+    subscription.refresh_from_db()
+    assert (subscription.seats, subscription.seats_assigned, subscription.renewal_seats) == (
+        3,
+        3,
+        None,
+    )
+    # 3 × 14.00 = 42.00, VAT 19 % 7.98
+    [invoice] = Invoice.objects.filter(account=subscription.account)
+    assert (invoice.gross_total, invoice.lines.get().quantity) == (Decimal("49.98"), 3)
+
+
+def test_a_scheduled_change_survives_a_declined_renewal_and_applies_once_paid():
+    from seatwise.billing.changes import renewal_seats_set
+
+    subscription = subscription_of(card=DECLINING_CARD)
+    renewal_seats_set(subscription=subscription, seats=4, by=SYSTEM, on=date(2026, 3, 20))
+    renewals_run(on=TERM_END, by=SYSTEM)
+    subscription.refresh_from_db()
+    assert (subscription.seats, subscription.renewal_seats, subscription.dunning_attempts) == (
+        5,
+        4,
+        1,
+    )
+
+    # The billing admin puts a working card on file (the new default); the next try succeeds
+    make_card(subscription.account)
+    assert renewals_run(on=date(2026, 4, 2), by=SYSTEM) == 1
+
+    subscription.refresh_from_db()
+    assert (subscription.seats, subscription.renewal_seats, subscription.term_end) == (
+        4,
+        None,
+        date(2026, 5, 1),
+    )
+    [invoice] = Invoice.objects.filter(account=subscription.account)
+    # 4 × 14.00 = 56.00, VAT 19 % 10.64
+    assert (invoice.status, invoice.gross_total) == ("paid", Decimal("66.64"))

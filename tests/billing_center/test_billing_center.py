@@ -359,6 +359,8 @@ class TestSubscriptionsPage:
             "Subscriptions": "/billing/subscriptions/",
             "Invoice history": "/billing/invoices/",
             "Payment Method": "/billing/payment-method/",
+            "Change Plan": f"/billing/subscriptions/{subscription.pk}/plan/",
+            "Change Seats": f"/billing/subscriptions/{subscription.pk}/seats/",
             "Cancel Subscription": f"/billing/subscriptions/{subscription.pk}/cancel/",
             "Update Payment Method": "/billing/payment-method/",
         }

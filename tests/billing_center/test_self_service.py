@@ -153,7 +153,7 @@ class TestInvoiceHistory:
                 "€83.30",
                 "€83.30",
                 "Open",
-                f"Download {third.number}",
+                f"Download {third.number}Pay Now",  # the open invoice offers Pay Now
             ],
             [
                 note.number,

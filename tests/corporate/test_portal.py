@@ -206,7 +206,7 @@ class TestSubscriptionsTab:
                 "25",
                 "02/01/2026 – 01/31/2027",
                 "01/31/2027",
-                "Off",
+                "Off Turn on Auto Renew of GoTo Meeting",
             ],
             [
                 "GoTo Webinar",
@@ -214,25 +214,26 @@ class TestSubscriptionsTab:
                 "5",
                 "04/01/2026 – 03/31/2027",
                 "03/31/2027",
-                "On",
+                "On Turn off Auto Renew of GoTo Webinar",
             ],
         ]
         assert "GoTo Training" not in html
         assert "<form" not in html.split('<main id="main"', 1)[1]
 
-    def test_has_the_portals_tabs_only_subscriptions_open(self, client):
+    def test_has_the_portals_tabs_subscriptions_open(self, client):
         _, credential = corporate()
         sign_in(client, credential.user_id)
 
         html = client.get("/corporate/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
         assert '<a href="/corporate/" aria-current="page">Subscriptions</a>' in html
-        for tab in ("Quotes", "Invoice History", "Account"):
-            assert (
-                f'<span class="portal-tabs__unavailable">{tab} <small>(not available yet)</small>'
-                "</span>"
-            ) in html
-            assert f">{tab}</a>" not in html
+        for tab, url in (
+            ("Quotes", "/corporate/quotes/"),
+            ("Invoice History", "/corporate/invoices/"),
+            ("Account", "/corporate/account/"),
+        ):
+            assert f'<a href="{url}">{tab}</a>' in html
+        assert "portal-tabs__unavailable" not in html
 
     def test_the_portal_bar_names_the_account_and_user_id(self, client):
         account, credential = corporate()

@@ -4,6 +4,7 @@ the payment gateway (``payments.services.payment_method_add``)."""
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
 from django import forms
@@ -63,6 +64,11 @@ class CardForm(forms.Form):
         max_length=128,
         widget=forms.TextInput(attrs={"autocomplete": "cc-name"}),
     )
+    # Issued when the form is shown, so that a double-submitted form stores one card
+    # (``payments.services.payment_method_add``, ``idempotency_key``).
+    form_key = forms.CharField(
+        required=False, widget=forms.HiddenInput, initial=lambda: secrets.token_hex(16)
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -94,3 +100,69 @@ class CardForm(forms.Form):
             cvc=data["cvc"],
             holder_name=data["holder_name"],
         )
+
+
+# --- Change Plan / Change Seats (issue 4, item 5) ------------------------------------------------
+
+# A confirm form's key: issued when the review is shown (``new_form_key``), so that a double
+# click or a reload of the confirmation charges once (``billing.orders``).
+FORM_KEY_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class PlanChoiceForm(forms.Form):
+    """Change Plan: one of the plans of the subscription's product."""
+
+    plan = forms.TypedChoiceField(label=_("New plan"), coerce=int, widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, plans: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["plan"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = plans
+        field.error_messages["invalid_choice"] = _("Choose one of the plans shown.")
+        field.error_messages["required"] = _("Choose a plan.")
+
+
+class SeatsForm(forms.Form):
+    """Change Seats: the new total number of seats."""
+
+    seats = forms.IntegerField(
+        label=_("New total number of seats"),
+        min_value=1,
+        max_value=10_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "required": _("Enter the number of seats."),
+            "invalid": _("Enter the number of seats as a whole number."),
+            "min_value": _("The subscription keeps at least one seat."),
+            "max_value": _("The number of seats is at most 10,000."),
+        },
+    )
+
+
+class ConfirmForm(forms.Form):
+    """The confirmation of a reviewed change: what was reviewed, its key, and its total."""
+
+    # "add": ``choice`` seats bought now; "renewal": ``choice`` seats from the renewal;
+    # empty for a plan (``choice`` is the plan's id).
+    kind = forms.ChoiceField(
+        choices=[("", ""), ("add", "add"), ("renewal", "renewal")],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    choice = forms.IntegerField(min_value=1, max_value=10_000_000_000, widget=forms.HiddenInput)
+    form_key = forms.RegexField(regex=FORM_KEY_PATTERN, widget=forms.HiddenInput)
+    expected_total = forms.DecimalField(
+        required=False, max_digits=14, decimal_places=2, widget=forms.HiddenInput
+    )
+
+
+class PayForm(forms.Form):
+    """Pay Now of an open invoice in full by the card on file: only the form's key, issued
+    when the page is shown, so that a double click or a reload pays once."""
+
+    form_key = forms.RegexField(regex=FORM_KEY_PATTERN, widget=forms.HiddenInput)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from seatwise.catalog.models import Plan, Price
 from seatwise.core.money import quantize
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.selectors import amount_due_given
@@ -78,3 +80,36 @@ def amount_due(invoice: Invoice) -> Decimal:
     credited = Decimal(getattr(invoice, "credited_gross", Decimal("0.00")))
     # SQLite sums decimals as floating point: back to whole cents.
     return quantize(amount_due_given(invoice, credited_gross=credited), invoice.currency)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOption:
+    """A plan the subscription may change to, with its price per seat and term (None: no
+    price in the account's currency, so it cannot be chosen)."""
+
+    plan: Plan
+    unit_amount: Decimal | None
+
+
+def plan_options(*, subscription: Subscription, currency: str) -> list[PlanOption]:
+    """The plans of the subscription's product that are offered (and its current plan), with
+    their prices in ``currency``, lowest tier first: two queries."""
+    plans = list(
+        Plan.objects.filter(product_id=subscription.product_id)
+        .filter(Q(is_active=True) | Q(pk=subscription.plan_id))
+        .select_related("product")
+        .order_by("tier_rank", "interval", "pk")
+    )
+    prices: dict[int, Decimal] = dict(
+        Price.objects.filter(plan__in=plans, currency=currency).values_list(
+            "plan_id", "unit_amount"
+        )
+    )
+    return [PlanOption(plan=plan, unit_amount=prices.get(plan.pk)) for plan in plans]
+
+
+def plans_by_id(plan_ids: set[int]) -> dict[int, Plan]:
+    """Plans by id (the pending plans of a page of subscriptions): one query, none for none."""
+    if not plan_ids:
+        return {}
+    return Plan.objects.in_bulk(plan_ids)

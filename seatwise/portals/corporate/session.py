@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Concatenate
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
@@ -53,17 +54,18 @@ def corporate_credential(request: HttpRequest) -> CorporateCredential | None:
     return credential
 
 
-def corporate_required(
-    view: Callable[[HttpRequest, CorporateCredential], HttpResponse],
-) -> Callable[[HttpRequest], HttpResponse]:
-    """Let only a portal session through; send anyone else to the portal's sign-in."""
+def corporate_required[**P](
+    view: Callable[Concatenate[HttpRequest, CorporateCredential, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """Let only a portal session through; send anyone else to the portal's sign-in. The URL's
+    arguments (an object's id) are passed on after the credential."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest) -> HttpResponse:
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         credential = corporate_credential(request)
         if credential is None:
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('corporate:signin')}?{query}")
-        return view(request, credential)
+        return view(request, credential, *args, **kwargs)
 
     return wrapper

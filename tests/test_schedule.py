@@ -1,0 +1,244 @@
+"""The periodic jobs (seatwise.core.schedule): which tasks django-crontask enqueues and when,
+the real scheduler process enqueueing a job that the real worker runs, and `make run`'s
+script starting and stopping the web server, the worker and the scheduler together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPECTED = {
+    ("seatwise.billing.tasks.renewals_run_task", "0 3 * * *"),
+    ("seatwise.payments.tasks.reconcile_charges_task", "* * * * *"),
+    ("seatwise.billing.tasks.purchases_settle_task", "* * * * *"),
+    ("seatwise.ordering.tasks.service_orders_resume_task", "* * * * *"),
+    ("seatwise.ordering.tasks.quotes_expire_task", "0 * * * *"),
+    ("seatwise.payments.tasks.card_expiry_reminders_task", "0 7 * * *"),
+}
+
+
+def _cron(trigger) -> str:
+    fields = {field.name: str(field) for field in trigger.fields}
+    return "{minute} {hour} {day} {month} {day_of_week}".format(**fields)
+
+
+def _registered_jobs():
+    from crontask import scheduler
+
+    from seatwise.core.schedule import schedule_register
+
+    schedule_register()
+    schedule_register()  # a second call registers nothing more
+    return scheduler.get_jobs()
+
+
+def test_the_schedule_registers_exactly_the_expected_jobs():
+    jobs = _registered_jobs()
+
+    assert {(job.func.__self__.module_path, _cron(job.trigger)) for job in jobs} == EXPECTED
+    assert len(jobs) == len(EXPECTED)
+    assert all(str(job.trigger.timezone) == "UTC" for job in jobs)
+
+
+def test_the_jobs_enqueue_the_tasks_themselves():
+    from django.tasks import Task
+    from django.utils.module_loading import import_string
+
+    for job in _registered_jobs():
+        scheduled = job.func.__self__
+        task = import_string(scheduled.module_path)
+        assert isinstance(task, Task)
+        assert (scheduled.func, scheduled.queue_name, job.name) == (
+            task.func,
+            task.queue_name,
+            task.name,
+        )
+
+
+@pytest.mark.parametrize(
+    ("task_path", "now", "next_run"),
+    [
+        (
+            "seatwise.billing.tasks.renewals_run_task",
+            datetime(2026, 11, 24, 3, 0, 1, tzinfo=UTC),
+            datetime(2026, 11, 25, 3, 0, tzinfo=UTC),
+        ),
+        (
+            "seatwise.payments.tasks.card_expiry_reminders_task",
+            datetime(2026, 12, 31, 23, 59, tzinfo=UTC),
+            datetime(2027, 1, 1, 7, 0, tzinfo=UTC),
+        ),
+        (
+            "seatwise.ordering.tasks.quotes_expire_task",
+            datetime(2026, 11, 24, 8, 0, 1, tzinfo=UTC),
+            datetime(2026, 11, 24, 9, 0, tzinfo=UTC),
+        ),
+        (
+            "seatwise.payments.tasks.reconcile_charges_task",
+            datetime(2026, 11, 24, 8, 41, 30, tzinfo=UTC),
+            datetime(2026, 11, 24, 8, 42, tzinfo=UTC),
+        ),
+    ],
+)
+def test_next_runs_in_utc(task_path, now, next_run):
+    [job] = [j for j in _registered_jobs() if j.func.__self__.module_path == task_path]
+
+    assert job.trigger.get_next_fire_time(None, now) == next_run
+
+
+# --- real processes -------------------------------------------------------------------------
+
+
+def _process_env() -> dict[str, str]:
+    """The environment of a Seatwise process on the test database (as ``run_worker``)."""
+    from django.db import connection
+
+    env = dict(os.environ)
+    name = connection.settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        env["SEATWISE_SQLITE_PATH"] = str(name)
+    else:
+        url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        env["DATABASE_URL"] = f"{url}/{name}"
+    return env
+
+
+def _poll(check, *, deadline_seconds: float, what: str):
+    """Poll ``check`` until it returns something truthy, or fail at the deadline."""
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    pytest.fail(f"not within {deadline_seconds} s: {what}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduler_enqueues_the_reconciler_and_the_worker_runs_it(run_worker):
+    from django_tasks_db.models import DBTaskResult
+
+    from seatwise.payments.gateways.test import set_test_gateway_mode
+    from seatwise.payments.models import Charge, TestGatewayCharge, TestGatewayMode
+    from tests.factories import make_account, make_card
+    from tests.payments.charging import charge
+
+    # Given a charge whose outcome is unknown: the gateway charged, then timed out.
+    method = make_card(make_account())
+    set_test_gateway_mode(TestGatewayMode.Mode.TIMEOUT_AFTER_CHARGE, times=1)
+    unknown = charge(method, key="scheduled-reconcile", amount="12.00")
+    assert unknown.status == Charge.Status.UNKNOWN
+    path = "seatwise.payments.tasks.reconcile_charges_task"
+
+    # When the real scheduler runs (its every-minute jobs fire at the next minute) ...
+    scheduler = subprocess.Popen(
+        [sys.executable, "manage.py", "crontask", "--no-heartbeat"],
+        cwd=ROOT,
+        env=_process_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _poll(
+            lambda: DBTaskResult.objects.filter(task_path=path).exists(),
+            deadline_seconds=90,
+            what="the scheduler enqueues the reconciler",
+        )
+    finally:
+        scheduler.send_signal(signal.SIGTERM)
+        output, _ = scheduler.communicate(timeout=30)
+    assert scheduler.returncode == 0, output
+    assert "Loaded tasks from seatwise.core." in output
+    assert "Starting scheduler…" in output
+
+    # ... and then the real worker runs what it enqueued.
+    run_worker()
+
+    # The reconciler ran, and so did everything else the scheduler enqueued (the other
+    # every-minute jobs), successfully.
+    ran = {(r.task_path, r.status) for r in DBTaskResult.objects.all()}
+    assert (path, "SUCCESSFUL") in ran
+    assert {status for _path, status in ran} == {"SUCCESSFUL"}
+    unknown.refresh_from_db()
+    assert unknown.status == Charge.Status.SUCCEEDED
+    assert TestGatewayCharge.objects.filter(idempotency_key="scheduled-reconcile").count() == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _group_commands(pgid: int) -> list[str]:
+    listing = subprocess.run(
+        ["ps", "-eo", "pgid=,args="], capture_output=True, text=True, check=True
+    ).stdout
+    commands = []
+    for line in listing.splitlines():
+        group, _, args = line.strip().partition(" ")
+        if group == str(pgid):
+            commands.append(args)
+    return commands
+
+
+def _seatwise_commands(pgid: int) -> list[str]:
+    return [c for c in _group_commands(pgid) if "manage.py" in c]
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_script_serves_with_worker_and_scheduler_and_ctrl_c_stops_all_three():
+    port = _free_port()
+    run = subprocess.Popen(
+        ["bash", "scripts/run.sh"],
+        cwd=ROOT,
+        env={**_process_env(), "PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, as a terminal gives it
+    )
+    pgid = run.pid
+    try:
+        _poll(lambda: _healthy(port), deadline_seconds=60, what="the web server answers")
+        commands = _poll(
+            lambda: _seatwise_commands(pgid) if len(_seatwise_commands(pgid)) == 3 else None,
+            deadline_seconds=30,
+            what="the web server, the worker and the scheduler run",
+        )
+        started = sorted(
+            c.split("manage.py ", 1)[1].split()[0] for c in commands if "manage.py" in c
+        )
+        assert started == ["crontask", "db_worker", "runserver"]
+
+        # Ctrl-C: the terminal sends SIGINT to the whole foreground process group.
+        os.killpg(pgid, signal.SIGINT)
+        assert run.wait(timeout=30) == 130
+        _poll(
+            lambda: _group_commands(pgid) == [],
+            deadline_seconds=30,
+            what="every process of the group has ended",
+        )
+        assert not _healthy(port)
+    finally:
+        if run.poll() is None:
+            os.killpg(pgid, signal.SIGKILL)
+            run.wait()
