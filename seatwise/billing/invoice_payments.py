@@ -219,7 +219,7 @@ def _outcome(*, invoice: Invoice, charge: Charge, by: Actor) -> InvoicePayment:
         invoice=invoice,
         charge=charge,
         amount_due=invoice_amount_due(invoice),
-        message=f"{charge.message} {gettext('Nothing was paid on the invoice.')}"
+        message=" ".join((str(charge.message), gettext("Nothing was paid on the invoice.")))
         if status != "processing"
         else charge.message,
     )

@@ -467,7 +467,10 @@ def _plan_label(option: PlanOption, *, current: bool, language: str, currency: s
         "interval": option.plan.get_interval_display(),
         "price": price,
     }
-    return f"{label} ({_('current plan')})" if current else label
+    if not current:
+        return label
+    current_label = _("current plan")
+    return f"{label} ({current_label})"
 
 
 def _day(value: date) -> str:
