@@ -558,10 +558,17 @@ def _check_country(*, quote: Quote, account: Account, country: str) -> None:
         )
 
 
-def _add_card(*, account: Account, card: CardDetails, by: Actor) -> PaymentMethod:
+def _add_card(
+    *, account: Account, card: CardDetails, card_key: str | None, by: Actor
+) -> PaymentMethod:
     try:
         return payment_method_add(
-            account=account, card=card, is_automatic=True, make_default=True, by=by
+            account=account,
+            card=card,
+            is_automatic=True,
+            make_default=True,
+            idempotency_key=card_key,
+            by=by,
         )
     except Invalid as error:
         field = (
@@ -608,9 +615,13 @@ def checkout_save(
     address: Address,
     country: str,
     by: Actor,
+    card_key: str | None = None,
 ) -> ServiceOrder:
     """**Save and Proceed to Service Order** (article 003): Admin contact, Payment method,
     Billing address.
+
+    ``card_key``: the idempotency key of the form that carried ``new_card``, so that a
+    double-submitted checkout stores the card once (``payments.services.payment_method_add``).
 
     Everything is validated first. A ``new_card`` goes to the gateway and is kept on file as
     the account's default automatic card (article 003 needs one); otherwise
@@ -652,7 +663,7 @@ def checkout_save(
         _refuse_placed(already)
     _check_country(quote=fresh, account=account, country=cleaned_country)
     if new_card is not None:
-        method = _add_card(account=account, card=new_card, by=by)
+        method = _add_card(account=account, card=new_card, card_key=card_key, by=by)
     assert method is not None
     values = _order_values(
         admin=cleaned_admin, method=method, address=cleaned_address, country=cleaned_country

@@ -377,6 +377,32 @@ class TestNoAutomaticCard:
         assert (card.is_automatic, card.is_default, card.last4) == (True, True, "4242")
         assert "Visa •••• 4242" in text(portal.get(response["Location"]).content)
 
+    def test_a_double_submitted_checkout_with_a_new_card_stores_the_card_once(self, portal, world):
+        quote = new_quote(portal, world)
+        portal.post(f"/corporate/quotes/{quote.pk}/accept/")
+        html = portal.get(f"/corporate/quotes/{quote.pk}/checkout/").content.decode()
+        key = re.search(r'<input type="hidden" name="form_key" value="([\w-]+)"', html)
+        assert key is not None
+        before = PaymentMethod.objects.filter(account=world.account).count()
+        data = checkout_data(
+            world,
+            payment_method="new",
+            card_number="4242 4242 4242 4242",
+            exp_month="12",
+            exp_year=str(timezone.localdate().year + 3),
+            cvc="123",
+            holder_name="Bill Contact",
+            form_key=key.group(1),
+        )
+
+        first = portal.post(f"/corporate/quotes/{quote.pk}/checkout/", data)
+        second = portal.post(f"/corporate/quotes/{quote.pk}/checkout/", data)
+
+        order = ServiceOrder.objects.get(quote=quote)
+        assert first["Location"] == second["Location"] == f"/corporate/service-orders/{order.pk}/"
+        assert PaymentMethod.objects.filter(account=world.account).count() == before + 1
+        assert order.payment_method.last4 == "4242"
+
 
 class TestOpenQuote:
     def test_named_up_front_with_a_link(self, portal, world):

@@ -169,3 +169,9 @@ class CheckoutForm(forms.Form):
 
     def new_card(self) -> CardDetails | None:
         return self.card_form.card() if self.uses_new_card() else None
+
+    def new_card_key(self) -> str | None:
+        """The card form's key (issued when the page was shown): one card per submission."""
+        if not self.uses_new_card():
+            return None
+        return self.card_form.cleaned_data.get("form_key") or None

@@ -460,6 +460,7 @@ def checkout(request: HttpRequest, credential: CorporateCredential, quote_id: in
                 ),
                 country=data["country"],
                 by=portal_actor(credential),
+                card_key=form.new_card_key(),
             )
         except ServiceError as error:
             _checkout_error(form, error)
