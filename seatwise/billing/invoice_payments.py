@@ -81,10 +81,13 @@ def _check_key(idempotency_key: str) -> None:
 
 
 def _in_flight(invoice: Invoice) -> Decimal:
-    """What charges of this invoice whose outcome is not known yet may still take."""
-    total = Charge.objects.filter(
-        invoice_id=invoice.pk, purpose=PURPOSE, status__in=IN_FLIGHT
-    ).aggregate(total=Sum("amount"))["total"]
+    """What charges of this invoice whose outcome is not known yet may still take: Pay Now's
+    own, and the charge of the purchase that issued it (a seat purchase or plan change still
+    "processing" is completed by ``billing.settlement``, so paying it again would charge twice).
+    """
+    total = Charge.objects.filter(invoice_id=invoice.pk, status__in=IN_FLIGHT).aggregate(
+        total=Sum("amount")
+    )["total"]
     return quantize(Decimal(total or 0), invoice.currency)
 
 

@@ -225,7 +225,7 @@ def test_the_task_delivers_the_reminder_through_the_worker_once(smtp_server, run
     assert len(smtp_server.messages) == 1
     recipients, message = smtp_server.messages[0]
     assert recipients == [billing_contact(account).email]
-    assert message["Subject"] == "Your Visa card ending in 4242 expires soon"
+    assert message["Subject"] == "Ihre Visa-Karte mit den Endziffern 4242 läuft bald ab"
     body = message.get_body(("plain",)).get_content()
     assert f"31. Dezember {YEAR}" in body
     assert VISA not in message.as_string()

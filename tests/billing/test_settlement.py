@@ -11,7 +11,9 @@ import time_machine
 from django.utils import timezone
 
 from seatwise.audit.models import AuditEntry
+from seatwise.core.errors import Refused
 from seatwise.billing.changes import plan_change
+from seatwise.billing.invoice_payments import invoice_pay
 from seatwise.billing.orders import seats_purchase
 from seatwise.billing.pricing import preview_seat_addition
 from seatwise.billing.seller import account_tax_decision
@@ -198,3 +200,24 @@ def test_the_task_settles_purchases():
     assert purchases_settle_task.call() == 0
     subscription.refresh_from_db()
     assert subscription.seats == 8
+
+
+def test_pay_now_refuses_the_invoice_of_a_purchase_still_processing():
+    # Given a seat purchase whose charge outcome is not known yet
+    subscription = german_subscription()
+    set_test_gateway_mode("timeout_after_charge", times=1)
+    pending = buy(subscription)
+    assert pending.status == "processing"
+    charges_before = TestGatewayCharge.objects.count()
+
+    # Paying its invoice now could charge twice: refused, nothing charged
+    with pytest.raises(Refused) as refusal:
+        invoice_pay(
+            invoice=pending.invoice,
+            amount=None,
+            payment_method=subscription.account.payment_methods.get(),
+            by=SYSTEM,
+            idempotency_key="pay-now-form-1",
+        )
+    assert refusal.value.code == "nothing_due"
+    assert TestGatewayCharge.objects.count() == charges_before
