@@ -295,6 +295,14 @@ SEATWISE_SELLER = {
     "email": os.environ.get("SEATWISE_SELLER_EMAIL", "billing@seatwise.test"),
     "iban": os.environ.get("SEATWISE_SELLER_IBAN", "DE89370400440532013000"),
 }
+# Corporate Account Services: where the Corporate Billing Portal sends accounts that cannot
+# add seats themselves (article 003). Empty e-mail: the seller's e-mail above.
+SEATWISE_CORPORATE_ACCOUNT_SERVICES_EMAIL = os.environ.get(
+    "SEATWISE_CORPORATE_ACCOUNT_SERVICES_EMAIL", "corporate-accounts@seatwise.test"
+)
+SEATWISE_CORPORATE_ACCOUNT_SERVICES_PHONE = os.environ.get(
+    "SEATWISE_CORPORATE_ACCOUNT_SERVICES_PHONE", "+49 30 1234 5600"
+)
 
 LOGGING = {
     "version": 1,

@@ -312,6 +312,7 @@ class TestNotEligible:
 
     def test_without_settings_the_sellers_address_is_given(self, portal, settings):
         settings.SEATWISE_SELLER = {**settings.SEATWISE_SELLER, "email": "billing@vendor.test"}
+        settings.SEATWISE_CORPORATE_ACCOUNT_SERVICES_EMAIL = ""
 
         html = portal.get(ADD_SEATS).content.decode()
 

@@ -115,10 +115,10 @@ def corporate_account_services() -> Contact:
     ``SEATWISE_CORPORATE_ACCOUNT_SERVICES_EMAIL`` / ``…_PHONE``, else the seller's address."""
     return Contact(
         email=str(
-            getattr(settings, "SEATWISE_CORPORATE_ACCOUNT_SERVICES_EMAIL", "")
+            settings.SEATWISE_CORPORATE_ACCOUNT_SERVICES_EMAIL
             or settings.SEATWISE_SELLER["email"]
         ),
-        phone=str(getattr(settings, "SEATWISE_CORPORATE_ACCOUNT_SERVICES_PHONE", "")),
+        phone=settings.SEATWISE_CORPORATE_ACCOUNT_SERVICES_PHONE,
     )
 
 
