@@ -11,13 +11,13 @@ import time_machine
 from django.utils import timezone
 
 from seatwise.audit.models import AuditEntry
-from seatwise.core.errors import Refused
 from seatwise.billing.changes import plan_change
 from seatwise.billing.invoice_payments import invoice_pay
 from seatwise.billing.orders import seats_purchase
 from seatwise.billing.pricing import preview_seat_addition
 from seatwise.billing.seller import account_tax_decision
 from seatwise.billing.settlement import STRAY_AFTER, purchases_settle
+from seatwise.core.errors import Refused
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.services import invoice_issue
 from seatwise.notifications.models import OutgoingEmail

@@ -115,8 +115,7 @@ def corporate_account_services() -> Contact:
     ``SEATWISE_CORPORATE_ACCOUNT_SERVICES_EMAIL`` / ``…_PHONE``, else the seller's address."""
     return Contact(
         email=str(
-            settings.SEATWISE_CORPORATE_ACCOUNT_SERVICES_EMAIL
-            or settings.SEATWISE_SELLER["email"]
+            settings.SEATWISE_CORPORATE_ACCOUNT_SERVICES_EMAIL or settings.SEATWISE_SELLER["email"]
         ),
         phone=settings.SEATWISE_CORPORATE_ACCOUNT_SERVICES_PHONE,
     )
