@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,32 @@ def page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+BROWSER_LOCALES = {"en": "en-US", "de": "de-DE", "it": "it-IT", "es": "es-ES"}
+
+
+@contextmanager
+def reader_page(browser: Browser, language: str) -> Iterator[Page]:
+    """A page of a browser speaking ``language`` (Accept-Language), as its reader's would.
+
+    A label that is not there fails in 10 seconds, not Playwright's 30 (the live server
+    answers at once). On leaving, no console error may have happened: they include Content
+    Security Policy violations.
+    """
+    context = browser.new_context(
+        locale=BROWSER_LOCALES[language],
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    yield page
+    context.close()
+    assert problems == []
 
 
 @pytest.fixture

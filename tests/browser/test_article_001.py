@@ -33,6 +33,7 @@ from seatwise.accounts.models import CorporateCredential, Person
 from seatwise.accounts.services import corporate_password_set
 from seatwise.notifications.models import OutgoingEmail
 from tests.articles.articles import ui
+from tests.browser.conftest import reader_page
 from tests.factories import PASSWORD, SYSTEM, billing_contact, make_account, make_person
 
 pytestmark = [
@@ -41,7 +42,6 @@ pytestmark = [
 ]
 
 LANGUAGES = ["de", "en", "it", "es"]
-BROWSER_LOCALES = {"en": "en-US", "de": "de-DE", "it": "it-IT", "es": "es-ES"}
 
 # The labels a reader of article 001 looks for, by language.
 LABELS: dict[str, dict[str, str]] = {
@@ -111,20 +111,8 @@ def world(settings, language: str) -> World:
 
 @pytest.fixture
 def page(browser: Browser, language: str) -> Iterator[Page]:
-    """A browser speaking the test's language (Accept-Language), as the reader's would."""
-    context = browser.new_context(
-        locale=BROWSER_LOCALES[language], viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    # A missing label fails in seconds, not after Playwright's default 30.
-    page.set_default_timeout(10_000)
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    yield page
-    context.close()
-    # Console errors include Content Security Policy violations.
-    assert problems == []
+    with reader_page(browser, language) as page:
+        yield page
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ from seatwise.payments.models import PaymentMethod
 from seatwise.payments.selectors import default_payment_method
 from seatwise.subscriptions.models import Subscription
 from seatwise.subscriptions.services import license_assign
+from tests.browser.conftest import reader_page
 from tests.factories import (
     PASSWORD,
     SYSTEM,
@@ -61,7 +62,6 @@ pytestmark = [
 ]
 
 LANGUAGES = ["en", "de", "it", "es"]
-BROWSER_LOCALES = {"en": "en-US", "de": "de-DE", "it": "it-IT", "es": "es-ES"}
 
 # --- what the pages say, by language -------------------------------------------------------------
 
@@ -689,22 +689,8 @@ def renewal_declined(settings, language: str) -> World:
 
 @pytest.fixture
 def page(browser: Browser, language: str) -> Iterator[Page]:
-    """A browser speaking the test's language (Accept-Language), as its reader's would."""
-    context = browser.new_context(
-        locale=BROWSER_LOCALES[language],
-        viewport={"width": 1280, "height": 900},
-        accept_downloads=True,
-    )
-    # The live server answers at once: a label that is not there fails in 10 s, not 30.
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    yield page
-    context.close()
-    # Console errors include Content Security Policy violations.
-    assert problems == []
+    with reader_page(browser, language) as page:
+        yield page
 
 
 @pytest.fixture
@@ -746,8 +732,9 @@ def go_to(page: Page, language: str, section: str) -> None:
 
 
 def status_message(page: Page) -> Locator:
-    """The confirmation shown after an action (Django's messages)."""
-    return page.get_by_role("status").filter(has=page.locator("p.message"))
+    """The message shown after an action (Django's messages): announced as a status, or as
+    an alert when it reports an error."""
+    return page.locator(".messages .message")
 
 
 def table_row(table: Locator, text: str) -> Locator:
@@ -1594,6 +1581,8 @@ def test_pay_now_after_a_declined_renewal(renewal_declined, live_server, page, l
         + " "
         + t(language, "Nothing was paid on the invoice.")
     )
+    # An error is announced at once to screen readers.
+    expect(status_message(page)).to_have_attribute("role", "alert")
     expect_row(table, row, language, {"Amount due": total, "Status": t(language, "Open")})
     shot(page, "declined")
 
