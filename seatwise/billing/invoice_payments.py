@@ -22,7 +22,10 @@ three steps, so that a double click, a reload or a retried request pays once:
 A decline records nothing on the invoice and returns the card's message. An outcome the gateway
 did not give in time is settled by the payments reconciler; Pay Now with the same key then
 records it. The amount is refused before anything is charged when it is not positive, not in
-the currency's minor unit, or more than is due (less what other payments in flight may take).
+the currency's minor unit, or more than is due (less what other charges of the invoice may
+still take); the check is made again under the invoice's lock in the transaction that inserts
+the charge (``charge_card(before_insert=…)``), so that two Pay Now forms of one invoice
+submitted at the same instant cannot both take what is due.
 """
 
 from __future__ import annotations
@@ -81,14 +84,27 @@ def _check_key(idempotency_key: str) -> None:
 
 
 def _in_flight(invoice: Invoice) -> Decimal:
-    """What charges of this invoice whose outcome is not known yet may still take: Pay Now's
-    own, and the charge of the purchase that issued it (a seat purchase or plan change still
-    "processing" is completed by ``billing.settlement``, so paying it again would charge twice).
+    """What charges of this invoice may still take beyond what is recorded on it: those whose
+    outcome is not known yet, and those that succeeded but whose payment is not recorded yet
+    (the moment between the gateway's answer and ``_record``). Pay Now's own charges and the
+    charge of the purchase that issued the invoice alike (a seat purchase or plan change still
+    "processing" is completed by ``billing.settlement``), so paying it again never charges
+    twice. Every payment of an invoice is a charge linked to it, so the succeeded charges
+    beyond ``paid_amount`` are the unrecorded ones.
     """
-    total = Charge.objects.filter(invoice_id=invoice.pk, status__in=IN_FLIGHT).aggregate(
-        total=Sum("amount")
-    )["total"]
-    return quantize(Decimal(total or 0), invoice.currency)
+    totals = dict(
+        Charge.objects.filter(
+            invoice_id=invoice.pk, status__in=(*IN_FLIGHT, Charge.Status.SUCCEEDED)
+        )
+        .values_list("status")
+        .annotate(total=Sum("amount"))
+        .values_list("status", "total")
+    )
+    pending = sum((totals.get(status) or Decimal(0) for status in IN_FLIGHT), Decimal(0))
+    unrecorded = max(
+        Decimal(0), (totals.get(Charge.Status.SUCCEEDED) or Decimal(0)) - invoice.paid_amount
+    )
+    return quantize(pending + unrecorded, invoice.currency)
 
 
 def _payable_amount(invoice: Invoice, amount: Decimal | None) -> Decimal:
@@ -132,6 +148,13 @@ def _payable_amount(invoice: Invoice, amount: Decimal | None) -> Decimal:
             field="amount",
         )
     return amount
+
+
+def _still_payable(*, invoice_id: int, amount: Decimal) -> None:
+    """The amount check again, under the invoice's lock, in the transaction that inserts the
+    charge: two Pay Now forms of one invoice submitted at the same instant are serialised
+    here, and the second sees the first's charge in flight."""
+    _payable_amount(invoice_lock(invoice_id), amount)
 
 
 def _language() -> str:
@@ -289,6 +312,7 @@ def invoice_pay(
             invoice_id=invoice.pk,
             one_time=single_use,
             description=invoice.number,
+            before_insert=lambda: _still_payable(invoice_id=invoice.pk, amount=to_pay),
         )
     except Refused:
         if single_use:

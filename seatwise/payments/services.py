@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -245,8 +246,14 @@ def charge_card(
     invoice_id: int | None = None,
     one_time: bool = False,
     description: str = "",
+    before_insert: Callable[[], None] | None = None,
 ) -> Charge:
     """Charge a card on file at most once per ``idempotency_key`` (issue 4, Payments).
+
+    ``before_insert``: called inside step 1's transaction just before a *new* charge row is
+    inserted; it may lock rows and raise a ``ServiceError`` to refuse (nothing is written). A
+    caller uses it to check, serialised with other callers, what the charge may take (Pay Now:
+    no more than is due, counting the charges still in flight).
 
     1. In its own committed transaction: insert the charge as ``pending`` and claim it, or
        find the existing row for the key (a retry, a double click, a crashed worker). A settled
@@ -277,6 +284,7 @@ def charge_card(
         purpose=purpose,
         invoice_id=invoice_id,
         description=description[:255],
+        before_insert=before_insert,
     )
     if claim is None:
         logger.info("charge %s: %s, gateway not called", charge.pk, charge.status)
@@ -401,6 +409,7 @@ def _charge_claim(
     purpose: str,
     invoice_id: int | None,
     description: str,
+    before_insert: Callable[[], None] | None = None,
 ) -> tuple[Charge, ChargeClaim | None]:
     stale_before = timezone.now() - timedelta(
         seconds=getattr(settings, "SEATWISE_PAYMENT_CALL_STALE_SECONDS", DEFAULT_CALL_STALE_SECONDS)
@@ -412,6 +421,8 @@ def _charge_claim(
             with transaction.atomic():
                 charge = charge_lock_by_key(idempotency_key)
                 if charge is None:
+                    if before_insert is not None:
+                        before_insert()
                     charge = Charge.objects.create(
                         account=account,
                         payment_method=method,

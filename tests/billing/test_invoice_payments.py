@@ -559,3 +559,27 @@ def test_one_form_submitted_eight_times_at_once_charges_once(with_new_card):
     assert "paid" in outcomes
     assert state(invoice) == ("paid", Decimal("83.30"), 1, 1, 1, 1)
     assert PaymentMethod.objects.filter(account=account).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_different_forms_paying_in_full_at_once_charge_once():
+    # Eight Pay Now forms of one invoice (eight tabs), submitted at the same instant.
+    _account, invoice, on_file = given()
+
+    def submit(key: str):
+        def pay() -> str:
+            return invoice_pay(
+                invoice=invoice,
+                amount=None,
+                payment_method=on_file,
+                by=SYSTEM,
+                idempotency_key=key,
+            ).status
+
+        return pay
+
+    outcomes = _all_at_once([submit(f"pay-now-form-{n}") for n in range(8)])
+
+    # One is paid; the others are refused, as nothing is left to pay: one gateway charge.
+    assert outcomes == ["Refused"] * 7 + ["paid"]
+    assert state(invoice) == ("paid", Decimal("83.30"), 1, 1, 1, 1)
