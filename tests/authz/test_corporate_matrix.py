@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pytest
@@ -40,6 +39,15 @@ from seatwise.ordering.models import Quote, ServiceOrder
 from seatwise.ordering.services import AdminContact, checkout_save, quote_create
 from seatwise.payments.models import Charge, PaymentMethod
 from seatwise.subscriptions.models import Subscription
+from tests.authz.answers import (
+    NOT_ALLOWED,
+    NOT_FOUND,
+    OK,
+    Answer,
+    Case,
+    fill,
+    to,
+)
 from tests.corporate.helpers import invoice_contact_add, issue_invoice
 from tests.factories import (
     PASSWORD,
@@ -58,26 +66,8 @@ VISITORS = ["anonymous", "product_billing_admin", "portal_a", "portal_b"]
 # --- expected answers ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    # A redirect's exact target; "{...}" are filled with the world's ids. SIGN_IN: the
-    # portal's sign-in with the requested path as ``next``. A compiled pattern: a target that
-    # holds a new id.
-    location: str | re.Pattern[str] | None = None
-    # An allowed write: something must change. Anything else must change nothing.
-    writes: bool = False
-
-
 SIGN_IN = "<portal-sign-in>"
-OK = Answer(200)
-NOT_FOUND = Answer(404)
-NOT_ALLOWED = Answer(405)
 TO_SIGN_IN = Answer(302, SIGN_IN)
-
-
-def to(location: str | re.Pattern[str], *, writes: bool = False) -> Answer:
-    return Answer(302, location, writes)
 
 
 def everyone(answer: Answer) -> dict[str, Answer]:
@@ -93,15 +83,6 @@ def portal(a: Answer, b: Answer | None = None) -> dict[str, Answer]:
         "portal_a": a,
         "portal_b": a if b is None else b,
     }
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    method: str
-    path: str
-    answers: dict[str, Answer]
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 HOME = "/corporate/"
@@ -470,12 +451,6 @@ def _article_003(world: World, a: Account) -> None:
     world.secrets["A"] += [quote_a.number, accepted_a.number, order_a.number, order_a.admin_email]
 
 
-def _fill(value: Any, ids: dict[str, object]) -> Any:
-    if isinstance(value, str):
-        return value.format(**ids)
-    return value
-
-
 def snapshot() -> dict[str, object]:
     """Every row a refused request could have touched, field by field, and the journals."""
     return {
@@ -523,8 +498,8 @@ def test_corporate_matrix(client, world: World, case: Case, visitor: str) -> Non
         # The visitor's own billing contact's e-mail: saving the Bill To keeps the same person.
         "own_contact_email": world.ids["contact_b" if visitor == "portal_b" else "contact_a"],
     }
-    path = _fill(case.path, ids)
-    data = {_fill(key, ids): _fill(value, ids) for key, value in case.data.items()}
+    path = fill(case.path, ids)
+    data = {fill(key, ids): fill(value, ids) for key, value in case.data.items()}
     before = snapshot()
 
     response = client.get(path) if case.method == "GET" else client.post(path, data)
@@ -537,7 +512,7 @@ def test_corporate_matrix(client, world: World, case: Case, visitor: str) -> Non
         elif isinstance(expected.location, re.Pattern):
             assert expected.location.match(location), location
         else:
-            assert location == _fill(expected.location, ids)
+            assert location == fill(expected.location, ids)
     after = snapshot()
     if expected.writes:
         assert after != before, "an allowed action changed nothing"

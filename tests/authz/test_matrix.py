@@ -14,9 +14,8 @@ shown to a person of one account mentions the other account or its people.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import pytest
 from django.http import QueryDict
@@ -28,6 +27,16 @@ from seatwise.audit.models import AuditEntry
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.subscriptions.models import LicenseAssignment, Subscription
 from seatwise.subscriptions.services import license_assign
+from tests.authz.answers import (
+    FORBIDDEN,
+    NOT_ALLOWED,
+    NOT_FOUND,
+    OK,
+    Answer,
+    Case,
+    fill,
+    to,
+)
 from tests.factories import (
     PASSWORD,
     SYSTEM,
@@ -45,30 +54,7 @@ ROLES = ["anonymous", "user", "account_admin", "billing_admin", "other_billing_a
 # --- expected answers ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    # A redirect's exact target; "{...}" are filled with the world's ids. SIGN_IN: the
-    # product sign-in with the requested path as ``next``. A compiled pattern: a target that
-    # holds a new id.
-    location: str | re.Pattern[str] | None = None
-    # An allowed write: something must change. Anything else must change nothing.
-    writes: bool = False
-
-
 SIGN_IN = "<sign-in>"
-OK = Answer(200)
-FORBIDDEN = Answer(403)
-NOT_FOUND = Answer(404)
-NOT_ALLOWED = Answer(405)
-
-
-def to(location: str | re.Pattern[str], *, writes: bool = False) -> Answer:
-    return Answer(302, location, writes)
-
-
-def ok(*, writes: bool = False) -> Answer:
-    return Answer(200, None, writes)
 
 
 TO_SIGN_IN = to(SIGN_IN)
@@ -95,15 +81,6 @@ def admins_only(
         "billing_admin": billing_admin,
         "other_billing_admin": other_billing_admin,
     }
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    method: str
-    path: str
-    answers: dict[str, Answer]
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 WRONG_PLACE = to("/billing/wrong-place/")
@@ -690,14 +667,6 @@ def world(settings) -> World:
     )
 
 
-def _fill(value: Any, ids: dict[str, object]) -> Any:
-    if isinstance(value, list):
-        return [_fill(v, ids) for v in value]
-    if isinstance(value, str):
-        return value.format(**ids)
-    return value
-
-
 def snapshot() -> dict[str, object]:
     """Every row a refused request could have touched, field by field, and the journals."""
     return {
@@ -725,8 +694,8 @@ def test_matrix(client, world: World, case: Case, role: str) -> None:
     person = world.people[role]
     if person is not None:
         client.force_login(person)
-    path = _fill(case.path, world.ids)
-    data = {key: _fill(value, world.ids) for key, value in case.data.items()}
+    path = fill(case.path, world.ids)
+    data = {key: fill(value, world.ids) for key, value in case.data.items()}
     before = snapshot()
 
     response = client.get(path) if case.method == "GET" else client.post(path, data)
@@ -739,7 +708,7 @@ def test_matrix(client, world: World, case: Case, role: str) -> None:
         elif isinstance(expected.location, re.Pattern):
             assert expected.location.match(location), location
         else:
-            assert location == _fill(expected.location, world.ids)
+            assert location == fill(expected.location, world.ids)
     after = snapshot()
     if expected.writes:
         assert after != before, "an allowed action changed nothing"
