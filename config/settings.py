@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "seatwise.tax",
     "seatwise.invoicing",
     "seatwise.ordering",
+    "seatwise.helpcenter",
+    "seatwise.support",
     "seatwise.demo",
     "seatwise.api",
     "seatwise.portals.home",
@@ -75,6 +77,8 @@ INSTALLED_APPS = [
     "seatwise.portals.billing_center",
     "seatwise.portals.corporate",
     "seatwise.portals.admin_center",
+    "seatwise.portals.help",
+    "seatwise.portals.support",
 ]
 
 MIDDLEWARE = [
@@ -302,6 +306,16 @@ SEATWISE_CORPORATE_ACCOUNT_SERVICES_EMAIL = os.environ.get(
 )
 SEATWISE_CORPORATE_ACCOUNT_SERVICES_PHONE = os.environ.get(
     "SEATWISE_CORPORATE_ACCOUNT_SERVICES_PHONE", "+49 30 1234 5600"
+)
+
+# Customer service, as the help center's contact options show it: the e-mail address that
+# support replies come from and customers write to, an optional phone number, and the hours
+# ("<first day>-<last day> <HH:MM>-<HH:MM> <time zone>", days as mon..sun), shown in the
+# reader's language.
+SEATWISE_SUPPORT_EMAIL = os.environ.get("SEATWISE_SUPPORT_EMAIL", "support@seatwise.test")
+SEATWISE_SUPPORT_PHONE = os.environ.get("SEATWISE_SUPPORT_PHONE", "+49 30 1234 5610")
+SEATWISE_SUPPORT_HOURS = os.environ.get(
+    "SEATWISE_SUPPORT_HOURS", "mon-fri 08:00-18:00 Europe/Berlin"
 )
 
 LOGGING = {

@@ -13,6 +13,8 @@ urlpatterns = [
     path("billing/", include("seatwise.portals.billing_center.urls")),
     path("corporate/", include("seatwise.portals.corporate.urls")),
     path("admin-center/", include("seatwise.portals.admin_center.urls")),
+    path("help/", include("seatwise.portals.help.urls")),
+    path("support/", include("seatwise.portals.support.urls")),
     path("", include("seatwise.portals.auth.urls")),
     path("", include("seatwise.portals.home.urls")),
 ]

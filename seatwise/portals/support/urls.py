@@ -1,0 +1,26 @@
+from django.urls import path
+
+from seatwise.portals.support.views import accounts, cases, home, two_factor
+
+app_name = "support"
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("two-factor/", two_factor.two_factor, name="two_factor"),
+    path("search/", home.search, name="search"),
+    path("accounts/<int:account_id>/", accounts.account, name="account"),
+    path("accounts/<int:account_id>/people/", accounts.people, name="account_people"),
+    path("accounts/<int:account_id>/audit/", accounts.audit, name="account_audit"),
+    path("cases/", cases.queue, name="cases"),
+    path("cases/<int:case_id>/", cases.case, name="case"),
+    path("cases/<int:case_id>/assign/", cases.assign, name="case_assign"),
+    path("cases/<int:case_id>/note/", cases.note, name="case_note"),
+    path("cases/<int:case_id>/reply/", cases.reply, name="case_reply"),
+    path("cases/<int:case_id>/account/", cases.link_account, name="case_account"),
+    path("cases/<int:case_id>/verify/", cases.verify, name="case_verify"),
+    path(
+        "cases/<int:case_id>/billing-contact/",
+        cases.billing_contact_change,
+        name="case_billing_contact",
+    ),
+    path("cases/<int:case_id>/close/", cases.close, name="case_close"),
+]
