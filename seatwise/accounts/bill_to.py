@@ -5,12 +5,10 @@ the **Bill To** section, changes the **Billing Address** section and clicks **Sa
 rule 5). ``bill_to_set`` is that Save, in one transaction:
 
 - **the same person** (the e-mail address is the billing contact's own): their name is updated;
-- **another person** (another e-mail address): the billing-contact role is handed to them. A
-  member of the account with that address takes it; an address nobody has yet becomes a new
-  member of the account. Billing contacts are account admins, so they become one too. An
-  address of a person outside the account (another customer's, vendor staff, a former member)
-  is refused. The old and the new contact are e-mailed, each in their own language; the new
-  one with a link to set the password of the Corporate Billing Portal;
+- **another person** (another e-mail address): the billing-contact role is handed to them
+  (``accounts.handover``: a member by that address, or a new member; never someone outside the
+  account). The old and the new contact are e-mailed, each in their own language; the new one
+  with a link to set the password of the Corporate Billing Portal;
 - **the address**: street lines, postal code, city, region and country of the account
   (``services.account_address_set``). A VAT ID that is not valid for a new country is refused.
 
@@ -28,16 +26,10 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.corporate_signin import RESET_LINK_MAX_AGE, corporate_password_reset_link
+from seatwise.accounts.handover import NewContact, billing_contact_handover
 from seatwise.accounts.lock_objects import account_lock
 from seatwise.accounts.models import EMAIL_MAX, NAME_MAX, Account, CorporateCredential, Person
-from seatwise.accounts.services import (
-    Address,
-    account_address_set,
-    account_admin_grant,
-    billing_contact_set,
-    person_add,
-    person_profile_update,
-)
+from seatwise.accounts.services import Address, account_address_set, person_profile_update
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record
 from seatwise.core.errors import Invalid, Refused
@@ -98,42 +90,6 @@ def _refuse_online(account: Account) -> None:
             ),
             field="email",
         )
-
-
-def _new_holder(*, account: Account, spec: BillTo, by: Actor) -> Person:
-    """The person who takes the role: a member by that address, or a new member."""
-    found = Person.objects.filter(email__iexact=spec.email).first()
-    if found is None:
-        return person_add(
-            account=account,
-            email=spec.email,
-            first_name=spec.first_name,
-            last_name=spec.last_name,
-            language=account.language,
-            is_account_admin=True,
-            by=by,
-        )
-    if found.account_id != account.pk or not found.is_active or found.is_staff:
-        raise Refused(
-            "email_outside_account",
-            _(
-                "This e-mail address belongs to someone outside your account. Give the address "
-                "of a member of your account, or a new one."
-            ),
-            field="email",
-        )
-    if (found.first_name, found.last_name) != (spec.first_name, spec.last_name):
-        person_profile_update(
-            person=found,
-            first_name=spec.first_name,
-            last_name=spec.last_name,
-            language=found.language,
-            by=by,
-        )
-    if not found.is_account_admin:
-        account_admin_grant(person=found, by=by)
-    found.refresh_from_db()
-    return found
 
 
 def _handover_emails(*, account: Account, previous: Person | None, holder: Person) -> None:
@@ -204,17 +160,16 @@ def bill_to_set(*, account: Account, bill_to: BillTo, by: Actor) -> BillToSaved:
                 by=by,
             )
         else:
-            holder = _new_holder(account=locked, spec=spec, by=by)
-            billing_contact_set(account=locked, person=holder, by=by)
-            holder.refresh_from_db()
-            audit_record(
+            handover = billing_contact_handover(
+                account=locked,
+                contact=NewContact(
+                    first_name=spec.first_name, last_name=spec.last_name, email=spec.email
+                ),
                 by=by,
-                action="account.bill_to_handover",
-                obj=locked,
-                account_id=locked.pk,
-                old={"billing_contact": previous.pk if previous else None},
-                new={"billing_contact": holder.pk, "email": holder.email},
+                rename_member=True,
+                reason="bill_to",
             )
+            holder = handover.holder
             _handover_emails(account=locked, previous=previous, holder=holder)
         account_address_set(account=locked, address=spec.address, country=spec.country, by=by)
     for name in ("address_line1", "address_line2", "postal_code", "city", "region", "country"):

@@ -29,6 +29,9 @@ class OutgoingEmail(models.Model):
     # renders them when it delivers (``notifications.attachments``), so the row holds no PDF
     # bytes and the request that queues the e-mail renders none.
     attachments = models.JSONField(default=list, blank=True)
+    # Threading headers of a reply (``In-Reply-To``, ``References``): a support case's
+    # e-mails form one conversation in the customer's mail program.
+    headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +12,8 @@ from django.utils import translation
 
 from seatwise.notifications.attachments import AttachmentRef, attachment_refs_clean
 from seatwise.notifications.models import OutgoingEmail
+
+THREADING_HEADERS = frozenset({"In-Reply-To", "References"})
 
 
 def render_email(*, template: str, language: str, context: dict[str, Any]) -> tuple[str, str, str]:
@@ -36,16 +38,22 @@ def email_queue(
     reply_to: str = "",
     dedupe_key: str | None = None,
     attachments: Sequence[AttachmentRef] = (),
+    headers: Mapping[str, str] | None = None,
 ) -> OutgoingEmail:
     """Queue one e-mail and its delivery task in the caller's transaction.
 
     With a ``dedupe_key`` the same e-mail is queued at most once, however often this is called.
     ``attachments`` are descriptors (``{"kind": "invoice_pdf", "id": invoice.pk}``) that the
     worker renders when it delivers the e-mail (see ``notifications.attachments``).
+    ``headers`` may hold the threading headers ``In-Reply-To`` and ``References``.
     """
     from seatwise.notifications.tasks import deliver_email
 
     refs = attachment_refs_clean(attachments)
+    extra = dict(headers or {})
+    unknown = set(extra) - THREADING_HEADERS
+    if unknown:
+        raise ValueError(f"e-mail headers not allowed: {sorted(unknown)}")
 
     if dedupe_key is not None:
         existing = OutgoingEmail.objects.filter(dedupe_key=dedupe_key).first()
@@ -68,6 +76,7 @@ def email_queue(
                     body_html=html,
                     dedupe_key=dedupe_key,
                     attachments=refs,
+                    headers=extra,
                 )
         except IntegrityError:
             return OutgoingEmail.objects.get(dedupe_key=dedupe_key)

@@ -36,7 +36,10 @@ def deliver_email(*, email_id: int) -> None:
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[email.to_address],
             reply_to=[email.reply_to] if email.reply_to else None,
-            headers={"Message-ID": f"<seatwise-{email.pk}@{settings.SEATWISE_MAIL_DOMAIN}>"},
+            headers={
+                **(email.headers or {}),
+                "Message-ID": f"<seatwise-{email.pk}@{settings.SEATWISE_MAIL_DOMAIN}>",
+            },
         )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")

@@ -70,6 +70,9 @@ class Case(models.Model):
     new_contact_email = models.EmailField(max_length=EMAIL_MAX, blank=True)
     # The client address that sent the request (rate limit of the contact form).
     client = models.CharField(max_length=64, blank=True)
+    # The key of the contact form that sent the request: a double-submitted form finds the
+    # case it opened, instead of opening a second one.
+    request_key = models.CharField(max_length=64, blank=True)
     assignee = models.ForeignKey(
         Person,
         on_delete=models.PROTECT,
@@ -105,6 +108,11 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="closed") | ~models.Q(resolution=""),
                 name="case_closed_has_resolution",
+            ),
+            models.UniqueConstraint(
+                fields=["request_key"],
+                condition=~models.Q(request_key=""),
+                name="case_request_key_unique",
             ),
             models.CheckConstraint(
                 condition=~models.Q(topic="billing_contact_change")

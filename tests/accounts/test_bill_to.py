@@ -169,7 +169,7 @@ class TestHandOver:
             "person.account_admin_grant",
             "account.billing_contact_set",
             "corporate_credential.password_clear",
-            "account.bill_to_handover",
+            "account.billing_contact_handover",
             "account.address_set",
         ]
 
