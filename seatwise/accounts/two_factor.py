@@ -20,6 +20,12 @@ def may_use_two_factor(person: Person) -> bool:
     return person.is_account_admin or person.is_billing_contact or person.is_staff
 
 
+def two_factor_required(person: Person) -> bool:
+    """Vendor staff must sign in with two factors: the support console can hand an account's
+    billing to someone else. They cannot turn it off."""
+    return person.is_staff
+
+
 def two_factor_device(person: Person) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=person).order_by("-pk").first()
 
@@ -60,6 +66,8 @@ def two_factor_confirm(*, person: Person, code: str, by: Actor) -> TOTPDevice:
 
 
 def two_factor_disable(*, person: Person, password: str, by: Actor) -> None:
+    if two_factor_required(person):
+        raise Refused("two_factor_required", _("Two-factor sign-in is required for vendor staff."))
     if not person.check_password(password):
         raise Invalid(
             "wrong_password", _("Your current password is not correct."), field="password"

@@ -31,10 +31,15 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not isinstance(user, Person):
         return {}
-    entries: list[tuple[str | Promise, str]] = [(_("Billing Center"), "billing:home")]
+    entries: list[tuple[str | Promise, str]] = (
+        [(_("Support console"), "support:home")]
+        if user.is_staff
+        else [(_("Billing Center"), "billing:home")]
+    )
     if user.is_account_admin:
         entries.append((_("Admin Center"), "admin_center:home"))
     entries.append((_("My Account"), "my_account:home"))
+    entries.append((_("Help"), "help:home"))
     links = []
     for label, name in entries:
         url = _url(name)

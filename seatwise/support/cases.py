@@ -327,10 +327,16 @@ def case_request(
     return case
 
 
+def case_confirmation_valid(*, case_id: int, token: str) -> bool:
+    """Whether ``token`` is the (unexpired) confirmation link of the request ``case_id``."""
+    case = Case.objects.filter(pk=case_id).first() if 0 < case_id < 2**63 else None
+    return case is not None and case_confirmation_token_check(case, token)
+
+
 def case_confirm(*, case_id: int, token: str, by: Actor) -> Case:
     """The visitor opened the e-mailed link: their request becomes an open case with a number.
     Opening the link again shows the same case; a wrong or expired link is "not found"."""
-    case = Case.objects.filter(pk=case_id).first()
+    case = Case.objects.filter(pk=case_id).first() if 0 < case_id < 2**63 else None
     if case is None or not case_confirmation_token_check(case, token):
         raise NotFound(
             "invalid_link",

@@ -35,7 +35,7 @@ TITLES = {
     "es": "Seatwise: cuentas, suscripciones y facturación",
 }
 SWITCH_LABELS = {"en": "Language", "de": "Sprache", "it": "Lingua", "es": "Idioma"}
-PORTAL_URLS = ["/billing/", "/admin-center/", "/corporate/", "/help/"]
+PORTAL_URLS = ["/billing/", "/admin-center/", "/corporate/signin/", "/help/"]
 
 
 def portal_names(html: str) -> list[str]:
@@ -70,21 +70,11 @@ def test_an_unknown_browser_language_gets_english(client):
     assert '<html lang="en" dir="ltr">' in html
 
 
-def test_a_portal_is_not_linked_before_it_exists(client):
-    """The help center arrives with a later issue: until then its card has no link."""
-    html = get_home(client)
-
-    assert portal_links(html) == ["/billing/", "/admin-center/", "/corporate/signin/"]
-    assert html.count('<p class="portal-card__status">Not available yet</p>') == 1
-
-
-@pytest.mark.urls("tests.portals.urls_all_portals")
-def test_portals_are_linked_once_they_exist(client):
+def test_every_portal_is_linked(client):
     html = get_home(client, accept_language="de")
 
     assert portal_links(html) == PORTAL_URLS
     assert portal_names(html) == PORTAL_NAMES["de"]
-    assert "portal-card__status" not in html
 
 
 def test_language_switch_lists_each_language_in_its_own_name(client):

@@ -39,6 +39,14 @@ def _next_url(request: HttpRequest) -> str:
     return reverse("home:home")
 
 
+def _landing(person: Person, next_url: str) -> str:
+    """Where a sign-in leads: where the person was going, else vendor staff to the support
+    console and everyone else to the home page."""
+    if next_url == reverse("home:home") and person.is_staff:
+        return reverse("support:home")
+    return next_url
+
+
 def confirmed_device(person: Person) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=person, confirmed=True).first()
 
@@ -59,6 +67,7 @@ def signin(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password"],
         )
         if isinstance(person, Person) and person.is_active:
+            next_url = _landing(person, next_url)
             device = confirmed_device(person)
             if device is not None:
                 request.session[PENDING_KEY] = {

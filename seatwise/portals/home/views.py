@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -70,23 +70,15 @@ class PortalLink:
     icon: str
     name: str | Promise
     audience: str | Promise
-    url: str | None
+    url: str
 
     @property
     def icon_template(self) -> str:
         return f"home/icons/{self.icon}.svg"
 
 
-def _url_or_none(url_name: str) -> str | None:
-    # A portal is linked only once its app is installed: later issues add them one by one.
-    try:
-        return reverse(url_name)
-    except NoReverseMatch:
-        return None
-
-
 def home(request: HttpRequest) -> HttpResponse:
-    portals = [PortalLink(p.icon, p.name, p.audience, _url_or_none(p.url_name)) for p in PORTALS]
+    portals = [PortalLink(p.icon, p.name, p.audience, reverse(p.url_name)) for p in PORTALS]
     return render(request, "home/index.html", {"portals": portals})
 
 

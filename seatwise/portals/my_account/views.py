@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-from io import BytesIO
-
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -36,6 +31,7 @@ from seatwise.portals.my_account.forms import (
     TwoFactorConfirmForm,
     TwoFactorDisableForm,
 )
+from seatwise.portals.two_factor import device_secret, qr_data_uri
 
 
 def _person(request: HttpRequest) -> Person:
@@ -109,13 +105,6 @@ def password(request: HttpRequest) -> HttpResponse:
     return render(request, "my_account/password.html", {"form": form})
 
 
-def _qr_data_uri(uri: str) -> str:
-    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    buffer = BytesIO()
-    image.save(buffer)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
 @login_required
 @sensitive_post_parameters("code", "password")
 @require_http_methods(["GET", "POST"])
@@ -152,8 +141,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if device is not None and not device.confirmed:
         context.update(
             confirm_form=confirm_form,
-            qr=_qr_data_uri(device.config_url),
-            secret=base64.b32encode(device.bin_key).decode(),
+            qr=qr_data_uri(device.config_url),
+            secret=device_secret(device),
         )
     return render(request, "my_account/two_factor.html", context)
 

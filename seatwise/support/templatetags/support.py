@@ -1,7 +1,12 @@
 from __future__ import annotations
 
-from django import template
+from decimal import Decimal
 
+from django import template
+from django.conf import settings
+from django.utils.translation import get_language
+
+from seatwise.core.money import format_money
 from seatwise.support.contact import SupportContact, support_contact
 
 register = template.Library()
@@ -11,3 +16,11 @@ register = template.Library()
 def support_contact_options() -> SupportContact:
     """``{% support_contact_options as contact %}``: customer service's e-mail, phone, hours."""
     return support_contact()
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str) -> str:
+    """``{{ invoice.gross_total|money:invoice.currency }}``, in the reader's language."""
+    if amount is None:
+        return ""
+    return format_money(amount, currency, get_language() or settings.LANGUAGE_CODE)

@@ -1,41 +1,253 @@
-"""Placeholder."""
+"""The console's cases: the queue, a case's page, and the agent's actions on it (assign to me,
+internal note, reply by e-mail, link the account, verify the requester, change the billing
+contact, close). Every action is a POST that calls one support service and redirects back to
+the case (POST-redirect-GET); a refusal is shown on the case page and changes nothing."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from seatwise.accounts.selectors import account_get
+from seatwise.core.errors import ServiceError
+from seatwise.portals.forms import add_service_error
+from seatwise.portals.support.access import Agent, agent_required
+from seatwise.portals.support.forms import (
+    ID_MAX,
+    CloseForm,
+    LinkAccountForm,
+    QueueForm,
+    SearchForm,
+    TextForm,
+    VerifyForm,
+)
+from seatwise.support.billing_contact import case_billing_contact_change
+from seatwise.support.models import Case
+from seatwise.support.queue import case_get, case_queue_page, case_timeline
+from seatwise.support.search import console_search
+from seatwise.support.services import (
+    case_account_link,
+    case_assign,
+    case_close,
+    case_note,
+    case_reply,
+)
+from seatwise.support.verification import VALID_FOR, CardAnswers, case_verify
+
+CASES_PER_PAGE = 25
 
 
-def queue(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("queue")
+def _case(case_id: int) -> Case:
+    found = case_get(case_id) if 1 <= case_id <= ID_MAX else None
+    if found is None:
+        raise Http404
+    return found
 
 
-def case(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("case")
+@require_safe
+@agent_required
+def queue(request: HttpRequest, agent: Agent) -> HttpResponse:
+    form = QueueForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    view = data.get("view") or "open"
+    after = data.get("after")
+    cases, next_after = case_queue_page(
+        view=view, agent_id=agent.person.pk, after=after, limit=CASES_PER_PAGE
+    )
+    return render(
+        request,
+        "support/cases.html",
+        {
+            "section": "cases",
+            "view": view,
+            "views": QueueForm.VIEWS,
+            "cases": cases,
+            "next_query": f"?view={view}&after={next_after}" if next_after else "",
+            "first_query": f"?view={view}",
+            "show_first": after is not None,
+        },
+    )
 
 
-def assign(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("assign")
+def _page(request: HttpRequest, agent: Agent, case: Case, **forms: Any) -> HttpResponse:
+    """The case page, with the forms of its actions (fresh unless one comes with errors)."""
+    context: dict[str, Any] = {
+        "section": "cases",
+        "case": case,
+        "events": case_timeline(case),
+        "note_form": TextForm(prefix="note"),
+        "reply_form": TextForm(prefix="reply"),
+        "close_form": CloseForm(),
+        "verify_form": VerifyForm(),
+        "search_form": SearchForm(initial={"q": case.company_name}),
+        "is_mine": case.assignee_id == agent.person.pk,
+        **_verification_state(case),
+    }
+    if case.account_id is None and case.status == Case.Status.OPEN and case.company_name:
+        # Candidates for a visitor's case: the accounts the company name leads to.
+        query = request.GET.get("q", case.company_name)[:100]
+        context["search_form"] = SearchForm(initial={"q": query})
+        context["candidates"] = [
+            hit for hit in console_search(query=query) if hit.account_id is not None
+        ]
+    context.update(forms)
+    status = 422 if any(getattr(f, "errors", None) for f in forms.values()) else 200
+    return render(request, "support/case.html", context, status=status)
 
 
-def note(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("note")
+def _verification_state(case: Case) -> dict[str, Any]:
+    now = timezone.now()
+    valid_until = case.verified_at + VALID_FOR if case.verified_at else None
+    locked_until = case.verification_locked_until
+    return {
+        "verified_until": valid_until if valid_until and valid_until > now else None,
+        "locked_until": locked_until if locked_until and locked_until > now else None,
+    }
 
 
-def reply(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("reply")
+@require_safe
+@agent_required
+def case(request: HttpRequest, agent: Agent, case_id: int) -> HttpResponse:
+    return _page(request, agent, _case(case_id))
 
 
-def link_account(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("link_account")
+@require_POST
+@agent_required
+def assign(request: HttpRequest, agent: Agent, case_id: int) -> HttpResponse:
+    found = _case(case_id)
+    try:
+        case_assign(case=found, agent=agent.person, by=agent.actor)
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The case is assigned to you."))
+    return redirect("support:case", case_id=found.pk)
 
 
-def verify(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("verify")
+@require_POST
+@agent_required
+def note(request: HttpRequest, agent: Agent, case_id: int) -> HttpResponse:
+    found = _case(case_id)
+    form = TextForm(request.POST, prefix="note")
+    if form.is_valid():
+        try:
+            case_note(case=found, text=form.cleaned_data["text"], by=agent.actor)
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The note is saved."))
+            return redirect("support:case", case_id=found.pk)
+    return _page(request, agent, found, note_form=form)
 
 
-def billing_contact_change(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("billing_contact_change")
+@require_POST
+@agent_required
+def reply(request: HttpRequest, agent: Agent, case_id: int) -> HttpResponse:
+    found = _case(case_id)
+    form = TextForm(request.POST, prefix="reply")
+    if form.is_valid():
+        try:
+            case_reply(
+                case=found, text=form.cleaned_data["text"], agent=agent.person, by=agent.actor
+            )
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Your reply is on its way to %(email)s.") % {"email": found.requester_email},
+            )
+            return redirect("support:case", case_id=found.pk)
+    return _page(request, agent, found, reply_form=form)
 
 
-def close(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("close")
+@require_POST
+@agent_required
+def link_account(request: HttpRequest, agent: Agent, case_id: int) -> HttpResponse:
+    found = _case(case_id)
+    form = LinkAccountForm(request.POST)
+    account = account_get(form.cleaned_data["account_id"]) if form.is_valid() else None
+    if account is None:
+        messages.error(request, _("This account does not exist."))
+        return redirect("support:case", case_id=found.pk)
+    try:
+        case_account_link(case=found, account=account, by=agent.actor)
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request, _("The case is linked to %(account)s.") % {"account": account.name}
+        )
+    return redirect("support:case", case_id=found.pk)
+
+
+@require_http_methods(["POST"])
+@agent_required
+def verify(request: HttpRequest, agent: Agent, case_id: int) -> HttpResponse:
+    found = _case(case_id)
+    form = VerifyForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = case_verify(
+                case=found,
+                answers=CardAnswers(
+                    last4=data["last4"].strip(),
+                    exp_month=data["exp_month"],
+                    exp_year=data["exp_year"],
+                    holder_name=data["holder_name"],
+                ),
+                agent=agent.person,
+                by=agent.actor,
+            )
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            # The answer is all the agent learns: matches or not, and why not.
+            (messages.success if result.passed else messages.error)(request, str(result.message))
+            return redirect("support:case", case_id=found.pk)
+    return _page(request, agent, found, verify_form=form)
+
+
+@require_POST
+@agent_required
+def billing_contact_change(request: HttpRequest, agent: Agent, case_id: int) -> HttpResponse:
+    found = _case(case_id)
+    try:
+        handover = case_billing_contact_change(case=found, agent=agent.person, by=agent.actor)
+    except ServiceError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(
+            request,
+            _("%(name)s (%(email)s) is now the billing contact. The case is closed.")
+            % {"name": handover.holder.full_name, "email": handover.holder.email},
+        )
+    return redirect("support:case", case_id=found.pk)
+
+
+@require_POST
+@agent_required
+def close(request: HttpRequest, agent: Agent, case_id: int) -> HttpResponse:
+    found = _case(case_id)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            case_close(
+                case=found,
+                resolution=form.cleaned_data["resolution"],
+                note=form.cleaned_data["note"],
+                by=agent.actor,
+            )
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The case is closed."))
+            return redirect("support:case", case_id=found.pk)
+    return _page(request, agent, found, close_form=form)

@@ -1,9 +1,76 @@
-"""Placeholder."""
+"""The console's two-factor page: staff set up their authenticator app here, or confirm this
+session with a code; until then they can do nothing else in the console."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from seatwise.accounts.models import Person
+from seatwise.accounts.two_factor import two_factor_begin, two_factor_confirm
+from seatwise.audit.actors import Actor
+from seatwise.core.errors import ServiceError
+from seatwise.portals.forms import add_service_error
+from seatwise.portals.my_account.forms import TwoFactorConfirmForm
+from seatwise.portals.support.access import is_agent
+from seatwise.portals.two_factor import device_secret, qr_data_uri
 
 
-def two_factor(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    return HttpResponse("two_factor")
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def two_factor(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not is_agent(user) or not isinstance(user, Person):
+        return render(request, "support/forbidden.html", status=403)
+    if user.is_verified():  # type: ignore[attr-defined]
+        return redirect("support:home")
+    confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    form = TwoFactorConfirmForm(request.POST or None)
+    if confirmed is not None:
+        # A session opened before the app was set up (or by a sign-in without its code).
+        if request.method == "POST" and form.is_valid():
+            allowed, _details = confirmed.verify_is_allowed()
+            if allowed and confirmed.verify_token(form.cleaned_data["code"].strip()):
+                otp_login(request, confirmed)
+                return redirect("support:home")
+            form.add_error(
+                "code",
+                _("This code is not valid. Wait for the next code and try again.")
+                if allowed
+                else _("Too many wrong codes. Wait a moment before you try again."),
+            )
+        return render(request, "support/two_factor.html", {"form": form, "verify": True})
+    actor = Actor.for_person(user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = two_factor_confirm(person=user, code=form.cleaned_data["code"], by=actor)
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            otp_login(request, device)
+            messages.success(request, _("Two-factor sign-in is on."))
+            return redirect("support:home")
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if pending is None:
+        pending = two_factor_begin(person=user, by=actor)
+    return render(
+        request,
+        "support/two_factor.html",
+        {
+            "form": form,
+            "verify": False,
+            "qr": qr_data_uri(pending.config_url),
+            "secret": device_secret(pending),
+        },
+    )

@@ -1,0 +1,98 @@
+"""The support console's forms: they check the shape of what the agent types; the rules are the
+support services'."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from seatwise.support.models import CASE_MESSAGE_MAX, Case
+
+SEARCH_MAX = 100
+# Ids in URLs and forms are bounded like the database's bigint: anything larger is "not found".
+ID_MAX = 2**63 - 1
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Company, person, e-mail, User ID, invoice or case number"),
+        max_length=SEARCH_MAX,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+
+class TextForm(forms.Form):
+    """An internal note or a reply by e-mail."""
+
+    text = forms.CharField(
+        label=_("Text"), max_length=CASE_MESSAGE_MAX, widget=forms.Textarea(attrs={"rows": 5})
+    )
+
+
+class LinkAccountForm(forms.Form):
+    account_id = forms.IntegerField(
+        label=_("Account number"), min_value=1, max_value=ID_MAX, widget=forms.HiddenInput
+    )
+
+
+class VerifyForm(forms.Form):
+    """What the requester says about the card on file, typed by the agent."""
+
+    last4 = forms.RegexField(
+        label=_("Last four digits of the card"),
+        regex=r"^\s*\d{4}\s*$",
+        error_messages={"invalid": _("Enter the four digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": 4}),
+    )
+    exp_month = forms.IntegerField(
+        label=_("Expiry month"),
+        min_value=1,
+        max_value=12,
+        widget=forms.NumberInput(attrs={"autocomplete": "off"}),
+    )
+    exp_year = forms.IntegerField(
+        label=_("Expiry year"),
+        min_value=0,
+        max_value=2099,
+        widget=forms.NumberInput(attrs={"autocomplete": "off"}),
+    )
+    holder_name = forms.CharField(
+        label=_("Card holder's name"),
+        max_length=128,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class CloseForm(forms.Form):
+    resolution = forms.ChoiceField(
+        label=_("Resolution"),
+        choices=[
+            (value, label)
+            for value, label in Case.Resolution.choices
+            if value != Case.Resolution.BILLING_CONTACT_CHANGED
+        ],
+    )
+    note = forms.CharField(
+        label=_("Note to the customer (optional)"),
+        max_length=CASE_MESSAGE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(label=_("Action"), max_length=64, required=False)
+    actor = forms.CharField(label=_("Actor"), max_length=200, required=False)
+    before = forms.IntegerField(min_value=1, max_value=ID_MAX, required=False)
+
+
+class QueueForm(forms.Form):
+    VIEWS = (
+        ("open", _("All open cases")),
+        ("unassigned", _("Unassigned")),
+        ("mine", _("Assigned to me")),
+        ("closed", _("Closed")),
+    )
+    view = forms.ChoiceField(choices=VIEWS, required=False)
+    after = forms.IntegerField(min_value=1, max_value=ID_MAX, required=False)
