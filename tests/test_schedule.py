@@ -24,6 +24,8 @@ EXPECTED = {
     ("seatwise.ordering.tasks.service_orders_resume_task", "* * * * *"),
     ("seatwise.ordering.tasks.quotes_expire_task", "0 * * * *"),
     ("seatwise.payments.tasks.card_expiry_reminders_task", "0 7 * * *"),
+    ("seatwise.support.tasks.unconfirmed_requests_prune_task", "30 4 * * *"),
+    ("seatwise.core.housekeeping.rate_limits_prune_task", "15 * * * *"),
 }
 
 

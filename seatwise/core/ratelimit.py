@@ -56,7 +56,8 @@ def rate_limit_hit(*, key: str, limit: int, window: timedelta) -> RateLimit:
             f"INSERT INTO {table} ({key_column}, window_start, hits) "  # noqa: S608
             f"VALUES (%s, %s, 1) ON CONFLICT ({key_column}, window_start) "
             f"DO UPDATE SET hits = {table}.hits + 1 RETURNING hits",
-            [key[:KEY_MAX], start],
+            # Adapted as the ORM stores the column, so that ORM reads find the row.
+            [key[:KEY_MAX], connection.ops.adapt_datetimefield_value(start)],
         )
         row = cursor.fetchone()
     assert row is not None

@@ -14,7 +14,8 @@ because task delivery is at least once anyway:
   (``billing.settlement``);
 - resuming service orders picks up each order where it stopped (``ordering.pipeline``);
 - expiring quotes moves only quotes still open past their 7 days (``ordering.services``);
-- card-expiry reminders are recorded once per card and reminder (``payments.reminders``).
+- card-expiry reminders are recorded once per card and reminder (``payments.reminders``);
+- pruning unconfirmed support requests and old rate-limit counters deletes only what is old.
 
 A run the scheduler missed (it was stopped at that minute) is not replayed: each job catches
 up on its next run, because it works from the state of the data (subscriptions due on or
@@ -74,6 +75,16 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "seatwise.payments.tasks.card_expiry_reminders_task",
         "0 7 * * *",
         "e-mail the billing contact 30 and 7 days before the default card expires",
+    ),
+    PeriodicJob(
+        "seatwise.support.tasks.unconfirmed_requests_prune_task",
+        "30 4 * * *",
+        "forget visitors' support requests whose confirmation link was never opened",
+    ),
+    PeriodicJob(
+        "seatwise.core.housekeeping.rate_limits_prune_task",
+        "15 * * * *",
+        "delete the counters of rate-limit windows long past",
     ),
 )
 

@@ -52,6 +52,12 @@ class DemoCard:
     # False: a card given for one payment only, which article 003 does not accept for
     # adding seats.
     is_automatic: bool = True
+    # Expiry as (month, years from now); a card that has expired was stored years ago.
+    expiry: tuple[int, int] = (12, 3)
+
+    @property
+    def expired(self) -> bool:
+        return self.expiry[1] < 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,6 +98,40 @@ class DemoStaff:
     first_name: str
     last_name: str
     language: str
+    # The support console needs two-factor sign-in: the demo agent's authenticator key, in
+    # base32 as an app takes it (docs/demo.md prints it; ``manage.py demo_totp`` the code).
+    totp_secret: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoAnswers:
+    """What a requester tells the agent about the card on file (expiry as month and years from
+    now, like ``DemoCard.expiry``)."""
+
+    last4: str
+    expiry: tuple[int, int]
+    holder_name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoCase:
+    """An open request to change the billing contact, one for each situation of the
+    verification (help article "Change the billing contact"): who asks, for whom, what they
+    will say about the card, and what the verification answers."""
+
+    key: str
+    account: str  # a DemoAccount key
+    # A member of the account asking signed in (their e-mail), or a visitor (name, e-mail).
+    requester_email: str
+    requester_name: str = ""
+    requester_language: str = "en"
+    signed_in: bool = False
+    new_contact: tuple[str, str, str]  # first name, last name, e-mail
+    says: DemoAnswers
+    expected: str  # a seatwise.support.verification.Reason value
+    situation: str
+    # Failed verifications the demo agent already made (the "locked" situation).
+    failed_attempts: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -347,11 +387,179 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         ),
         card=DemoCard(number="4242424242424242", holder_name="Oliver Bennett", is_automatic=False),
     ),
+    DemoAccount(
+        key="bassi",
+        situation=(
+            "Online account with no card on file: customer service cannot verify a request to "
+            "change its billing contact (article 001)."
+        ),
+        name="Studio Bassi Architetti",
+        kind="online",
+        country="IT",
+        language="it",
+        currency="EUR",
+        vat_id="IT03915620375",
+        address=Address(line1="Via Santo Stefano 38", postal_code="40125", city="Bologna"),
+        people=(
+            DemoPerson(
+                email="giulia.bassi@studio-bassi.test",
+                first_name="Giulia",
+                last_name="Bassi",
+                language="it",
+                role="billing_admin",
+                seats=("goto-meeting",),
+            ),
+            DemoPerson(
+                email="paolo.rinaldi@studio-bassi.test",
+                first_name="Paolo",
+                last_name="Rinaldi",
+                language="it",
+                role="account_admin",
+                seats=("goto-meeting",),
+            ),
+        ),
+        subscriptions=(DemoSubscription(plan_code="goto-meeting-standard-monthly", seats=3),),
+        card=None,
+    ),
+    DemoAccount(
+        key="ibarra",
+        situation=(
+            "Online account whose card on file has expired: customer service cannot verify a "
+            "request to change its billing contact until a valid card is on file (article 001)."
+        ),
+        name="Talleres Ibarra S.L.",
+        kind="online",
+        country="ES",
+        language="es",
+        currency="EUR",
+        vat_id="ESB84163823",
+        address=Address(line1="Calle de Alcalá 210", postal_code="28028", city="Madrid"),
+        people=(
+            DemoPerson(
+                email="elena.ibarra@talleres-ibarra.test",
+                first_name="Elena",
+                last_name="Ibarra",
+                language="es",
+                role="billing_admin",
+                seats=("goto-webinar",),
+            ),
+            DemoPerson(
+                email="raul.serrano@talleres-ibarra.test",
+                first_name="Raúl",
+                last_name="Serrano",
+                language="es",
+                role="account_admin",
+                seats=("goto-webinar",),
+            ),
+        ),
+        subscriptions=(DemoSubscription(plan_code="goto-webinar-standard-monthly", seats=2),),
+        card=DemoCard(number="5555555555554444", holder_name="Elena Ibarra", expiry=(1, -1)),
+    ),
 )
 
 DEMO_STAFF: tuple[DemoStaff, ...] = (
     DemoStaff(
-        email="helen.porter@seatwise.test", first_name="Helen", last_name="Porter", language="en"
+        email="helen.porter@seatwise.test",
+        first_name="Helen",
+        last_name="Porter",
+        language="en",
+        totp_secret="SEATWISEDEMOAGENTHELENPORTERXYZA",
+    ),
+)
+
+_KESSLER_CARD = DemoAnswers(last4="4242", expiry=(12, 3), holder_name="Anna Kessler")
+
+# The support console's open cases: a request to change the billing contact for each situation
+# of the verification. docs/demo.md lists them with what each requester says.
+DEMO_CASES: tuple[DemoCase, ...] = (
+    DemoCase(
+        key="holder",
+        account="kessler",
+        requester_name="Anna Kessler",
+        requester_email="anna.kessler@mailbox.test",
+        requester_language="de",
+        new_contact=("Lena", "Neumann", "lena.neumann@kessler-feinmechanik.test"),
+        says=_KESSLER_CARD,
+        expected="passed",
+        situation="the card holder asks (as a visitor, from a private address): allowed",
+    ),
+    DemoCase(
+        key="account-admin",
+        account="kessler",
+        requester_email="jonas.weber@kessler-feinmechanik.test",
+        signed_in=True,
+        new_contact=("Jonas", "Weber", "jonas.weber@kessler-feinmechanik.test"),
+        says=_KESSLER_CARD,
+        expected="passed",
+        situation="an account admin asks, signed in; not the card holder: allowed",
+    ),
+    DemoCase(
+        key="stranger",
+        account="kessler",
+        requester_name="Tobias Richter",
+        requester_email="tobias.richter@mailbox.test",
+        requester_language="de",
+        new_contact=("Tobias", "Richter", "tobias.richter@mailbox.test"),
+        says=_KESSLER_CARD,
+        expected="not_holder_or_admin",
+        situation=(
+            "someone who knows the card but is neither its holder nor an account admin: refused"
+        ),
+    ),
+    DemoCase(
+        key="wrong-details",
+        account="kessler",
+        requester_email="emma.clarke@kessler-feinmechanik.test",
+        signed_in=True,
+        new_contact=("Emma", "Clarke", "emma.clarke@kessler-feinmechanik.test"),
+        says=DemoAnswers(last4="4422", expiry=(12, 3), holder_name="Anna Kessler"),
+        expected="card_mismatch",
+        situation="a user who gets the card's last four digits wrong: does not match",
+    ),
+    DemoCase(
+        key="no-card",
+        account="bassi",
+        requester_email="paolo.rinaldi@studio-bassi.test",
+        signed_in=True,
+        new_contact=("Paolo", "Rinaldi", "paolo.rinaldi@studio-bassi.test"),
+        says=DemoAnswers(last4="4242", expiry=(12, 3), holder_name="Giulia Bassi"),
+        expected="no_card",
+        situation="an account with no card on file: cannot be verified",
+    ),
+    DemoCase(
+        key="expired-card",
+        account="ibarra",
+        requester_email="raul.serrano@talleres-ibarra.test",
+        signed_in=True,
+        new_contact=("Raúl", "Serrano", "raul.serrano@talleres-ibarra.test"),
+        says=DemoAnswers(last4="4444", expiry=(1, -1), holder_name="Elena Ibarra"),
+        expected="card_expired",
+        situation="the card on file has expired: cannot be verified",
+    ),
+    DemoCase(
+        key="locked",
+        account="kessler",
+        requester_name="Markus Vogel",
+        requester_email="markus.vogel@mailbox.test",
+        requester_language="de",
+        new_contact=("Markus", "Vogel", "markus.vogel@mailbox.test"),
+        says=_KESSLER_CARD,
+        expected="locked",
+        situation="three failed attempts already: verification locked for 24 hours",
+        failed_attempts=3,
+    ),
+    DemoCase(
+        key="corporate",
+        account="ferraro",
+        requester_email="chiara.bianchi@ferraro-logistica.test",
+        signed_in=True,
+        new_contact=("Chiara", "Bianchi", "chiara.bianchi@ferraro-logistica.test"),
+        says=DemoAnswers(last4="4242", expiry=(12, 3), holder_name="Marco Ferraro"),
+        expected="passed",
+        situation=(
+            "a corporate account's admin asks customer service instead of Bill To: allowed, "
+            "the new contact gets the portal's password link"
+        ),
     ),
 )
 

@@ -7,6 +7,7 @@ entries included.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -15,7 +16,9 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from seatwise.accounts.handover import NewContact
 from seatwise.accounts.models import Account, CorporateCredential, Person
 from seatwise.accounts.services import (
     NewPerson,
@@ -27,13 +30,16 @@ from seatwise.accounts.services import (
 from seatwise.audit.actors import Actor
 from seatwise.audit.models import AuditEntry
 from seatwise.catalog.models import Plan
+from seatwise.core.models import RateLimitCounter
 from seatwise.demo.data import (
     DEMO_ACCOUNTS,
+    DEMO_CASES,
     DEMO_EMAILS,
     DEMO_PASSWORD,
     DEMO_STAFF,
     DEMO_USER_IDS,
     DemoAccount,
+    DemoCase,
 )
 from seatwise.ordering.services import quote_create
 from seatwise.payments.gateways.base import CardDetails
@@ -41,8 +47,15 @@ from seatwise.payments.models import PaymentMethod, TestGatewayCard
 from seatwise.payments.services import payment_method_add
 from seatwise.subscriptions.models import Subscription
 from seatwise.subscriptions.services import license_assign, subscription_add
+from seatwise.support.cases import CaseRequest, Visitor, case_confirm, case_open, case_request
+from seatwise.support.models import Case
+from seatwise.support.services import case_account_link
+from seatwise.support.tokens import case_confirmation_token_make
+from seatwise.support.verification import CardAnswers, case_verify
 
 DEMO_ACTOR = Actor.system("demo")
+# The client address the demo's support requests are recorded as coming from.
+DEMO_CLIENT = "demo-loader"
 # Deep enough for any chain of foreign keys in the schema; a deeper one means a cycle.
 _MAX_DEPENDENCY_DEPTH = 12
 
@@ -84,8 +97,8 @@ def demo_load(*, reset: bool) -> DemoData:
             accounts[spec.key] = account
             people.update(members)
         for staff in DEMO_STAFF:
-            # Vendor staff belong to no account and have no service of their own yet.
-            people[staff.email] = Person.objects.create_user(
+            # Vendor staff belong to no account; the support console needs their second factor.
+            person = Person.objects.create_user(
                 staff.email,
                 DEMO_PASSWORD,
                 first_name=staff.first_name,
@@ -93,7 +106,70 @@ def demo_load(*, reset: bool) -> DemoData:
                 language=staff.language,
                 is_staff=True,
             )
+            TOTPDevice.objects.create(
+                user=person,
+                name="Seatwise",
+                confirmed=True,
+                key=base64.b32decode(staff.totp_secret).hex(),
+            )
+            people[staff.email] = person
+        agent = people[DEMO_STAFF[0].email]
+        for case_spec in DEMO_CASES:
+            _case_load(case_spec, accounts=accounts, people=people, agent=agent)
     return DemoData(accounts=accounts, people=people)
+
+
+def demo_expiry(expiry: tuple[int, int]) -> tuple[int, int]:
+    """(month, years from now) as (month, year)."""
+    month, years = expiry
+    return month, timezone.now().year + years
+
+
+def _case_load(
+    spec: DemoCase, *, accounts: dict[str, Account], people: dict[str, Person], agent: Person
+) -> Case:
+    account = accounts[spec.account]
+    first, last, email = spec.new_contact
+    request = CaseRequest(
+        topic=Case.Topic.BILLING_CONTACT_CHANGE,
+        company_name=account.name,
+        new_contact=NewContact(first_name=first, last_name=last, email=email),
+        source_article="change-billing-contact",
+    )
+    key = f"demo-case-{spec.key}-request"
+    if spec.signed_in:
+        person = people[spec.requester_email]
+        return case_open(
+            person=person,
+            request=request,
+            client=DEMO_CLIENT,
+            by=Actor.for_person(person),
+            request_key=key,
+        )
+    case = case_request(
+        visitor=Visitor(
+            name=spec.requester_name, email=spec.requester_email, language=spec.requester_language
+        ),
+        request=request,
+        client=DEMO_CLIENT,
+        by=DEMO_ACTOR,
+        request_key=key,
+    )
+    case = case_confirm(case_id=case.pk, token=case_confirmation_token_make(case), by=DEMO_ACTOR)
+    if spec.failed_attempts:
+        by = Actor.for_person(agent)
+        case = case_account_link(case=case, account=account, by=by)
+        for _attempt in range(spec.failed_attempts):
+            month, year = demo_expiry(spec.says.expiry)
+            case_verify(
+                case=case,
+                answers=CardAnswers(
+                    last4="0000", exp_month=month, exp_year=year, holder_name=spec.says.holder_name
+                ),
+                agent=agent,
+                by=by,
+            )
+    return case
 
 
 def _account_load(spec: DemoAccount) -> tuple[Account, dict[str, Person]]:
@@ -148,13 +224,32 @@ def _account_load(spec: DemoAccount) -> tuple[Account, dict[str, Person]]:
                 person=members[person_spec.email],
                 by=DEMO_ACTOR,
             )
-    if spec.card is not None:
+    if spec.card is not None and spec.card.expired:
+        # Stored years ago, expired since: in the test gateway's vault as a real gateway
+        # keeps it, put on file by its token.
+        month, year = demo_expiry(spec.card.expiry)
+        vault = TestGatewayCard.objects.create(
+            token=f"tok_demo_{spec.key}",
+            brand="mastercard" if spec.card.number.startswith("5") else "visa",
+            last4=spec.card.number[-4:],
+            exp_month=month,
+            exp_year=year,
+            holder_name=spec.card.holder_name,
+        )
+        payment_method_add(
+            account=account,
+            token=vault.token,
+            is_automatic=spec.card.is_automatic,
+            by=DEMO_ACTOR,
+        )
+    elif spec.card is not None:
+        month, year = demo_expiry(spec.card.expiry)
         payment_method_add(
             account=account,
             card=CardDetails(
                 number=spec.card.number,
-                exp_month=12,
-                exp_year=timezone.now().year + 3,
+                exp_month=month,
+                exp_year=year,
                 cvc="123",
                 holder_name=spec.card.holder_name,
             ),
@@ -199,12 +294,21 @@ def demo_wipe() -> None:
                 "token", flat=True
             )
         )
+        # Visitors' requests not linked to an account, and the contact form's counters.
+        _delete_with_dependents(Case.objects.filter(request_key__startswith="demo-case-"))
+        RateLimitCounter.objects.filter(key__in=_demo_rate_limit_keys()).delete()
         _delete_with_dependents(Account.objects.filter(pk__in=account_ids))
         # Demo people who left their account (person_remove) and the demo staff.
         _delete_with_dependents(Person.objects.filter(email__in=DEMO_EMAILS))
         for model in _models_with_plain_account_id():
             model._base_manager.filter(account_id__in=account_ids).delete()
         TestGatewayCard.objects.filter(token__in=vault_tokens).delete()
+
+
+def _demo_rate_limit_keys() -> list[str]:
+    return [f"support.case:client:{DEMO_CLIENT}"] + [
+        f"support.case:email:{case.requester_email}" for case in DEMO_CASES
+    ]
 
 
 def _models_with_plain_account_id() -> list[type[models.Model]]:

@@ -24,8 +24,8 @@ def run(*args: str) -> str:
 def test_loads_and_prints_every_sign_in():
     output = run()
 
-    assert Account.objects.count() == 5
-    assert "Loaded 5 demo accounts and 17 people." in output
+    assert Account.objects.count() == 7
+    assert "Loaded 7 demo accounts and 21 people." in output
     assert f"Password for every sign-in: {DEMO_PASSWORD}" in output
     for sign_in in DEMO_SIGN_INS:
         assert sign_in.login in output
@@ -67,7 +67,7 @@ def test_reset_runs_twice_and_reloads():
 
     run("--reset")
 
-    assert Account.objects.count() == 5
+    assert Account.objects.count() == 7
     assert first_ids.isdisjoint(Account.objects.values_list("pk", flat=True))
 
 
@@ -97,3 +97,13 @@ def test_readme_lists_every_demo_sign_in():
 
     assert sign_ins_markdown() in text
     assert f"`{DEMO_PASSWORD}`" in text
+
+
+def test_docs_list_every_demo_case():
+    """docs/demo.md holds the generated table of the support console's demo cases."""
+    from seatwise.demo.docs import cases_markdown
+
+    text = DOCS.read_text(encoding="utf-8")
+
+    assert cases_markdown() in text
+    assert "SEATWISEDEMOAGENTHELENPORTERXYZA" in text

@@ -33,6 +33,8 @@ ACCOUNTS = {
     "Construcciones Navarro S.L.": ("corporate", True, "ES", "es", "EUR", "ESB58378431"),
     "Harbour Analytics Ltd": ("corporate", False, "IE", "en", "EUR", "IE8256796U"),
     "Thornbury Print Works Ltd": ("corporate", True, "GB", "en", "GBP", "GB980780684"),
+    "Studio Bassi Architetti": ("online", True, "IT", "it", "EUR", "IT03915620375"),
+    "Talleres Ibarra S.L.": ("online", True, "ES", "es", "EUR", "ESB84163823"),
 }
 BILLING_CONTACTS = {
     "Kessler Feinmechanik GmbH": "anna.kessler@kessler-feinmechanik.test",
@@ -40,6 +42,8 @@ BILLING_CONTACTS = {
     "Construcciones Navarro S.L.": "lucia.navarro@construcciones-navarro.test",
     "Harbour Analytics Ltd": "siobhan.byrne@harbour-analytics.test",
     "Thornbury Print Works Ltd": "oliver.bennett@thornbury-print.test",
+    "Studio Bassi Architetti": "giulia.bassi@studio-bassi.test",
+    "Talleres Ibarra S.L.": "elena.ibarra@talleres-ibarra.test",
 }
 # Account admins who are not the billing admin (the billing admin is an admin too).
 OTHER_ADMINS = {
@@ -48,6 +52,8 @@ OTHER_ADMINS = {
     "Construcciones Navarro S.L.": "javier.ortega@construcciones-navarro.test",
     "Harbour Analytics Ltd": "declan.murphy@harbour-analytics.test",
     "Thornbury Print Works Ltd": "priya.shah@thornbury-print.test",
+    "Studio Bassi Architetti": "paolo.rinaldi@studio-bassi.test",
+    "Talleres Ibarra S.L.": "raul.serrano@talleres-ibarra.test",
 }
 PLAIN_USERS = {
     "Kessler Feinmechanik GmbH": {
@@ -58,6 +64,8 @@ PLAIN_USERS = {
     "Construcciones Navarro S.L.": {"carmen.ruiz@construcciones-navarro.test"},
     "Harbour Analytics Ltd": {"matteo.galli@harbour-analytics.test"},
     "Thornbury Print Works Ltd": {"sophie.wagner@thornbury-print.test"},
+    "Studio Bassi Architetti": set(),
+    "Talleres Ibarra S.L.": set(),
 }
 SUBSCRIPTIONS = {
     # name: {plan code: (seats, seats assigned)}
@@ -83,6 +91,8 @@ SUBSCRIPTIONS = {
         "goto-meeting-standard-yearly": (6, 3),
         "gotoassist-remote-support-v5-business-yearly": (2, 1),
     },
+    "Studio Bassi Architetti": {"goto-meeting-standard-monthly": (3, 2)},
+    "Talleres Ibarra S.L.": {"goto-webinar-standard-monthly": (2, 2)},
 }
 CARDS = {
     # name: [(brand, last four, automatic, default)]
@@ -91,6 +101,8 @@ CARDS = {
     "Construcciones Navarro S.L.": [("mastercard", "4444", True, True)],
     "Harbour Analytics Ltd": [("visa", "4242", True, True)],
     "Thornbury Print Works Ltd": [("visa", "4242", False, True)],
+    # Stored years ago, expired since (the support console's "expired card" case).
+    "Talleres Ibarra S.L.": [("mastercard", "4444", True, True)],
 }
 USER_IDS = {
     "Ferraro Logistica S.p.A.": "ferraro-billing",
@@ -119,6 +131,10 @@ SEATS_HELD = {
     "oliver.bennett@thornbury-print.test": {"goto-meeting"},
     "priya.shah@thornbury-print.test": {"goto-meeting", "gotoassist-remote-support-v5"},
     "sophie.wagner@thornbury-print.test": {"goto-meeting"},
+    "giulia.bassi@studio-bassi.test": {"goto-meeting"},
+    "paolo.rinaldi@studio-bassi.test": {"goto-meeting"},
+    "elena.ibarra@talleres-ibarra.test": {"goto-webinar"},
+    "raul.serrano@talleres-ibarra.test": {"goto-webinar"},
 }
 STAFF = "helen.porter@seatwise.test"
 
@@ -157,7 +173,15 @@ class TestDemoLoad:
             a.name: (a.kind, a.self_service_eligible, a.country, a.language, a.currency, a.vat_id)
             for a in Account.objects.all()
         } == ACCOUNTS
-        assert set(data.accounts) == {"kessler", "ferraro", "navarro", "harbour", "thornbury"}
+        assert set(data.accounts) == {
+            "kessler",
+            "ferraro",
+            "navarro",
+            "harbour",
+            "thornbury",
+            "bassi",
+            "ibarra",
+        }
         assert {a.name for a in data.accounts.values()} == set(ACCOUNTS)
 
     def test_vat_ids_are_valid_for_their_country(self):
@@ -248,13 +272,69 @@ class TestDemoLoad:
         assert (staff.is_staff, staff.account_id, staff.is_superuser) == (True, None, False)
         assert Person.objects.filter(is_staff=True).count() == 1
 
-    def test_every_write_is_audited_as_the_demo_system_actor(self):
+    def test_every_write_is_audited_as_the_demo_or_whoever_it_plays(self):
         demo_load(reset=False)
 
         actors = set(AuditEntry.objects.values_list("actor_kind", "actor_label"))
-        assert actors == {("system", "demo")}
-        assert AuditEntry.objects.filter(action="account.create").count() == 5
-        assert AuditEntry.objects.filter(action="license.assign").count() == 24
+        # The demo system, the signed-in requesters of the support cases, and the agent who
+        # failed three verifications of the "locked" case.
+        assert actors == {
+            ("system", "demo"),
+            ("person", "jonas.weber@kessler-feinmechanik.test"),
+            ("person", "emma.clarke@kessler-feinmechanik.test"),
+            ("person", "paolo.rinaldi@studio-bassi.test"),
+            ("person", "raul.serrano@talleres-ibarra.test"),
+            ("person", "chiara.bianchi@ferraro-logistica.test"),
+            ("person", STAFF),
+        }
+        assert AuditEntry.objects.filter(action="account.create").count() == 7
+        assert AuditEntry.objects.filter(action="license.assign").count() == 28
+
+    def test_open_cases_one_for_each_situation_of_the_verification(self):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from seatwise.audit.actors import Actor
+        from seatwise.demo.data import DEMO_CASES
+        from seatwise.demo.loader import demo_expiry
+        from seatwise.support.models import Case
+        from seatwise.support.services import case_account_link
+        from seatwise.support.verification import CardAnswers, case_verify
+
+        data = demo_load(reset=False)
+        agent = data.people[STAFF]
+        assert TOTPDevice.objects.get(user=agent).confirmed
+        cases = list(Case.objects.order_by("pk"))
+        assert [(c.status, c.assignee_id, c.topic) for c in cases] == [
+            ("open", None, "billing_contact_change")
+        ] * 8
+        outcomes = {}
+        for spec, case in zip(DEMO_CASES, cases, strict=True):
+            assert case.requester_email == spec.requester_email
+            if case.account_id is None:
+                case = case_account_link(
+                    case=case, account=data.accounts[spec.account], by=Actor.for_person(agent)
+                )
+            month, year = demo_expiry(spec.says.expiry)
+            outcomes[spec.key] = case_verify(
+                case=case,
+                answers=CardAnswers(
+                    last4=spec.says.last4,
+                    exp_month=month,
+                    exp_year=year,
+                    holder_name=spec.says.holder_name,
+                ),
+                agent=agent,
+                by=Actor.for_person(agent),
+            ).reason.value
+        assert outcomes == {spec.key: spec.expected for spec in DEMO_CASES}
+        assert set(outcomes.values()) == {
+            "passed",
+            "not_holder_or_admin",
+            "card_mismatch",
+            "no_card",
+            "card_expired",
+            "locked",
+        }
 
     def test_refuses_a_second_load_without_reset_and_changes_nothing(self):
         demo_load(reset=False)
@@ -272,7 +352,7 @@ class TestDemoReset:
     def test_reset_on_an_empty_database_loads(self):
         demo_load(reset=True)
 
-        assert Account.objects.count() == 5
+        assert Account.objects.count() == 7
         assert demo_is_loaded()
 
     def test_reset_reloads_the_same_data(self):
@@ -321,5 +401,5 @@ class TestDemoReset:
         assert AuditEntry.objects.filter(account_id=other.pk).count() == other_audit
         assert not AuditEntry.objects.filter(account_id__in=demo_account_ids).exists()
         # One vault card for the other account, one for each demo card.
-        assert VaultCard.objects.count() == 1 + 5
-        assert Account.objects.count() == 1 + 5
+        assert VaultCard.objects.count() == 1 + 6
+        assert Account.objects.count() == 1 + 7
