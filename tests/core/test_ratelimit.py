@@ -45,9 +45,13 @@ def test_retry_after_is_the_rest_of_the_window():
 
 @pytest.mark.django_db
 def test_a_refused_transaction_takes_its_hit_back():
-    with pytest.raises(RuntimeError), transaction.atomic():
-        rate_limit_hit(key="k", limit=1, window=WINDOW)
-        raise RuntimeError
+    def refused() -> None:
+        with transaction.atomic():
+            rate_limit_hit(key="k", limit=1, window=WINDOW)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        refused()
     assert rate_limit_peek(key="k", window=WINDOW) == 0
 
 
