@@ -62,6 +62,11 @@ class TestTwoFactorGate:
         client.force_login(agent)
         for path in ("/support/", "/support/cases/", "/support/search/?q=ab"):
             assert client.get(path)["Location"] == "/support/two-factor/"
+        assert 'name="start"' in client.get("/support/two-factor/").content.decode()
+        assert not TOTPDevice.objects.filter(user=agent).exists()  # opening the page makes none
+        assert client.post("/support/two-factor/", {"start": "1"})["Location"] == (
+            "/support/two-factor/"
+        )
         page = client.get("/support/two-factor/").content.decode()
         assert 'src="data:image/svg+xml;base64,' in page
         device = TOTPDevice.objects.get(user=agent, confirmed=False)

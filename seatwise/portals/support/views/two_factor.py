@@ -52,6 +52,13 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             )
         return render(request, "support/two_factor.html", {"form": form, "verify": True})
     actor = Actor.for_person(user)
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if request.method == "POST" and "start" in request.POST:
+        two_factor_begin(person=user, by=actor)
+        return redirect("support:two_factor")
+    if pending is None:
+        # First, a button: the new key is made by a POST, never by opening the page.
+        return render(request, "support/two_factor.html", {"start": True})
     if request.method == "POST" and form.is_valid():
         try:
             device = two_factor_confirm(person=user, code=form.cleaned_data["code"], by=actor)
@@ -61,9 +68,6 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             messages.success(request, _("Two-factor sign-in is on."))
             return redirect("support:home")
-    pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-    if pending is None:
-        pending = two_factor_begin(person=user, by=actor)
     return render(
         request,
         "support/two_factor.html",
