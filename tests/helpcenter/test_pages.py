@@ -1,5 +1,5 @@
 """The help center's pages: /help/, /help/search/?q= and /help/<slug>/, in the reader's
-language, public (no private data, cacheable) and cheap."""
+language, for everyone (no data of the reader, kept by the browser a while) and cheap."""
 
 from __future__ import annotations
 
@@ -106,12 +106,12 @@ def test_an_unknown_article_is_not_found(client) -> None:
     assert client.get("/help/no-such-article/").status_code == 404
 
 
-def test_help_pages_are_public_and_cacheable_per_language(client) -> None:
+def test_help_pages_are_kept_by_the_browser_per_language_never_by_shared_caches(client) -> None:
     for path in ("/help/", "/help/quotes/", "/help/search/?q=quote"):
         response = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
 
         assert response.status_code == 200, path
-        assert sorted(response["Cache-Control"].split(", ")) == ["max-age=600", "public"]
+        assert sorted(response["Cache-Control"].split(", ")) == ["max-age=600", "private"]
         vary = {v.strip().lower() for v in response["Vary"].split(",")}
         assert {"accept-language", "cookie"} <= vary
 

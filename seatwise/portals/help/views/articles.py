@@ -3,9 +3,10 @@ article (``/help/<slug>/``), in the reader's language (``core.middleware``: a si
 person's own language, else the language switch or Accept-Language).
 
 The articles are files, read once per process (``helpcenter.articles.library``); search is
-the one selector ``helpcenter.search.help_search``. The pages are public: they show nothing of
-the reader (the plain site layout, not the portals' bar with the signed-in person), so they may
-be cached, per language and cookie (``Vary``).
+the one selector ``helpcenter.search.help_search``. The pages show nothing of the reader (the
+plain site layout, not the portals' bar with the signed-in person), so the browser may keep
+them a while, per language and cookie (``Vary``); shared caches may not, because the language
+switch on every page carries the reader's own CSRF token.
 """
 
 from __future__ import annotations
@@ -24,18 +25,19 @@ from seatwise.helpcenter.articles import Article, Library, library
 from seatwise.helpcenter.search import QUERY_MAX_CHARS, help_search
 
 SEARCH_RESULTS_MAX = 20
-# How long a browser or a shared cache may keep a help page.
-PUBLIC_MAX_AGE = 600
+# How long the reader's browser may keep a help page.
+BROWSER_MAX_AGE = 600
 
 
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A public page: cacheable, and kept apart per language and per cookie (a signed-in
-    reader's language comes with the session cookie)."""
+    """A page for everyone: kept by the browser a while, apart per language and per cookie (a
+    signed-in reader's language comes with the session cookie); private, because of the CSRF
+    token in the language switch."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+        patch_cache_control(response, private=True, max_age=BROWSER_MAX_AGE)
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response
 
