@@ -10,6 +10,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from seatwise.core.prefix import prefix_index
+
 NAME_MAX = 32  # first and last name, as in the vendor's Admin Center
 EMAIL_MAX = 128
 
@@ -53,6 +55,8 @@ class Account(models.Model):
                 condition=models.Q(currency__regex=r"^[A-Z]{3}$"), name="account_currency_iso"
             ),
         ]
+        # The support console's search by company name (seatwise.support.search).
+        indexes = [prefix_index("name", name="account_name_prefix_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -136,7 +140,14 @@ class Person(AbstractBaseUser, PermissionsMixin):
                 name="vendor_staff_in_no_customer_account",
             ),
         ]
-        indexes = [models.Index(fields=["account", "id"], name="person_account_idx")]
+        indexes = [
+            models.Index(fields=["account", "id"], name="person_account_idx"),
+            # The support console's search by "first last", "last first" and e-mail
+            # (seatwise.support.search): a one-word name is a prefix of one of the two.
+            prefix_index("first_name", "last_name", name="person_first_last_prefix_idx"),
+            prefix_index("last_name", "first_name", name="person_last_first_prefix_idx"),
+            prefix_index("email", name="person_email_prefix_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email
@@ -179,6 +190,8 @@ class CorporateCredential(models.Model):
                 name="corporate_user_id_form",
             ),
         ]
+        # The support console's search by User ID (seatwise.support.search).
+        indexes = [prefix_index("user_id", name="corporate_user_id_prefix_idx")]
 
     def __str__(self) -> str:
         return self.user_id

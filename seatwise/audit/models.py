@@ -34,6 +34,12 @@ class AuditEntry(models.Model):
         indexes = [
             models.Index(fields=["account_id", "id"], name="audit_account_idx"),
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # The support console's audit trail of an account, newest first, filtered by
+            # action or by actor (seatwise.support.selectors.audit_page, audit_actions).
+            models.Index(fields=["account_id", "action", "id"], name="audit_account_action_idx"),
+            models.Index(
+                fields=["account_id", "actor_label", "id"], name="audit_account_actor_idx"
+            ),
         ]
 
     def __str__(self) -> str:

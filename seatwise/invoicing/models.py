@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.models import Account
+from seatwise.core.prefix import prefix_index
 
 INVOICE_SERIES = "INV"
 CREDIT_NOTE_SERIES = "CN"
@@ -172,7 +173,11 @@ class Invoice(models.Model):
                 condition=Q(tax_category__in=["S", "AE", "O"]), name="invoice_tax_category_valid"
             ),
         ]
-        indexes = [models.Index(fields=["account", "issue_date"], name="invoice_account_idx")]
+        indexes = [
+            models.Index(fields=["account", "issue_date"], name="invoice_account_idx"),
+            # The support console's search by invoice or credit-note number.
+            prefix_index("number", name="invoice_number_prefix_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number
