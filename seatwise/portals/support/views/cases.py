@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from seatwise.accounts.selectors import account_get
 from seatwise.core.errors import ServiceError
+from seatwise.helpcenter.articles import library
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.support.access import Agent, agent_required
 from seatwise.portals.support.forms import (
@@ -87,6 +90,7 @@ def _page(request: HttpRequest, agent: Agent, case: Case, **forms: Any) -> HttpR
         "verify_form": VerifyForm(),
         "search_form": SearchForm(initial={"q": case.company_name}),
         "is_mine": case.assignee_id == agent.person.pk,
+        "source_article": _article_title(case.source_article),
         **_verification_state(case),
     }
     if case.account_id is None and case.status == Case.Status.OPEN and case.company_name:
@@ -99,6 +103,14 @@ def _page(request: HttpRequest, agent: Agent, case: Case, **forms: Any) -> HttpR
     context.update(forms)
     status = 422 if any(getattr(f, "errors", None) for f in forms.values()) else 200
     return render(request, "support/case.html", context, status=status)
+
+
+def _article_title(slug: str) -> str:
+    """The title of the help article a case came from, in the agent's language."""
+    if not slug:
+        return ""
+    found = library().get(slug=slug, language=get_language() or settings.LANGUAGE_CODE)
+    return found.title if found is not None else slug
 
 
 def _verification_state(case: Case) -> dict[str, Any]:
