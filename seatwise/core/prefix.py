@@ -1,10 +1,10 @@
 """Case-insensitive prefix search served by an index, the same on SQLite and PostgreSQL.
 
-Why not Django's ``istartswith``: it compiles to ``LIKE``/``ILIKE`` with the value wrapped in
-``UPPER``/``%``, which no ordinary index serves. On SQLite a case-insensitive ``LIKE`` uses an
-index only on a ``COLLATE NOCASE`` column; on PostgreSQL a ``LIKE`` uses a btree only under
-the C collation or with a ``text_pattern_ops`` index, and ``ILIKE`` never. At a million rows
-each of those is a full scan per keystroke.
+Why not Django's ``istartswith``: on SQLite it is ``col LIKE 'p%' ESCAPE '\\'``, which uses an
+index only on a column declared ``COLLATE NOCASE``; on PostgreSQL it is
+``UPPER(col::text) LIKE UPPER('p%')``, which no index on the column serves (and a ``LIKE`` uses
+a btree only under the C collation or with a ``text_pattern_ops`` index). At a million rows
+each is a full scan per keystroke.
 
 **The mechanism.** The *prefix key* of one or more text columns is their lower-cased text
 (several columns joined by one space, so that "first last" is one string):
@@ -32,13 +32,15 @@ the range misses is a key holding U+10FFFF, a Unicode noncharacter, right after 
 prefix), so the index and the query always agree:
 
 - SQLite's built-in ``LOWER`` folds ASCII letters only: "ACME" is found by "acme", but
-  "MÜLLER" only by "MÜ…" or "mÜ…", and "Müller" only by "Mü…"/"mü…", never by "MÜ…";
-  "Ñandú" is found by "ñ…" ... only as typed. (A SQLite built with the ICU extension folds
-  all of Unicode; such a build must create these indexes itself, or they disagree with it.)
-- PostgreSQL's ``LOWER`` follows the database's ``LC_CTYPE``: with a UTF-8 ctype (``C.UTF-8``,
+  "MÜLLER" only by "MÜ…" or "mÜ…", "Müller" only by "Mü…" or "mü…", and "Ñandú" only by
+  "Ñ…", never by "ñ…": other letters match as typed. (A SQLite built with the ICU extension
+  folds all of Unicode; its indexes would disagree with ones built without it.)
+- PostgreSQL's ``LOWER`` follows the database's ``LC_CTYPE`` (the ``COLLATE "C"`` applies to
+  its result, for the comparison, not to the case mapping): with a UTF-8 ctype (``C.UTF-8``,
   ``en_US.UTF-8``; the test cluster and a normal install) it lower-cases every letter one by
-  one, so "MÜLLER", "Müller" and "müller" are all found by "mü", "ÑANDÚ" by "ñ"; there is no
-  full case folding ("ß" is not "ss"). With ``LC_CTYPE=C`` only ASCII folds, as on SQLite.
+  one, so "MÜLLER", "Müller" and "müller" are all found by "mü" or "MÜ", "Ñandú" by "ñ";
+  there is no full case folding ("ß" is not "ss"). With ``LC_CTYPE=C`` only ASCII folds, as on
+  SQLite.
 
 **Use.** ``prefix_index`` declares the index (in a model's ``Meta.indexes``, so that
 migrations track it and SQLite's table rebuilds recreate it); ``CreatePrefixIndex`` creates
