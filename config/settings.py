@@ -228,6 +228,9 @@ TASKS = {
 
 # --- E-mail ---------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = os.environ.get("SEATWISE_FROM_EMAIL", "Seatwise <billing@seatwise.test>")
+# Attempts per message before it is marked failed (notifications.delivery: exponential backoff
+# from 30 seconds up to an hour between attempts, about seven hours in all).
+SEATWISE_EMAIL_MAX_ATTEMPTS = int(os.environ.get("SEATWISE_EMAIL_MAX_ATTEMPTS", "12"))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if os.environ.get("SEATWISE_SMTP_HOST"):
     MAILERS = {
@@ -239,7 +242,8 @@ if os.environ.get("SEATWISE_SMTP_HOST"):
                 "username": os.environ.get("SEATWISE_SMTP_USER", ""),
                 "password": os.environ.get("SEATWISE_SMTP_PASSWORD", ""),
                 "use_tls": _env_bool("SEATWISE_SMTP_STARTTLS", False),
-                "timeout": 20,
+                # Shorter than the outbox's claim (notifications.delivery.CLAIM_TIMEOUT).
+                "timeout": int(os.environ.get("SEATWISE_SMTP_TIMEOUT", "20")),
             },
         }
     }

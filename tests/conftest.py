@@ -74,12 +74,15 @@ def run_worker(request):
         else:
             url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
             env["DATABASE_URL"] = f"{url}/{name}"
-        if "smtp_server" in request.fixturenames:
-            from django.conf import settings
+        from django.conf import settings
 
-            options = settings.MAILERS["default"]["OPTIONS"]
+        mailer = settings.MAILERS["default"]
+        if mailer["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+            # The test's mail server (the smtp_server fixture, or one the test started).
+            options = mailer["OPTIONS"]
             env["SEATWISE_SMTP_HOST"] = options["host"]
             env["SEATWISE_SMTP_PORT"] = str(options["port"])
+            env["SEATWISE_SMTP_TIMEOUT"] = str(options.get("timeout", 10))
         subprocess.run(
             [
                 sys.executable,

@@ -24,6 +24,7 @@ EXPECTED = {
     ("seatwise.ordering.tasks.service_orders_resume_task", "* * * * *"),
     ("seatwise.ordering.tasks.quotes_expire_task", "0 * * * *"),
     ("seatwise.payments.tasks.card_expiry_reminders_task", "0 7 * * *"),
+    ("seatwise.notifications.tasks.outbox_relay_task", "* * * * *"),
     ("seatwise.support.tasks.unconfirmed_requests_prune_task", "30 4 * * *"),
     ("seatwise.core.housekeeping.rate_limits_prune_task", "15 * * * *"),
 }

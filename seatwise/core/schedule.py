@@ -15,6 +15,8 @@ because task delivery is at least once anyway:
 - resuming service orders picks up each order where it stopped (``ordering.pipeline``);
 - expiring quotes moves only quotes still open past their 7 days (``ordering.services``);
 - card-expiry reminders are recorded once per card and reminder (``payments.reminders``);
+- the outbox relay only enqueues attempts, and each attempt is claimed once
+  (``notifications.delivery``);
 - pruning unconfirmed support requests and old rate-limit counters deletes only what is old.
 
 A run the scheduler missed (it was stopped at that minute) is not replayed: each job catches
@@ -75,6 +77,11 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "seatwise.payments.tasks.card_expiry_reminders_task",
         "0 7 * * *",
         "e-mail the billing contact 30 and 7 days before the default card expires",
+    ),
+    PeriodicJob(
+        "seatwise.notifications.tasks.outbox_relay_task",
+        "* * * * *",
+        "send again the e-mails whose next attempt is due, and those of a killed worker",
     ),
     PeriodicJob(
         "seatwise.support.tasks.unconfirmed_requests_prune_task",

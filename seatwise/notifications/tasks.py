@@ -1,59 +1,28 @@
+"""Background tasks of notifications. Each is idempotent: delivery is at least once."""
+
 from __future__ import annotations
 
-import logging
-
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from seatwise.notifications.attachments import attachment_render
-from seatwise.notifications.models import OutgoingEmail
-
-logger = logging.getLogger(__name__)
+from seatwise.notifications.delivery import due_for_relay, email_deliver
 
 
 @task(queue_name="mail")
-def deliver_email(*, email_id: int) -> None:
-    """Send a queued e-mail. Idempotent: an e-mail already sent is not sent again.
+def deliver_email(*, email_id: int) -> str | None:
+    """One attempt to send a queued e-mail (``notifications.delivery``). A failure is recorded
+    on the message (and retried later or marked failed), never raised: the task itself
+    succeeds. Idempotent: a message that is not due, sent, failed or taken is left alone."""
+    outcome = email_deliver(email_id=email_id)
+    return outcome.verdict if outcome is not None else None
 
-    Attachments are rendered first, outside the transaction, so that no row lock (nor, on
-    SQLite, the database's write lock) is held while a PDF is being made.
-    """
-    queued = OutgoingEmail.objects.filter(pk=email_id, sent_at__isnull=True).first()
-    if queued is None:
-        return
-    files = [attachment_render(ref) for ref in queued.attachments]
-    with transaction.atomic():
-        email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
-        if email is None or email.sent_at is not None:
-            return
-        email.attempts += 1
-        message = EmailMultiAlternatives(
-            subject=email.subject,
-            body=email.body_text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[email.to_address],
-            reply_to=[email.reply_to] if email.reply_to else None,
-            headers={
-                **(email.headers or {}),
-                "Message-ID": f"<seatwise-{email.pk}@{settings.SEATWISE_MAIL_DOMAIN}>",
-            },
-        )
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        for file in files:
-            message.attach(file.filename, file.content, file.mimetype)
-        try:
-            message.send()
-        except Exception as error:
-            email.last_error = str(error)[:500]
-            OutgoingEmail.objects.filter(pk=email.pk).update(
-                attempts=email.attempts, last_error=email.last_error
-            )
-            logger.warning("e-mail %s not delivered: %s", email.pk, error)
-            raise
-        email.sent_at = timezone.now()
-        email.last_error = ""
-        email.save(update_fields=["sent_at", "attempts", "last_error"])
+
+@task(queue_name="mail")
+def outbox_relay_task() -> int:
+    """Enqueue an attempt for every message whose attempt is due and that no task will make:
+    retries whose time has come, attempts of a killed worker, first attempts whose task was
+    lost. Idempotent: an attempt is claimed once, whatever the number of tasks."""
+    due = due_for_relay(now=timezone.now())
+    for email_id in due:
+        deliver_email.enqueue(email_id=email_id)
+    return len(due)
