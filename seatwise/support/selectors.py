@@ -119,7 +119,9 @@ def account_overview(*, account_id: int) -> AccountOverview | None:
         credential: CorporateCredential | None = account.corporate_credential
     except CorporateCredential.DoesNotExist:
         credential = None
-    billing_contact = Person.objects.filter(account_id=account_id, is_billing_contact=True).first()
+    # At most one row (index one_billing_contact_per_account): no ORDER BY to pay for.
+    contacts = Person.objects.filter(account_id=account_id, is_billing_contact=True).order_by()
+    billing_contact = next(iter(contacts[:1]), None)
     people, people_next = people_page(account_id=account_id, after=None, limit=PEOPLE_SHOWN)
     subscriptions, subscriptions_more = _first(
         list(
