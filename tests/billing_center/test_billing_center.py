@@ -55,6 +55,20 @@ def links(html: str) -> dict[str, str]:
     }
 
 
+def contact_options(link: str, topic: str, article: str) -> dict[str, str]:
+    """The contact options every wrong-place page ends with (customer service, settings)."""
+    return {
+        "support@seatwise.test": "mailto:support@seatwise.test",
+        "+49 30 1234 5610": "tel:+493012345610",
+        link: f"/help/contact/?topic={topic}&amp;article={article}",
+    }
+
+
+CHANGE_REQUEST = contact_options(
+    "Request a change of billing contact", "billing_contact_change", "change-billing-contact"
+)
+
+
 def staff() -> Person:
     return Person.objects.create_user(
         "agent@seatwise.test", PASSWORD, first_name="Helen", last_name="Porter", is_staff=True
@@ -178,7 +192,7 @@ class TestWrongPlacePage:
         assert (
             f"The billing admin of your account is {contact.full_name} ({contact.email})." in html
         )
-        assert links(html) == {"Account profile": "/my-account/"}
+        assert links(html) == {"Account profile": "/my-account/", **CHANGE_REQUEST}
         assert CORPORATE_CASE not in html
 
     def test_plain_user_of_a_standard_account_sees_no_billing_contact(self, client):
@@ -193,7 +207,7 @@ class TestWrongPlacePage:
         assert contact.email not in html
         assert contact.last_name not in html
         assert "The billing admin of your account is" not in html
-        assert links(html) == {"Account profile": "/my-account/"}
+        assert links(html) == {"Account profile": "/my-account/", **CHANGE_REQUEST}
 
     @pytest.mark.parametrize("who", ["billing_admin", "account_admin", "user"])
     def test_corporate_account_is_sent_to_the_corporate_billing_portal(self, client, who):
@@ -215,6 +229,7 @@ class TestWrongPlacePage:
         assert links(html) == {
             "Go to Billing": "/corporate/signin/",
             "Account profile": "/my-account/",
+            **contact_options("Open a support case", "billing", "billing-contact"),
         }
         assert STANDARD_CASE not in html
         if who != "billing_admin":
@@ -228,7 +243,10 @@ class TestWrongPlacePage:
         assert "Your sign-in belongs to no customer account" in html
         assert STANDARD_CASE not in html
         assert CORPORATE_CASE not in html
-        assert links(html) == {"Account profile": "/my-account/"}
+        assert links(html) == {
+            "Account profile": "/my-account/",
+            **contact_options("Open a support case", "other", "billing-contact"),
+        }
 
     def test_the_account_profile_link_leads_to_my_account(self, client):
         account = make_account(kind="online", language="en")
