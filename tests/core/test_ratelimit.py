@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import close_old_connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from seatwise.core.models import RateLimitCounter
@@ -71,7 +71,7 @@ def test_twenty_concurrent_requests_pass_a_limit_of_three_exactly_three_times():
             with transaction.atomic():
                 return rate_limit_hit(key="race", limit=3, window=WINDOW).allowed
         finally:
-            close_old_connections()
+            connection.close()
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         allowed = list(pool.map(hit, range(20)))
