@@ -114,8 +114,10 @@ def email_claim(*, email_id: int, now: datetime) -> OutgoingEmail | None:
         OutgoingEmail.objects.filter(
             pk=email_id,
             status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.SENDING],
-            next_attempt_at__lte=now,
         )
+        # The first attempt is due at once, whatever the clocks of the host that queued the
+        # message and of this one say; a retry when its time has come.
+        .filter(Q(attempts=0) | Q(next_attempt_at__lte=now))
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
         .update(
             status=OutgoingEmail.Status.SENDING,

@@ -28,7 +28,9 @@ def card(number: str = "4242424242424242", *, holder: str = "Ada Lovelace") -> C
 
 
 def adds(account) -> list[AuditEntry]:
-    return list(AuditEntry.objects.filter(account_id=account.pk, action="payment_method.add"))
+    return list(
+        AuditEntry.objects.filter(account_id=account.pk, action="payment_method.add").order_by("pk")
+    )
 
 
 def test_the_same_key_twice_stores_one_card_and_returns_it():
