@@ -16,11 +16,12 @@ PYTHON313 := $(shell for p in python3.13 $$HOME/.pyenv/versions/3.13*/bin/python
 	if "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' >/dev/null 2>&1; then \
 	"$$p" -c 'import sys; print(sys.executable)'; break; fi; done)
 
-.PHONY: help run test install install-dev system-deps check bench messages demo clean
+.PHONY: help run serve test install install-dev system-deps check bench messages static demo clean
 
 help:
 	@echo "make run    — serve Seatwise with its worker and scheduler on http://127.0.0.1:$(PORT)/ (SQLite)"
 	@echo "make test   — install and run the whole suite (lint, types, migrations, translations, SQLite, PostgreSQL)"
+	@echo "make serve  — the production stack against the configured database and broker (docs/operations.md)"
 
 $(UV):
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 is needed (python3.13 on PATH)"; exit 1; }
@@ -29,11 +30,16 @@ $(UV):
 
 install: $(UV)
 	$(UV) sync --frozen --no-dev --python "$(PYTHON313)" --quiet
-	@$(MAKE) --no-print-directory messages
+	@$(MAKE) --no-print-directory messages static
 
 install-dev: $(UV)
 	$(UV) sync --frozen --python "$(PYTHON313)" --quiet
-	@$(MAKE) --no-print-directory messages
+	@$(MAKE) --no-print-directory messages static
+
+# Static files, compressed and with hashed names, for WhiteNoise (the settings need no
+# configuration for this, so the system checks are skipped).
+static:
+	@$(PY) manage.py collectstatic --noinput --skip-checks -v0
 
 # Compiled translations are build output (git-ignored); babel compiles them without gettext.
 messages:
@@ -44,11 +50,18 @@ messages:
 system-deps:
 	@bash scripts/system-deps.sh
 
-# The web server, the task worker and the scheduler of periodic jobs (scripts/run.sh).
+# The web server, the task worker and the scheduler of periodic jobs, as a demo on SQLite
+# (scripts/run.sh).
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo --if-empty
+	SEATWISE_DEMO=true $(PY) manage.py migrate --noinput
+	SEATWISE_DEMO=true $(PY) manage.py load_demo --if-empty
 	@PORT=$(PORT) bash scripts/run.sh
+
+# The production stack against the configured database and broker (docs/operations.md):
+# SEATWISE_WEB_WORKERS web processes, a task worker and the scheduler.
+serve: install
+	$(PY) manage.py migrate --noinput
+	@PORT=$(PORT) bash scripts/serve.sh all
 
 test: install-dev system-deps
 	@bash scripts/test.sh

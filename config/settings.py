@@ -25,6 +25,10 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = _env_bool("SEATWISE_DEBUG", False)
+# A demo or test installation: the test payment gateway, the demo seller and the local file
+# outbox are allowed without DEBUG. A production start without it refuses them
+# (seatwise.core.checks). `make run` sets it.
+SEATWISE_DEMO = _env_bool("SEATWISE_DEMO", False)
 SECRET_KEY = os.environ.get("SEATWISE_SECRET_KEY", "")
 if not SECRET_KEY:
     # Embedded mode: a per-installation key kept in var/, created on first start.
@@ -205,26 +209,54 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it; collectstatic fills it
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves the files `collectstatic` (run by `make install`) gathered into STATIC_ROOT,
+# compressed and with hashed names, so that browsers may keep them forever.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
 
 # --- Background tasks -----------------------------------------------------------------------
-# Embedded default: the database backend. A task row commits with the data that causes it,
-# so no task is lost between commit and enqueue.
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("SEATWISE_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default", "mail"],
-    }
-}
+# "database" (the embedded default): django-tasks-db, workers are `manage.py db_worker`; a task
+# row commits with the data that causes it, so no task is lost between commit and enqueue.
+# "rq": Redis + RQ (django-tasks-rq) for many workers on several hosts, `manage.py rqworker`;
+# tasks are enqueued when the transaction commits (seatwise.core.tasking), and every task's
+# work is also swept up by a periodic job, so a process that dies in between loses nothing.
+_task_backend = os.environ.get("SEATWISE_TASK_BACKEND", "").strip() or "database"
+# The backends' dotted paths (as earlier versions took them) mean the same.
+SEATWISE_TASK_BACKEND = {
+    "django_tasks_db.DatabaseBackend": "database",
+    "django_tasks_rq.RQBackend": "rq",
+}.get(_task_backend, _task_backend)
+SEATWISE_REDIS_URL = os.environ.get("SEATWISE_REDIS_URL", "")
+TASK_QUEUES = ["default", "mail"]
+RQ_QUEUES: dict[str, dict[str, object]] = {}
+if SEATWISE_TASK_BACKEND == "rq":
+    if not SEATWISE_REDIS_URL:
+        from django.core.exceptions import ImproperlyConfigured
 
-# The scheduler of periodic jobs: django-crontask's `manage.py crontask`, one process; the
-# jobs and their times are in seatwise/core/schedule.py. Without a Redis lock (CRONTASK =
-# {"REDIS_URL": ...}) nothing stops a second scheduler: run one (every job is idempotent, so a
-# second one only enqueues twice).
+        raise ImproperlyConfigured("SEATWISE_TASK_BACKEND=rq needs SEATWISE_REDIS_URL.")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {name: {"URL": SEATWISE_REDIS_URL, "DEFAULT_TIMEOUT": 900} for name in TASK_QUEUES}
+    TASKS = {"default": {"BACKEND": "seatwise.core.task_backends.RQBackend", "QUEUES": TASK_QUEUES}}
+elif SEATWISE_TASK_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("SEATWISE_TASK_BACKEND is `database` or `rq`.")
+# A task still "running" this long after it started is taken for the task of a killed worker
+# and run again (database backend; RQ retries abandoned jobs itself). Every task is
+# idempotent, so a slow one run twice does no harm.
+SEATWISE_TASK_VISIBILITY_TIMEOUT = timedelta(
+    minutes=int(os.environ.get("SEATWISE_TASK_VISIBILITY_TIMEOUT_MINUTES", "30"))
+)
+# Finished task results are kept this long, then pruned (a daily job).
+SEATWISE_TASK_RESULTS_KEEP = timedelta(days=int(os.environ.get("SEATWISE_TASK_RESULTS_DAYS", "7")))
+
+# The scheduler of periodic jobs: django-crontask's `manage.py crontask`. It may run on every
+# host: each job is enqueued once per period whatever the number of schedulers
+# (seatwise.core.schedule, one row per job and period in the database).
 
 # --- E-mail ---------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = os.environ.get("SEATWISE_FROM_EMAIL", "Seatwise <billing@seatwise.test>")
@@ -263,10 +295,18 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Behind a TLS-terminating proxy (SEATWISE_HTTPS): secure cookies, HSTS, redirect plain HTTP,
+# and trust the proxy's X-Forwarded-Proto header (set it only behind such a proxy).
 if _env_bool("SEATWISE_HTTPS", False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _env_bool("SEATWISE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SEATWISE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SEATWISE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("SEATWISE_HSTS_PRELOAD", True)
+    # The health checks answer the load balancer over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 from django.utils.csp import CSP  # noqa: E402
 

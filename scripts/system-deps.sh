@@ -7,6 +7,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v xgettext >/dev/null 2>&1 || need+=(gettext)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+# The PostgreSQL run's task broker.
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # Invoice PDFs: pdftoppm/pdftotext read them back in tests; WeasyPrint needs pango and a font.
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 /sbin/ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)

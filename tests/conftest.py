@@ -56,53 +56,38 @@ def smtp_server(settings):
 
 
 @pytest.fixture
-def run_worker(request):
-    """Run the real task worker (``manage.py db_worker``) as a separate process, on the test
-    database, until the queue is empty. Use with ``django_db(transaction=True)``: the worker
-    only sees committed rows. E-mail goes to the ``smtp_server`` fixture when it is used."""
+def run_worker():
+    """Run the real task worker (``manage.py db_worker``, or ``rqworker`` with the Redis
+    backend) as a separate process, on the test database, until the queue is empty. Use with
+    ``django_db(transaction=True)``: the worker only sees committed rows. E-mail goes to the
+    test's SMTP server when it uses one."""
     import subprocess
-    import sys
     from pathlib import Path
 
-    from django.db import connection
+    from tests.tasks import worker_command, worker_env
 
     def run() -> None:
-        env = dict(os.environ)
-        name = connection.settings_dict["NAME"]
-        if connection.vendor == "sqlite":
-            env["SEATWISE_SQLITE_PATH"] = str(name)
-        else:
-            url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-            env["DATABASE_URL"] = f"{url}/{name}"
-        from django.conf import settings
-
-        mailer = settings.MAILERS["default"]
-        if mailer["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
-            # The test's mail server (the smtp_server fixture, or one the test started).
-            options = mailer["OPTIONS"]
-            env["SEATWISE_SMTP_HOST"] = options["host"]
-            env["SEATWISE_SMTP_PORT"] = str(options["port"])
-            env["SEATWISE_SMTP_TIMEOUT"] = str(options.get("timeout", 10))
         subprocess.run(
-            [
-                sys.executable,
-                "manage.py",
-                "db_worker",
-                "--batch",
-                "--no-startup-delay",
-                "--no-reload",
-                "--queue-name",
-                "*",
-                "--verbosity",
-                "0",
-            ],
+            worker_command(),
             cwd=Path(__file__).resolve().parent.parent,
-            env=env,
+            env=worker_env(),
             check=True,
             timeout=120,
         )
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _empty_task_queues():
+    """With the Redis backend, each test starts with empty queues: a job left by an earlier
+    test would point at rows of its (flushed) database."""
+    from django.conf import settings
+
+    if settings.SEATWISE_TASK_BACKEND == "rq":
+        import django_rq
+
+        django_rq.get_connection("default").flushdb()
 
 
 @pytest.fixture(autouse=True)

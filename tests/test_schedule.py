@@ -27,6 +27,9 @@ EXPECTED = {
     ("seatwise.notifications.tasks.outbox_relay_task", "* * * * *"),
     ("seatwise.support.tasks.unconfirmed_requests_prune_task", "30 4 * * *"),
     ("seatwise.core.housekeeping.rate_limits_prune_task", "15 * * * *"),
+    ("seatwise.core.housekeeping.heartbeat_task", "* * * * *"),
+    ("seatwise.core.housekeeping.tasks_janitor_task", "*/5 * * * *"),
+    ("seatwise.core.housekeeping.task_results_prune_task", "45 4 * * *"),
 }
 
 
@@ -54,18 +57,52 @@ def test_the_schedule_registers_exactly_the_expected_jobs():
 
 
 def test_the_jobs_enqueue_the_tasks_themselves():
-    from django.tasks import Task
     from django.utils.module_loading import import_string
+
+    from seatwise.core.tasking import is_task
 
     for job in _registered_jobs():
         scheduled = job.func.__self__
         task = import_string(scheduled.module_path)
-        assert isinstance(task, Task)
-        assert (scheduled.func, scheduled.queue_name, job.name) == (
-            task.func,
-            task.queue_name,
-            task.name,
-        )
+        assert is_task(task)
+        assert (scheduled.task, job.name) == (task, task.name)
+
+
+@pytest.mark.django_db
+def test_every_scheduler_enqueues_a_job_once_per_period():
+    """Schedulers on several hosts: the first to record the job's minute enqueues it."""
+    from datetime import UTC, datetime
+
+    from seatwise.core.models import ScheduledRun
+    from seatwise.core.schedule import period_of, scheduled_run_claim
+
+    fired = datetime(2026, 12, 6, 3, 0, 0, 400_000, tzinfo=UTC)
+    late_clock = datetime(2026, 12, 6, 2, 59, 51, tzinfo=UTC)  # a host whose clock is behind
+    job = "seatwise.billing.tasks.renewals_run_task"
+
+    assert scheduled_run_claim(job=job, now=fired) is True
+    assert scheduled_run_claim(job=job, now=fired) is False
+    assert scheduled_run_claim(job=job, now=late_clock) is False
+    assert scheduled_run_claim(job="seatwise.payments.tasks.reconcile_charges_task", now=fired)
+    assert period_of(fired) == datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
+    assert scheduled_run_claim(job=job, now=datetime(2026, 12, 6, 3, 1, 2, tzinfo=UTC))
+    assert ScheduledRun.objects.filter(job=job).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_scheduler_does_not_enqueue_what_the_first_did():
+    from django.utils.module_loading import import_string
+
+    from seatwise.core.schedule import ScheduledTask
+    from tests.tasks import queued_tasks
+
+    path = "seatwise.payments.tasks.reconcile_charges_task"
+    first = ScheduledTask(import_string(path))
+    second = ScheduledTask(import_string(path))
+
+    assert first.enqueue() is not None
+    assert second.enqueue() is None
+    assert [task for task, _kwargs in queued_tasks()] == [path]
 
 
 @pytest.mark.parametrize(
@@ -104,16 +141,9 @@ def test_next_runs_in_utc(task_path, now, next_run):
 
 def _process_env() -> dict[str, str]:
     """The environment of a Seatwise process on the test database (as ``run_worker``)."""
-    from django.db import connection
+    from tests.tasks import worker_env
 
-    env = dict(os.environ)
-    name = connection.settings_dict["NAME"]
-    if connection.vendor == "sqlite":
-        env["SEATWISE_SQLITE_PATH"] = str(name)
-    else:
-        url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-        env["DATABASE_URL"] = f"{url}/{name}"
-    return env
+    return worker_env()
 
 
 def _poll(check, *, deadline_seconds: float, what: str):
@@ -129,12 +159,13 @@ def _poll(check, *, deadline_seconds: float, what: str):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_scheduler_enqueues_the_reconciler_and_the_worker_runs_it(run_worker):
-    from django_tasks_db.models import DBTaskResult
+    from django.conf import settings
 
     from seatwise.payments.gateways.test import set_test_gateway_mode
     from seatwise.payments.models import Charge, TestGatewayCharge, TestGatewayMode
     from tests.factories import make_account, make_card
     from tests.payments.charging import charge
+    from tests.tasks import queued_tasks
 
     # Given a charge whose outcome is unknown: the gateway charged, then timed out.
     method = make_card(make_account())
@@ -154,7 +185,7 @@ def test_the_scheduler_enqueues_the_reconciler_and_the_worker_runs_it(run_worker
     )
     try:
         _poll(
-            lambda: DBTaskResult.objects.filter(task_path=path).exists(),
+            lambda: any(task == path for task, _kwargs in queued_tasks()),
             deadline_seconds=90,
             what="the scheduler enqueues the reconciler",
         )
@@ -170,9 +201,19 @@ def test_the_scheduler_enqueues_the_reconciler_and_the_worker_runs_it(run_worker
 
     # The reconciler ran, and so did everything else the scheduler enqueued (the other
     # every-minute jobs), successfully.
-    ran = {(r.task_path, r.status) for r in DBTaskResult.objects.all()}
-    assert (path, "SUCCESSFUL") in ran
-    assert {status for _path, status in ran} == {"SUCCESSFUL"}
+    assert queued_tasks() == []
+    if settings.SEATWISE_TASK_BACKEND == "database":
+        from django_tasks_db.models import DBTaskResult
+
+        ran = {(r.task_path, r.status) for r in DBTaskResult.objects.all()}
+        assert (path, "SUCCESSFUL") in ran
+        assert {status for _path, status in ran} == {"SUCCESSFUL"}
+    else:
+        import django_rq
+        from rq.registry import FailedJobRegistry
+
+        for name in settings.TASK_QUEUES:
+            assert FailedJobRegistry(queue=django_rq.get_queue(name)).count == 0
     unknown.refresh_from_db()
     assert unknown.status == Charge.Status.SUCCEEDED
     assert TestGatewayCharge.objects.filter(idempotency_key="scheduled-reconcile").count() == 1
@@ -197,7 +238,11 @@ def _group_commands(pgid: int) -> list[str]:
 
 
 def _seatwise_commands(pgid: int) -> list[str]:
-    return [c for c in _group_commands(pgid) if "manage.py" in c]
+    """The group's Python processes that serve Seatwise: each manage.py command, and the web
+    server's main process (granian's workers are its children, with the same arguments)."""
+    commands = [c for c in _group_commands(pgid) if "manage.py" in c or "granian" in c]
+    main = [c for c in commands if "granian" in c][:1]
+    return [c for c in commands if "granian" not in c] + main
 
 
 def _healthy(port: int) -> bool:
@@ -210,6 +255,8 @@ def _healthy(port: int) -> bool:
 
 @pytest.mark.django_db(transaction=True)
 def test_run_script_serves_with_worker_and_scheduler_and_ctrl_c_stops_all_three():
+    """`make run` serves with the production web server (granian), a worker and the
+    scheduler; Ctrl-C stops them all."""
     port = _free_port()
     run = subprocess.Popen(
         ["bash", "scripts/run.sh"],
@@ -228,9 +275,13 @@ def test_run_script_serves_with_worker_and_scheduler_and_ctrl_c_stops_all_three(
             what="the web server, the worker and the scheduler run",
         )
         started = sorted(
-            c.split("manage.py ", 1)[1].split()[0] for c in commands if "manage.py" in c
+            c.split("manage.py ", 1)[1].split()[0] if "manage.py" in c else "granian"
+            for c in commands
         )
-        assert started == ["crontask", "db_worker", "runserver"]
+        from django.conf import settings
+
+        worker = "rqworker" if settings.SEATWISE_TASK_BACKEND == "rq" else "db_worker"
+        assert started == sorted(["crontask", worker, "granian"])
 
         # Ctrl-C: the terminal sends SIGINT to the whole foreground process group.
         os.killpg(pgid, signal.SIGINT)

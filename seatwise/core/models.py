@@ -22,3 +22,32 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.window_start:%Y-%m-%d %H:%M}: {self.hits}"
+
+
+class ScheduledRun(models.Model):
+    """A periodic job enqueued for one period (``seatwise.core.schedule``): unique per job and
+    minute, so that schedulers on several hosts enqueue each job once per period."""
+
+    job = models.CharField(max_length=200)
+    period = models.DateTimeField()
+    enqueued_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period"], name="scheduled_run_once_per_period")
+        ]
+        indexes = [models.Index(fields=["period"], name="scheduled_run_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.period:%Y-%m-%d %H:%M}"
+
+
+class Heartbeat(models.Model):
+    """When a process last showed it works (``core.housekeeping.heartbeat_task``, run by a task
+    worker each minute); ``/readyz`` reports its age."""
+
+    name = models.CharField(max_length=64, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,12 +1,12 @@
-"""Every periodic job of Seatwise, in one place (issue 4: renewals, dunning and reminders run
-on a schedule).
+"""Every periodic job of Seatwise, in one place.
 
 The scheduler is django-crontask's ``manage.py crontask``: one process that, at each cron
-time below (UTC, ``TIME_ZONE``), *enqueues* the task; a task worker (``manage.py db_worker``)
-runs it. The scheduler loads every installed app's ``tasks`` module, and
-``seatwise.core.tasks`` calls ``schedule_register()``. Run exactly one scheduler; a second
-one (or a restart at the wrong moment) only enqueues a job twice, and every job is idempotent
-because task delivery is at least once anyway:
+time below (UTC, ``TIME_ZONE``), *enqueues* the task; a task worker runs it. The scheduler loads
+every installed app's ``tasks`` module, and ``seatwise.core.tasks`` calls
+``schedule_register()``. Schedulers may run on every host: before it enqueues a job, a
+scheduler records the job's run of that minute (``ScheduledRun``, unique per job and minute),
+and only the one whose record goes in enqueues it. Every job is idempotent anyway, because task
+delivery is at least once:
 
 - renewals: each term is invoiced and charged once (``billing.renewals``);
 - the charge reconciler only asks the gateway, never charges (``payments.reconcile``);
@@ -29,11 +29,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import close_old_connections
-from django.tasks import Task, TaskResult
+from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from seatwise.core.models import ScheduledRun
+from seatwise.core.tasking import is_task
 
 logger = logging.getLogger(__name__)
 
@@ -93,37 +97,66 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "15 * * * *",
         "delete the counters of rate-limit windows long past",
     ),
+    PeriodicJob(
+        "seatwise.core.housekeeping.heartbeat_task",
+        "* * * * *",
+        "show that a worker runs tasks (its age is on /readyz)",
+    ),
+    PeriodicJob(
+        "seatwise.core.housekeeping.tasks_janitor_task",
+        "*/5 * * * *",
+        "queue again the tasks a killed worker left running (database task backend)",
+    ),
+    PeriodicJob(
+        "seatwise.core.housekeeping.task_results_prune_task",
+        "45 4 * * *",
+        "delete finished task results and scheduler records past their use",
+    ),
 )
 
 
-class ScheduledTask(Task[..., Any]):
-    """A task as the scheduler enqueues it: the same task path, so the worker runs the task
-    itself; enqueued with a usable database connection.
+class ScheduledTask:
+    """A task as the scheduler enqueues it: once per period whatever the number of schedulers,
+    and with a usable database connection.
 
     The scheduler enqueues from its own long-lived threads, where no request ends to close a
     connection: without this, a connection broken by a database restart (or older than
     ``CONN_MAX_AGE``) would make every later enqueue of that thread fail.
     """
 
-    def enqueue(self, *args: Any, **kwargs: Any) -> TaskResult[..., Any]:
+    def __init__(self, task: Any) -> None:
+        self.task = task
+        self.module_path: str = task.module_path
+        self.name: str = task.name
+
+    def enqueue(self) -> Any:
+        """Enqueue the job, unless a scheduler (on this host or another) did for this period."""
         close_old_connections()
         try:
-            result = super().enqueue(*args, **kwargs)
+            if not scheduled_run_claim(job=self.module_path, now=timezone.now()):
+                logger.info("scheduled %s: enqueued by another scheduler", self.module_path)
+                return None
+            result = self.task.enqueue()
         finally:
             close_old_connections()
         logger.info("scheduled %s: enqueued as %s", self.module_path, result.id)
         return result
 
 
-def scheduled_task(task: Task[..., Any]) -> ScheduledTask:
-    return ScheduledTask(
-        func=task.func,
-        priority=task.priority,
-        backend=task.backend,
-        queue_name=task.queue_name,
-        run_after=task.run_after,
-        takes_context=task.takes_context,
-    )
+def period_of(now: datetime) -> datetime:
+    """The minute a scheduled run belongs to: the nearest whole minute, so that schedulers
+    whose clocks differ by less than half a minute agree on it."""
+    return (now + timedelta(seconds=30)).replace(second=0, microsecond=0)
+
+
+def scheduled_run_claim(*, job: str, now: datetime) -> bool:
+    """Record the job's run of this period; False when another scheduler recorded it first."""
+    try:
+        with transaction.atomic():
+            ScheduledRun.objects.create(job=job, period=period_of(now), enqueued_at=now)
+    except IntegrityError:
+        return False
+    return True
 
 
 _registered = False
@@ -139,7 +172,7 @@ def schedule_register() -> None:
 
     for job in SCHEDULE:
         task = import_string(job.task_path)
-        if not isinstance(task, Task):
+        if not is_task(task):
             raise TypeError(f"{job.task_path} is not a task")
-        cron(job.cron)(scheduled_task(task))
+        cron(job.cron)(ScheduledTask(task))
     _registered = True

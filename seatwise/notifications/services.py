@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from seatwise.core.tasking import enqueue_on_commit
 from seatwise.notifications.attachments import AttachmentRef, attachment_refs_clean
 from seatwise.notifications.models import OutgoingEmail
 
@@ -40,7 +41,7 @@ def email_queue(
     attachments: Sequence[AttachmentRef] = (),
     headers: Mapping[str, str] | None = None,
 ) -> OutgoingEmail:
-    """Queue one e-mail and its delivery task in the caller's transaction.
+    """Queue one e-mail and its delivery task with the caller's transaction.
 
     With a ``dedupe_key`` the same e-mail is queued at most once, however often this is called.
     ``attachments`` are descriptors (``{"kind": "invoice_pdf", "id": invoice.pk}``) that the
@@ -80,5 +81,6 @@ def email_queue(
                 )
         except IntegrityError:
             return OutgoingEmail.objects.get(dedupe_key=dedupe_key)
-        deliver_email.enqueue(email_id=email.pk)
+        # Swept up by the outbox relay (notifications.tasks.outbox_relay_task) if lost.
+        enqueue_on_commit(deliver_email, email_id=email.pk)
     return email

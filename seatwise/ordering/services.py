@@ -64,6 +64,7 @@ from seatwise.audit.services import audit_record, snapshot
 from seatwise.billing.pricing import ProratedLine, preview_seat_addition, totals
 from seatwise.billing.seller import account_tax_decision, seller
 from seatwise.core.errors import Invalid, Refused
+from seatwise.core.tasking import enqueue_on_commit
 from seatwise.core.validation import clean_country, clean_email, clean_language, clean_text
 from seatwise.ordering.models import Quote, QuoteLine, ServiceOrder
 from seatwise.ordering.selectors import add_seats_subscriptions
@@ -803,6 +804,7 @@ def service_order_place(*, order: ServiceOrder, by: Actor) -> ServiceOrder:
             old=old,
             new={**snapshot(locked, ["status"]), "quote": quote.number},
         )
-        service_order_process_task.enqueue(order_id=locked.pk)
+        # Swept up by ordering.tasks.service_orders_resume_task if lost.
+        enqueue_on_commit(service_order_process_task, order_id=locked.pk)
     order.status, order.placed_at = locked.status, locked.placed_at
     return locked

@@ -7,12 +7,10 @@ answering 550; or a socket that accepts and never answers.
 
 from __future__ import annotations
 
-import os
 import random
 import smtplib
 import socket
 import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -23,7 +21,6 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from seatwise.notifications.delivery import (
@@ -40,6 +37,7 @@ from seatwise.notifications.models import OutgoingEmail
 from seatwise.notifications.services import email_queue
 from seatwise.notifications.tasks import outbox_relay_task
 from tests.factories import PASSWORD, billing_contact, make_account
+from tests.tasks import worker_command, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -353,33 +351,7 @@ def test_a_sign_in_succeeds_while_the_worker_waits_on_a_stalled_server(client, s
     stalled = Stalled()
     point_mailer_at(settings, stalled.port, timeout=15)
     email = queue(person)
-    env = dict(os.environ)
-    if connection.vendor == "sqlite":
-        env["SEATWISE_SQLITE_PATH"] = str(connection.settings_dict["NAME"])
-    else:
-        url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-        env["DATABASE_URL"] = f"{url}/{connection.settings_dict['NAME']}"
-    env.update(
-        SEATWISE_SMTP_HOST="127.0.0.1",
-        SEATWISE_SMTP_PORT=str(stalled.port),
-        SEATWISE_SMTP_TIMEOUT="15",
-    )
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "db_worker",
-            "--batch",
-            "--no-startup-delay",
-            "--no-reload",
-            "--queue-name",
-            "*",
-            "--verbosity",
-            "0",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    worker = subprocess.Popen(worker_command(), cwd=ROOT, env=worker_env())
     try:
         # Given the worker is talking to a server that does not answer
         assert stalled.connected.wait(30)

@@ -4,14 +4,11 @@ number and no gap, one e-mail)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from seatwise.accounts.models import Person
 from seatwise.invoicing.models import DocumentSeries, Invoice
@@ -24,44 +21,22 @@ from seatwise.payments.models import Charge, TestGatewayCharge
 from seatwise.subscriptions.models import LicenseAssignment
 from tests.factories import SYSTEM, billing_contact
 from tests.ordering.helpers import GROSS, checkout, corporate, quote_for
+from tests.tasks import worker_command, worker_env
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.fixture
 def worker_with_fault(smtp_server):
-    """``manage.py db_worker --batch`` on the test database with ``SEATWISE_ORDER_FAULT`` set;
-    returns the worker's exit code (-9 when the fault hook killed it)."""
+    """The real task worker, until its queue is empty, on the test database with
+    ``SEATWISE_ORDER_FAULT`` set; returns the worker's exit code (-9 when the fault hook
+    killed it)."""
 
     def run(fault: str) -> int:
-        env = dict(os.environ)
-        name = connection.settings_dict["NAME"]
-        if connection.vendor == "sqlite":
-            env["SEATWISE_SQLITE_PATH"] = str(name)
-        else:
-            url = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-            env["DATABASE_URL"] = f"{url}/{name}"
-        from django.conf import settings
-
-        options = settings.MAILERS["default"]["OPTIONS"]
-        env["SEATWISE_SMTP_HOST"] = options["host"]
-        env["SEATWISE_SMTP_PORT"] = str(options["port"])
-        env[FAULT_ENV] = fault
         done = subprocess.run(
-            [
-                sys.executable,
-                "manage.py",
-                "db_worker",
-                "--batch",
-                "--no-startup-delay",
-                "--no-reload",
-                "--queue-name",
-                "*",
-                "--verbosity",
-                "0",
-            ],
+            worker_command(),
             cwd=ROOT,
-            env=env,
+            env={**worker_env(), FAULT_ENV: fault},
             capture_output=True,
             timeout=120,
         )

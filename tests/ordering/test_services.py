@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from seatwise.accounts.models import Person
 from seatwise.accounts.services import Address
@@ -36,6 +35,7 @@ from tests.ordering.helpers import (
     quote_for,
     state,
 )
+from tests.tasks import queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -383,7 +383,7 @@ def test_checkout_accepts_the_quote_saves_the_address_and_drafts_the_order():
         "10117",
         "Berlin",
     )
-    assert DBTaskResult.objects.count() == 0  # nothing is processed before placing
+    assert queued_tasks() == []  # nothing is processed before placing
 
 
 def test_checkout_again_updates_the_draft_and_keeps_one_order():
@@ -530,21 +530,21 @@ def test_checkout_of_an_expired_quote_is_refused():
 # --- service_order_place --------------------------------------------------------------------
 
 
-def test_placing_receives_the_order_and_enqueues_its_processing_once():
+def test_placing_receives_the_order_and_enqueues_its_processing_once(
+    django_capture_on_commit_callbacks,
+):
     c = corporate()
     order = checkout(quote_for(c), c)
 
-    placed = service_order_place(order=order, by=SYSTEM)
-    again = service_order_place(order=order, by=SYSTEM)
+    # (With a broker, the task is enqueued when the transaction commits.)
+    with django_capture_on_commit_callbacks(execute=True):
+        placed = service_order_place(order=order, by=SYSTEM)
+        again = service_order_place(order=order, by=SYSTEM)
 
     assert (placed.pk, again.pk) == (order.pk, order.pk)
     assert (again.status, again.placed_at) == ("received", placed.placed_at)
-    tasks = list(DBTaskResult.objects.values_list("task_path", "args_kwargs"))
-    assert tasks == [
-        (
-            "seatwise.ordering.tasks.service_order_process_task",
-            {"args": [], "kwargs": {"order_id": order.pk}},
-        )
+    assert queued_tasks() == [
+        ("seatwise.ordering.tasks.service_order_process_task", {"order_id": order.pk})
     ]
     assert AuditEntry.objects.filter(action="service_order.place").count() == 1
 
@@ -571,7 +571,7 @@ def test_placing_after_the_quote_expired_is_refused_and_changes_nothing():
         service_order_place(order=order, by=SYSTEM)
     assert refused.value.code == "quote_expired"
     assert state() == before
-    assert DBTaskResult.objects.count() == 0
+    assert queued_tasks() == []
 
 
 def test_placing_with_a_removed_card_is_refused():

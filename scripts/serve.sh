@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Seatwise's processes, as `make run`, `make serve` and the systemd units (deploy/) start them:
+#   serve.sh web         the web server: granian, SEATWISE_WEB_WORKERS processes (default 2),
+#                        on HOST:PORT (default 127.0.0.1:8000)
+#   serve.sh worker      a task worker: manage.py db_worker (database backend) or rqworker (rq)
+#   serve.sh scheduler   the scheduler of periodic jobs (safe to run on every host)
+#   serve.sh all         all three; a worker or scheduler that stops is started again, Ctrl-C
+#                        (or the web server stopping) stops everything
+# The environment configures everything (docs/operations.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+HOST="${HOST:-127.0.0.1}"
+PORT="${PORT:-8000}"
+
+web() {
+	exec .venv/bin/granian --interface wsgi --host "$HOST" --port "$PORT" \
+		--workers "${SEATWISE_WEB_WORKERS:-2}" --blocking-threads 1 \
+		--no-ws --log-level warning config.wsgi:application
+}
+
+backend() {
+	$PY -c 'import os; os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings"); import django; django.setup(); from django.conf import settings; print(settings.SEATWISE_TASK_BACKEND)'
+}
+
+worker() {
+	if [ "$(backend)" = "rq" ]; then
+		exec $PY manage.py rqworker default mail --job-class django_tasks_rq.Job --with-scheduler
+	fi
+	exec $PY manage.py db_worker --queue-name '*' --interval 0.2 --no-reload
+}
+
+scheduler() {
+	exec $PY manage.py crontask --no-heartbeat
+}
+
+# Keep one process running: start it again when it stops (not when asked to stop).
+keep() {
+	local mode=$1
+	while true; do
+		"$0" "$mode" || true
+		[ -f "$stopping" ] && return 0
+		echo "Seatwise: the $mode stopped; starting it again in 2 seconds." >&2
+		sleep 2
+	done
+}
+
+all() {
+	stopping=$(mktemp)
+	rm -f "$stopping"
+	export stopping
+	pids=()
+	stop() {
+		trap - EXIT INT TERM
+		touch "$stopping"
+		# Background processes of a script ignore the terminal's SIGINT: end them here.
+		pkill -TERM -P "$$" 2>/dev/null || true
+		for pid in "${pids[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; done
+		wait 2>/dev/null || true
+		rm -f "$stopping"
+	}
+	trap stop EXIT
+	trap 'stop; exit 130' INT
+	trap 'stop; exit 143' TERM
+	keep worker &
+	pids+=($!)
+	keep scheduler &
+	pids+=($!)
+	"$0" web &
+	web_pid=$!
+	pids+=("$web_pid")
+	echo
+	echo "  Seatwise is running at http://${HOST}:${PORT}/  (demo sign-ins: docs/demo.md; Ctrl-C stops)"
+	echo
+	set +e
+	wait "$web_pid"
+	status=$?
+	set -e
+	echo "Seatwise: the web server ended (status ${status}); stopping the others." >&2
+	exit "$status"
+}
+
+case "${1:-}" in
+	web | worker | scheduler | all) "$1" ;;
+	*)
+		echo "usage: $0 web|worker|scheduler|all" >&2
+		exit 2
+		;;
+esac
