@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -238,3 +240,46 @@ def test_finished_results_and_scheduler_records_are_pruned(settings):
         assert [str(pk) for pk in DBTaskResult.objects.values_list("id", flat=True)] == [
             str(recent.id)
         ]
+
+
+# --- the demo reloaded while Seatwise runs ---------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_demo_reset_while_a_worker_runs_does_not_stop_the_worker():
+    from django.core.management import call_command
+
+    from seatwise.notifications.models import OutgoingEmail
+    from seatwise.notifications.services import email_queue
+    from tests.tasks import worker_env
+
+    call_command("load_demo", verbosity=0)
+    worker = subprocess.Popen(
+        ["bash", "scripts/serve.sh", "worker"],
+        cwd=ROOT,
+        env=worker_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(2):
+            call_command("load_demo", "--reset", verbosity=0)
+        email = email_queue(
+            kind="password_reset",
+            to_address="after.reset@example.com",
+            language="en",
+            context={"person": {"first_name": "A"}, "link": "http://x/"},
+        )
+        deadline = timezone.now() + timedelta(seconds=60)
+        while timezone.now() < deadline and worker.poll() is None:
+            email.refresh_from_db()
+            if email.status == "sent":
+                break
+            time.sleep(0.3)
+        assert worker.poll() is None, "the worker stopped"
+        assert email.status == "sent"
+        assert OutgoingEmail.objects.filter(status="failed").count() == 0
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
