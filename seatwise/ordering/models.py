@@ -66,6 +66,9 @@ class Quote(models.Model):
     replaced_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The key of the Add Seats form that asked for it: the same form submitted again (a double
+    # click, twenty tabs at once) finds this quote instead of replacing it with another.
+    request_key = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -77,6 +80,11 @@ class Quote(models.Model):
                 fields=["account"],
                 condition=models.Q(status="open"),
                 name="quote_one_open_per_account",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "request_key"],
+                condition=~models.Q(request_key=""),
+                name="quote_request_key_unique",
             ),
         ]
         indexes = [

@@ -46,6 +46,7 @@ Processing a placed order is ``seatwise.ordering.pipeline.service_order_process`
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -276,6 +277,9 @@ def _expire(quote: Quote, *, now: datetime, by: Actor, replaced_by: Quote | None
     )
 
 
+REQUEST_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
 def quote_create(
     *,
     account: Account,
@@ -283,8 +287,13 @@ def quote_create(
     replace_open: bool,
     by: Actor,
     on: date | None = None,
+    request_key: str = "",
 ) -> Quote:
     """**Save Cart and Review**: the quote of adding ``seats`` (subscription id → seats to add).
+
+    ``request_key``: the key of the form that asks (issued when it is shown). A quote already
+    made under it for the account is returned as it is, nothing else happens: a form
+    submitted twice, or by many tabs at once, makes one quote and expires no other.
 
     Each line is ``billing.pricing.preview_seat_addition`` for its subscription on day ``on``
     (today by default), co-termed to the subscription's term end; the totals are
@@ -310,8 +319,14 @@ def quote_create(
         lines.extend(preview.lines)
     computed = totals(lines=lines, tax=decision, currency=account.currency)
     now = timezone.now()
+    key = request_key if REQUEST_KEY_RE.match(request_key or "") else ""
     with transaction.atomic():
         account_lock(account.pk)
+        earlier = (
+            Quote.objects.filter(account_id=account.pk, request_key=key).first() if key else None
+        )
+        if earlier is not None:
+            return earlier
         current = (
             Quote.objects.select_for_update()
             .filter(account_id=account.pk, status=Quote.Status.OPEN)
@@ -345,6 +360,7 @@ def quote_create(
             sent_at=now,
             expires_at=now + QUOTE_VALIDITY,
             created_at=now,
+            request_key=key,
             **_decision_snapshot(decision),
         )
         quote.number = f"Q-{now.year}-{quote.pk:06d}"

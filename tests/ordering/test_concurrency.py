@@ -17,7 +17,7 @@ from seatwise.ordering.models import Quote, ServiceOrder
 from seatwise.ordering.services import service_order_place
 from seatwise.payments.models import Charge, TestGatewayCharge
 from tests.factories import SYSTEM
-from tests.ordering.helpers import GROSS, checkout, corporate, quote_for
+from tests.ordering.helpers import GROSS, ON, checkout, corporate, quote_for
 
 CALLERS = 50
 
@@ -119,3 +119,50 @@ def test_fifty_checkouts_and_placements_racing_each_other_make_one_order(run_wor
     assert ServiceOrder.objects.get().status == "completed"
     assert TestGatewayCharge.objects.count() == 1
     assert Invoice.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_simultaneous_submissions_of_one_add_seats_form_make_one_quote():
+    """Save Cart and Review submitted 20 times at once (the confirmation that replaces an open
+    quote included): one new quote, the old one expired once, every caller that quote."""
+    from seatwise.ordering.services import quote_create
+
+    c = corporate()
+    old = quote_for(c)
+    barrier = threading.Barrier(20)
+    got: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def submit() -> None:
+        try:
+            barrier.wait()
+            quote = quote_create(
+                account=c.account,
+                seats={c.meeting.pk: 4},
+                replace_open=True,
+                by=SYSTEM,
+                on=ON,
+                request_key="add-seats-form-key-0001",
+            )
+            with lock:
+                got.append(quote.pk)
+        except BaseException as error:  # reported by the test
+            with lock:
+                errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    close_old_connections()
+
+    assert errors == []
+    assert len(set(got)) == 1
+    assert Quote.objects.filter(account=c.account).count() == 2
+    old.refresh_from_db()
+    assert (old.status, old.replaced_by_id) == ("expired", got[0])
+    assert AuditEntry.objects.filter(action="quote.create").count() == 2
