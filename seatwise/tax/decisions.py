@@ -22,6 +22,13 @@ established in an EU member state (``settings.SEATWISE_SELLER["country"]``). Cou
 
 A missing rate for an EU country on that day is a configuration error and raises
 ``VatRateMissing``: Seatwise never guesses a rate.
+
+**The VAT territory is not the list of member states.** Monaco is no member state but is part
+of the French VAT territory (Art. 7 of the Directive; the Franco-Monegasque tax convention of
+18 May 1963): a buyer in Monaco is treated as a buyer in France, its VAT ID is a French one
+(``FR`` + checksum + SIREN), and the French rate applies. ``vat_territory_country`` says which
+member state's rules apply to a buyer country; the document still shows the buyer's own
+country in its address.
 """
 
 from __future__ import annotations
@@ -48,6 +55,15 @@ EN16931_CATEGORY_CODE: dict[TaxCategory, str] = {
     "reverse_charge": "AE",
     "outside_scope": "O",
 }
+
+# Countries that are no member state but belong to a member state's VAT territory (Art. 7).
+_VAT_TERRITORY_OF = {"MC": "FR"}
+
+
+def vat_territory_country(country: str) -> str:
+    """The member state whose VAT territory ``country`` belongs to (itself, most often)."""
+    return _VAT_TERRITORY_OF.get(country, country)
+
 
 REVERSE_CHARGE_NOTE = _(
     "Reverse charge: VAT is due by the recipient (Article 196, Council Directive 2006/112/EC)."
@@ -99,6 +115,7 @@ def tax_decision(
             "SEATWISE_SELLER['country'] must be an EU member state: the VAT rules of "
             "seatwise.tax.decisions are those of an EU seller."
         )
+    buyer_country = vat_territory_country(buyer_country)
     valid_vat_id = (normalize_vat_id(buyer_vat_id, buyer_country) or "") if buyer_vat_id else ""
     if buyer_country not in EU_MEMBER_STATES:
         return TaxDecision(

@@ -49,3 +49,36 @@ class VatRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country} {self.rate} % ({self.valid_from} – {self.valid_to or '…'})"
+
+
+class ExchangeRate(models.Model):
+    """A euro foreign exchange reference rate of the European Central Bank: on ``date``,
+    1 EUR = ``rate`` units of ``currency``, as published (eurofxref files).
+
+    Rates are data like VAT rates: imported from the ECB's own files by ``manage.py
+    exchange_rates_import`` (``seatwise.tax.services.exchange_rates_import``), never typed in
+    and never guessed. A published rate does not change: an import that disagrees with a rate
+    on record is refused.
+    """
+
+    currency = models.CharField(_("currency"), max_length=3)
+    date = models.DateField(_("date"))
+    rate = models.DecimalField(_("units per euro"), max_digits=18, decimal_places=6)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["currency", "date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["currency", "date"], name="exchange_rate_currency_date_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
+            models.CheckConstraint(
+                condition=models.Q(currency__regex=r"^[A-Z]{3}$") & ~models.Q(currency="EUR"),
+                name="exchange_rate_currency_iso_not_eur",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 EUR = {self.rate} {self.currency} ({self.date})"

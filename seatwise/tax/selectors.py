@@ -4,7 +4,7 @@ from datetime import date
 
 from django.db.models import Q
 
-from seatwise.tax.models import VatRate
+from seatwise.tax.models import ExchangeRate, VatRate
 
 
 def vat_rate_on(*, country: str, on: date) -> VatRate | None:
@@ -18,3 +18,9 @@ def vat_rate_on(*, country: str, on: date) -> VatRate | None:
         .order_by("-valid_from")
         .first()
     )
+
+
+def exchange_rate_latest(*, currency: str, on: date) -> ExchangeRate | None:
+    """The ECB reference rate of ``currency`` published on day ``on``, else the latest one
+    before it (the ECB publishes on TARGET business days only); None when there is none."""
+    return ExchangeRate.objects.filter(currency=currency, date__lte=on).order_by("-date").first()

@@ -12,6 +12,7 @@ from seatwise.tax.decisions import (
     TaxDecision,
     VatRateMissing,
     tax_decision,
+    vat_territory_country,
 )
 from tests.tax.data import ensure_eu_vat_rates
 
@@ -129,3 +130,41 @@ def test_a_missing_rate_is_an_error():
 def test_the_seller_must_be_in_the_eu():
     with pytest.raises(ImproperlyConfigured):
         decide("DE", seller="CH")
+
+
+# --- Monaco: the French VAT territory (Art. 7) -------------------------------------------------
+
+FR_VAT_ID = "FR40303265045"
+
+
+def test_a_consumer_in_monaco_pays_french_vat():
+    decision = decide("MC")
+
+    assert decision == TaxDecision(
+        category="standard", rate=Decimal("20"), rate_country="FR", legal_note=""
+    )
+
+
+def test_a_business_in_monaco_with_its_french_vat_id_is_reverse_charged():
+    decision = decide("MC", "fr 40 303 265 045")
+
+    assert (decision.category, decision.rate, decision.buyer_vat_id) == (
+        "reverse_charge",
+        Decimal("0"),
+        FR_VAT_ID,
+    )
+
+
+def test_a_business_in_monaco_bought_from_a_french_seller_is_domestic():
+    decision = decide("MC", FR_VAT_ID, seller="FR")
+
+    assert (decision.category, decision.rate, decision.rate_country, decision.buyer_vat_id) == (
+        "standard",
+        Decimal("20"),
+        "FR",
+        FR_VAT_ID,
+    )
+
+
+def test_the_vat_territory_of_a_country():
+    assert [vat_territory_country(c) for c in ("MC", "FR", "DE", "CH")] == ["FR", "FR", "DE", "CH"]
