@@ -14,12 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from seatwise.audit.models import AuditEntry
+from seatwise.billing.selectors import amount_due
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.selectors import invoice_amount_due
 from seatwise.invoicing.services import credit_note_issue, invoice_issue, invoice_record_payment
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.payments.models import PaymentMethod
-from seatwise.portals.billing_center.selectors import amount_due
 from seatwise.subscriptions.cancellation import subscription_cancel, subscription_reactivate
 from seatwise.subscriptions.models import Subscription
 from tests.factories import (
@@ -199,7 +199,7 @@ class TestInvoiceHistory:
         assert "83,30\xa0€" in html
 
     def test_pages_by_keyset_and_shows_no_other_account(self, client, monkeypatch):
-        monkeypatch.setattr("seatwise.portals.billing_center.views.INVOICES_PER_PAGE", 2)
+        monkeypatch.setattr("seatwise.portals.billing_center.views.invoices.INVOICES_PER_PAGE", 2)
         account = make_account(kind="online", language="en")
         other = make_account(kind="online", language="en", name="Other Company Ltd")
         foreign = issue(other, date(2026, 3, 5))

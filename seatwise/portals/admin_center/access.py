@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Concatenate
+from typing import Any, Concatenate
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from seatwise.accounts.models import Account, Person
 from seatwise.audit.actors import Actor
+from seatwise.portals.admin_center.selectors import member_get
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,18 @@ class Admin:
     @property
     def actor(self) -> Actor:
         return Actor.for_person(self.person)
+
+    def frame(self, section: str) -> dict[str, Any]:
+        """What every Admin Center page shows: the section, the account, the admin."""
+        return {"section": section, "account": self.account, "me": self.person}
+
+
+def member_or_404(admin: Admin, person_id: int) -> Person:
+    """A member of the admin's account; anyone else's id is "not found"."""
+    person = member_get(account_id=admin.account.pk, person_id=person_id)
+    if person is None:
+        raise Http404
+    return person
 
 
 def account_admin_required[**P](

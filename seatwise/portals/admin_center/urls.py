@@ -1,24 +1,24 @@
 from django.urls import path
 
-from seatwise.portals.admin_center import views
+from seatwise.portals.admin_center.views import add_licenses, home, licenses, users
 
 app_name = "admin_center"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("users/", views.users, name="users"),
-    path("users/add/", views.user_add, name="user_add"),
-    path("users/<int:person_id>/", views.user, name="user"),
-    path("users/<int:person_id>/remove/", views.user_remove, name="user_remove"),
-    path("users/<int:person_id>/admin/grant/", views.admin_grant, name="admin_grant"),
-    path("users/<int:person_id>/admin/revoke/", views.admin_revoke, name="admin_revoke"),
-    path("licenses/", views.licenses, name="licenses"),
-    path("admins/", views.admins, name="admins"),
-    path("account/", views.account, name="account"),
-    path("add-licenses/", views.add_licenses, name="add_licenses"),
-    path("add-licenses/email/", views.billing_admin_email, name="billing_admin_email"),
+    path("", home.home, name="home"),
+    path("users/", users.users, name="users"),
+    path("users/add/", users.user_add, name="user_add"),
+    path("users/<int:person_id>/", users.user, name="user"),
+    path("users/<int:person_id>/remove/", users.user_remove, name="user_remove"),
+    path("users/<int:person_id>/admin/grant/", users.admin_grant, name="admin_grant"),
+    path("users/<int:person_id>/admin/revoke/", users.admin_revoke, name="admin_revoke"),
+    path("licenses/", licenses.licenses, name="licenses"),
+    path("admins/", users.admins, name="admins"),
+    path("account/", home.account, name="account"),
+    path("add-licenses/", add_licenses.add_licenses, name="add_licenses"),
+    path("add-licenses/email/", add_licenses.billing_admin_email, name="billing_admin_email"),
     path(
         "add-licenses/email/sent/",
-        views.billing_admin_email_sent,
+        add_licenses.billing_admin_email_sent,
         name="billing_admin_email_sent",
     ),
 ]

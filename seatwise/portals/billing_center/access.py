@@ -13,14 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import wraps
-from typing import Concatenate
+from typing import Any, Concatenate
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from seatwise.accounts.models import Account, Person
 from seatwise.audit.actors import Actor
+from seatwise.portals.billing_center.selectors import subscription_in_account
+from seatwise.subscriptions.models import Subscription
 
 
 class WrongPlace(StrEnum):
@@ -61,6 +63,20 @@ class BillingAdmin:
     @property
     def actor(self) -> Actor:
         return Actor.for_person(self.person)
+
+    def frame(self, section: str) -> dict[str, Any]:
+        """What every page of the billing admin shows: the section, the account, the person."""
+        return {"section": section, "account": self.account, "person": self.person}
+
+
+def subscription_or_404(admin: BillingAdmin, subscription_id: int) -> Subscription:
+    """A subscription of the billing admin's account; another account's id is "not found"."""
+    subscription = subscription_in_account(
+        account_id=admin.account.pk, subscription_id=subscription_id
+    )
+    if subscription is None:
+        raise Http404
+    return subscription
 
 
 def billing_admin_required[**P](

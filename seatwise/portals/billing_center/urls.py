@@ -1,34 +1,41 @@
 from django.urls import path
 
-from seatwise.portals.billing_center import views
+from seatwise.portals.billing_center.views import (
+    cancel,
+    changes,
+    invoices,
+    payment_method,
+    subscriptions,
+    wrong_place,
+)
 
 app_name = "billing"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("subscriptions/", views.subscriptions, name="subscriptions"),
+    path("", subscriptions.home, name="home"),
+    path("subscriptions/", subscriptions.subscriptions, name="subscriptions"),
     path(
         "subscriptions/<int:subscription_id>/cancel/",
-        views.subscription_cancel_view,
+        cancel.subscription_cancel_view,
         name="subscription_cancel",
     ),
     path(
         "subscriptions/<int:subscription_id>/reactivate/",
-        views.subscription_reactivate_view,
+        cancel.subscription_reactivate_view,
         name="subscription_reactivate",
     ),
     path(
         "subscriptions/<int:subscription_id>/plan/",
-        views.subscription_plan,
+        changes.subscription_plan,
         name="subscription_plan",
     ),
     path(
         "subscriptions/<int:subscription_id>/seats/",
-        views.subscription_seats,
+        changes.subscription_seats,
         name="subscription_seats",
     ),
-    path("invoices/", views.invoices, name="invoices"),
-    path("invoices/<int:invoice_id>/pdf/", views.invoice_download, name="invoice_pdf"),
-    path("invoices/<int:invoice_id>/pay/", views.invoice_pay_view, name="invoice_pay"),
-    path("payment-method/", views.payment_method, name="payment_method"),
-    path("wrong-place/", views.wrong_place, name="wrong_place"),
+    path("invoices/", invoices.invoices, name="invoices"),
+    path("invoices/<int:invoice_id>/pdf/", invoices.invoice_download, name="invoice_pdf"),
+    path("invoices/<int:invoice_id>/pay/", invoices.invoice_pay_view, name="invoice_pay"),
+    path("payment-method/", payment_method.payment_method, name="payment_method"),
+    path("wrong-place/", wrong_place.wrong_place, name="wrong_place"),
 ]

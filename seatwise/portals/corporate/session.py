@@ -22,6 +22,8 @@ from seatwise.accounts.corporate_signin import (
     corporate_session_hash,
 )
 from seatwise.accounts.models import CorporateCredential
+from seatwise.accounts.selectors import billing_contact_of
+from seatwise.audit.actors import Actor
 
 SESSION_KEY = "seatwise_corporate"
 
@@ -69,3 +71,11 @@ def corporate_required[**P](
         return view(request, credential, *args, **kwargs)
 
     return wrapper
+
+
+def portal_actor(credential: CorporateCredential) -> Actor:
+    """Who acts in a portal session: the holder of the User ID, the account's billing contact."""
+    holder = billing_contact_of(credential.account)
+    if holder is None:  # pragma: no cover - an account is born with its contact
+        return Actor.system(f"corporate-portal:{credential.user_id}")
+    return Actor.for_person(holder)

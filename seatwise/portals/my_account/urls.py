@@ -1,11 +1,11 @@
 from django.urls import path
 
-from seatwise.portals.my_account import views
+from seatwise.portals.my_account.views import password, profile, two_factor
 
 app_name = "my_account"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("password/", views.password, name="password"),
-    path("two-factor/", views.two_factor, name="two_factor"),
-    path("two-factor/start/", views.two_factor_start, name="two_factor_start"),
+    path("", profile.home, name="home"),
+    path("password/", password.password, name="password"),
+    path("two-factor/", two_factor.two_factor, name="two_factor"),
+    path("two-factor/start/", two_factor.two_factor_start, name="two_factor_start"),
 ]

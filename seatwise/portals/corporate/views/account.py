@@ -1,0 +1,221 @@
+"""The **Account** tab: **Bill To** with **Edit** → **Billing Address** → **Save** (a new
+contact takes the billing-contact role, article 001), the invoice contacts (up to five, who
+receive the invoice e-mails) and the purchase-order number printed on the invoices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from seatwise.accounts.bill_to import BillTo, account_purchase_order_set, bill_to_set
+from seatwise.accounts.invoice_contacts import (
+    invoice_contact_add as invoice_contact_add_service,
+)
+from seatwise.accounts.invoice_contacts import (
+    invoice_contact_remove as invoice_contact_remove_service,
+)
+from seatwise.accounts.invoice_contacts import invoice_contacts_of
+from seatwise.accounts.models import INVOICE_CONTACTS_MAX, CorporateCredential, InvoiceContact
+from seatwise.accounts.selectors import billing_contact_of
+from seatwise.accounts.services import Address
+from seatwise.core.countries import country_name
+from seatwise.core.errors import ServiceError
+from seatwise.portals.corporate.account_forms import (
+    BillToForm,
+    InvoiceContactForm,
+    PurchaseOrderForm,
+)
+from seatwise.portals.corporate.frame import portal_frame
+from seatwise.portals.corporate.session import corporate_logout, corporate_required, portal_actor
+from seatwise.portals.forms import add_service_error
+from seatwise.portals.shared import reader_language, render_page
+
+
+def _account_context(
+    credential: CorporateCredential,
+    *,
+    contact_form: InvoiceContactForm | None = None,
+    po_form: PurchaseOrderForm | None = None,
+) -> dict[str, Any]:
+    account = credential.account
+    contacts = invoice_contacts_of(account)
+    return {
+        "account": account,
+        "contact": billing_contact_of(account),
+        "country": country_name(account.country, reader_language()),
+        "invoice_contacts": contacts,
+        "invoice_contacts_max": INVOICE_CONTACTS_MAX,
+        "can_add_contact": len(contacts) < INVOICE_CONTACTS_MAX,
+        "contact_form": contact_form or InvoiceContactForm(),
+        "po_form": po_form
+        or PurchaseOrderForm(initial={"purchase_order_number": account.purchase_order_number}),
+    }
+
+
+@never_cache
+@require_safe
+@corporate_required
+def account(request: HttpRequest, credential: CorporateCredential) -> HttpResponse:
+    """The Account tab: **Bill To** (billing contact, address, VAT ID, User ID) with **Edit**,
+    the invoice contacts and the purchase-order number."""
+    return render_page(
+        request,
+        "corporate/account.html",
+        _account_context(credential),
+        frame=portal_frame(credential, "account"),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@corporate_required
+def bill_to_edit(request: HttpRequest, credential: CorporateCredential) -> HttpResponse:
+    """**Edit** in the Bill To section: the **Billing Address** section, then **Save**.
+
+    A new contact name or e-mail of another person hands the billing-contact role (and the
+    portal's password) to that person: this session ends, and the new contact sets their own
+    password from the link they are e-mailed.
+    """
+    account = credential.account
+    contact = billing_contact_of(account)
+    initial = {
+        "first_name": contact.first_name if contact else "",
+        "last_name": contact.last_name if contact else "",
+        "email": contact.email if contact else "",
+        "address_line1": account.address_line1,
+        "address_line2": account.address_line2,
+        "postal_code": account.postal_code,
+        "city": account.city,
+        "region": account.region,
+        "country": account.country,
+    }
+    form = BillToForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = bill_to_set(
+                account=account,
+                bill_to=BillTo(
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    email=data["email"],
+                    address=Address(
+                        line1=data["address_line1"],
+                        line2=data["address_line2"],
+                        postal_code=data["postal_code"],
+                        city=data["city"],
+                        region=data["region"],
+                    ),
+                    country=data["country"],
+                ),
+                by=portal_actor(credential),
+            )
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            if saved.handed_over:
+                corporate_logout(request)
+                messages.success(
+                    request,
+                    _(
+                        "%(name)s is now the billing contact. We e-mailed them a link to set "
+                        "the password of the Corporate Billing Portal, User ID %(user_id)s, "
+                        "and told %(previous)s. You are signed out of the portal."
+                    )
+                    % {
+                        "name": saved.contact.full_name,
+                        "user_id": credential.user_id,
+                        "previous": saved.previous.full_name if saved.previous else "—",
+                    },
+                )
+                return redirect("corporate:signin")
+            messages.success(request, _("Your Bill To is saved."))
+            return redirect("corporate:account")
+    return render_page(
+        request,
+        "corporate/bill_to_edit.html",
+        {"form": form},
+        frame=portal_frame(credential, "account"),
+    )
+
+
+@never_cache
+@require_POST
+@corporate_required
+def invoice_contact_add(request: HttpRequest, credential: CorporateCredential) -> HttpResponse:
+    """Add an invoice contact (up to five): they receive the invoice e-mails, no rights."""
+    form = InvoiceContactForm(request.POST)
+    if form.is_valid():
+        try:
+            added = invoice_contact_add_service(
+                account=credential.account,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                by=portal_actor(credential),
+            )
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(email)s receives the invoice e-mails from now on.") % {"email": added.email},
+            )
+            return redirect("corporate:account")
+    return render_page(
+        request,
+        "corporate/account.html",
+        _account_context(credential, contact_form=form),
+        frame=portal_frame(credential, "account"),
+    )
+
+
+@never_cache
+@require_POST
+@corporate_required
+def invoice_contact_remove(
+    request: HttpRequest, credential: CorporateCredential, contact_id: int
+) -> HttpResponse:
+    contact = InvoiceContact.objects.filter(pk=contact_id, account_id=credential.account_id).first()
+    if contact is None:
+        if InvoiceContact.objects.filter(pk=contact_id).exists():
+            raise Http404  # another account's
+        # Removed already (a second click): nothing more to do.
+        return redirect("corporate:account")
+    invoice_contact_remove_service(contact=contact, by=portal_actor(credential))
+    messages.success(
+        request,
+        _("%(email)s receives no more invoice e-mails.") % {"email": contact.email},
+    )
+    return redirect("corporate:account")
+
+
+@never_cache
+@require_POST
+@corporate_required
+def purchase_order(request: HttpRequest, credential: CorporateCredential) -> HttpResponse:
+    """The purchase-order number printed on the invoices issued from now on."""
+    form = PurchaseOrderForm(request.POST)
+    if form.is_valid():
+        try:
+            account_purchase_order_set(
+                account=credential.account,
+                number=form.cleaned_data["purchase_order_number"],
+                by=portal_actor(credential),
+            )
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The purchase-order number is saved."))
+            return redirect("corporate:account")
+    return render_page(
+        request,
+        "corporate/account.html",
+        _account_context(credential, po_form=form),
+        frame=portal_frame(credential, "account"),
+    )

@@ -1,0 +1,76 @@
+"""What the portals' views share: the signed-in person, the reader's language, the parameters
+of keyset pages and searches, and a page rendered in its portal's frame. One copy here, not
+one per portal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils.translation import get_language
+
+from seatwise.accounts.models import Person
+
+# The largest id a bigint primary key holds, on SQLite and PostgreSQL alike.
+ID_MAX = 2**63 - 1
+
+
+def signed_in_person(request: HttpRequest) -> Person:
+    """The person of a view behind ``login_required``: the product sign-in loads a Person."""
+    user = request.user
+    assert isinstance(user, Person)
+    return user
+
+
+def reader_language() -> str:
+    """The language the page is rendered in (``de``, ``it``, ``es``, ``en``), for amounts,
+    dates and country names formatted in the view."""
+    return (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+
+
+def parse_id(value: str) -> int | None:
+    """A positive id written in ASCII digits, or None when ``value`` is malformed or beyond
+    what an id can be: a crafted value is no error, only no choice."""
+    if not (0 < len(value) <= len(str(ID_MAX)) and value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= ID_MAX else None
+
+
+def id_param(request: HttpRequest, name: str) -> int | None:
+    """An id from the query string (a keyset page's ``after``, a chosen product), or None."""
+    return parse_id(request.GET.get(name, ""))
+
+
+def text_param(request: HttpRequest, name: str, max_length: int) -> str:
+    """A search text from the query string: at most ``max_length`` characters, its runs of
+    white space made single spaces."""
+    return " ".join(request.GET.get(name, "")[:max_length].split())
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """The form data of a POST, even an empty one (all boxes unticked), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def page_query(**params: object) -> str:
+    """A query string of the non-empty parameters (``?q=…&after=…``), or ""."""
+    kept = {k: v for k, v in params.items() if v not in (None, "")}
+    return f"?{urlencode(kept)}" if kept else ""
+
+
+def render_page(
+    request: HttpRequest,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    frame: Mapping[str, Any],
+    status: int = 200,
+) -> HttpResponse:
+    """A portal page: its portal's frame (who is signed in, which section or tab is current)
+    with the page's own context."""
+    return render(request, template, {**frame, **context}, status=status)
