@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Django's widget templates, for the form renderer below.
+    "django.forms",
     "django_tasks_db",
     "crontask",
     "axes",
@@ -121,6 +123,8 @@ TEMPLATES = [
         },
     },
 ]
+# Forms render with the templates above; each field with templates/portal/field_group.html.
+FORM_RENDERER = "seatwise.portals.renderers.PortalFormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 # Embedded default: SQLite in WAL mode with IMMEDIATE transactions, so that two writers
@@ -163,7 +167,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "auth:signin"
 LOGIN_REDIRECT_URL = "home:home"
-# Lockout after repeated failures (issue 3): 5 failed sign-ins for one e-mail address from one
+# Lockout after repeated failures: 5 failed sign-ins for one e-mail address from one
 # client lock that pair for 15 minutes. The lock is per pair, so that nobody can lock a
 # customer out from elsewhere by guessing their address.
 AXES_FAILURE_LIMIT = int(os.environ.get("SEATWISE_SIGNIN_FAILURE_LIMIT", "5"))
@@ -323,6 +327,11 @@ SECURE_CSP = {
 SEATWISE_PAYMENT_GATEWAY = os.environ.get(
     "SEATWISE_PAYMENT_GATEWAY", "seatwise.payments.gateways.test.TestGateway"
 )
+# The payment gateway client waits this long for an answer, then takes the outcome for unknown;
+# Seatwise asks the gateway about a call only after the grace, which must be longer (a system
+# check says so), so that it never takes a call still in flight for one that never happened.
+SEATWISE_GATEWAY_TIMEOUT_SECONDS = int(os.environ.get("SEATWISE_GATEWAY_TIMEOUT_SECONDS", "80"))
+SEATWISE_GATEWAY_GRACE_SECONDS = int(os.environ.get("SEATWISE_GATEWAY_GRACE_SECONDS", "120"))
 SEATWISE_API_PAGE_SIZE = 50
 # The address people reach Seatwise at, for links in e-mails.
 SEATWISE_SITE_URL = os.environ.get("SEATWISE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -343,6 +352,11 @@ SEATWISE_SELLER = {
     "email": os.environ.get("SEATWISE_SELLER_EMAIL", "billing@seatwise.test"),
     "iban": os.environ.get("SEATWISE_SELLER_IBAN", "DE89370400440532013000"),
 }
+# The seller's commercial register and managing directors, printed on every invoice (in
+# Germany § 35a GmbHG, § 37a HGB); directors' names separated by a vertical bar.
+SEATWISE_SELLER_REGISTER_COURT = os.environ.get("SEATWISE_SELLER_REGISTER_COURT", "")
+SEATWISE_SELLER_REGISTER_NUMBER = os.environ.get("SEATWISE_SELLER_REGISTER_NUMBER", "")
+SEATWISE_SELLER_MANAGING_DIRECTORS = os.environ.get("SEATWISE_SELLER_MANAGING_DIRECTORS", "")
 # Corporate Account Services: where the Corporate Billing Portal sends accounts that cannot
 # add seats themselves (article 003). Empty e-mail: the seller's e-mail above.
 SEATWISE_CORPORATE_ACCOUNT_SERVICES_EMAIL = os.environ.get(

@@ -11,21 +11,24 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = {
     ("seatwise.billing.tasks.renewals_run_task", "0 3 * * *"),
     ("seatwise.payments.tasks.reconcile_charges_task", "* * * * *"),
     ("seatwise.billing.tasks.purchases_settle_task", "* * * * *"),
+    ("seatwise.billing.tasks.late_payments_settle_task", "* * * * *"),
     ("seatwise.ordering.tasks.service_orders_resume_task", "* * * * *"),
     ("seatwise.ordering.tasks.quotes_expire_task", "0 * * * *"),
     ("seatwise.payments.tasks.card_expiry_reminders_task", "0 7 * * *"),
     ("seatwise.notifications.tasks.outbox_relay_task", "* * * * *"),
     ("seatwise.support.tasks.unconfirmed_requests_prune_task", "30 4 * * *"),
+    ("seatwise.invoicing.tasks.documents_archive_pending_task", "*/10 * * * *"),
     ("seatwise.core.housekeeping.rate_limits_prune_task", "15 * * * *"),
     ("seatwise.core.housekeeping.heartbeat_task", "* * * * *"),
     ("seatwise.core.housekeeping.tasks_janitor_task", "*/5 * * * *"),
@@ -163,6 +166,7 @@ def test_the_scheduler_enqueues_the_reconciler_and_the_worker_runs_it(run_worker
 
     from seatwise.payments.gateways.test import set_test_gateway_mode
     from seatwise.payments.models import Charge, TestGatewayCharge, TestGatewayMode
+    from seatwise.payments.services import call_grace
     from tests.factories import make_account, make_card
     from tests.payments.charging import charge
     from tests.tasks import queued_tasks
@@ -172,6 +176,10 @@ def test_the_scheduler_enqueues_the_reconciler_and_the_worker_runs_it(run_worker
     set_test_gateway_mode(TestGatewayMode.Mode.TIMEOUT_AFTER_CHARGE, times=1)
     unknown = charge(method, key="scheduled-reconcile", amount="12.00")
     assert unknown.status == Charge.Status.UNKNOWN
+    # ... whose call started longer ago than the grace: the reconciler may ask about it.
+    Charge.objects.filter(pk=unknown.pk).update(
+        attempted_at=timezone.now() - call_grace() - timedelta(seconds=1)
+    )
     path = "seatwise.payments.tasks.reconcile_charges_task"
 
     # When the real scheduler runs (its every-minute jobs fire at the next minute) ...

@@ -1,8 +1,8 @@
 """**Bill To** of a corporate account: its billing contact and billing address (article 001).
 
-Article 001, Corporate Billing Portal: the current billing contact signs in, clicks **Edit** in
-the **Bill To** section, changes the **Billing Address** section and clicks **Save** (SPEC
-rule 5). ``bill_to_set`` is that Save, in one transaction:
+In the Corporate Billing Portal the current billing contact signs in, clicks **Edit** in the
+**Bill To** section, changes the **Billing Address** section and clicks **Save** (the help
+article change-billing-contact). ``bill_to_set`` is that Save, in one transaction:
 
 - **the same person** (the e-mail address is the billing contact's own): their name is updated;
 - **another person** (another e-mail address): the billing-contact role is handed to them
@@ -181,7 +181,7 @@ def bill_to_set(*, account: Account, bill_to: BillTo, by: Actor) -> BillToSaved:
 
 def account_purchase_order_set(*, account: Account, number: str, by: Actor) -> Account:
     """The purchase-order number printed on the account's invoices issued from now on
-    (research §1.2.4: "Edit Purchase Orders"); empty removes it. Invoices already issued keep
+    (the Account tab's **Purchase order** section); empty removes it. Invoices already issued keep
     the one they were issued with."""
     cleaned = clean_text(
         number, field="purchase_order_number", max_length=PURCHASE_ORDER_MAX, required=False

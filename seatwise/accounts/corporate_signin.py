@@ -1,11 +1,11 @@
 """Sign-in to the Corporate Billing Portal: User ID and password, lockout, password reset.
 
-The portal has its own credentials, separate from the product sign-in (articles 000, 002, 004;
-research §1.2.4): a User ID in user-name or e-mail form, printed on every e-mailed invoice, and
+The portal has its own credentials, separate from the product sign-in (the help article
+sign-in-billing): a User ID in user-name or e-mail form, printed on every e-mailed invoice, and
 a password held by the account's billing contact. Whoever cannot sign in there is not the
-billing admin (SPEC rule 3).
+billing admin: only the billing contact holds the portal's password.
 
-- Errors are the vendor's own (research §1.7): "Invalid User ID" for an unknown User ID,
+- Errors are the ones the help article quotes: "Invalid User ID" for an unknown User ID,
   "Invalid User ID/password" for a known one with a wrong password. A credential whose
   password was never set (or was cleared when the billing contact changed) fails like a
   wrong password.
@@ -189,7 +189,7 @@ def corporate_password_token_check(token: str) -> CorporateCredential | None:
 
 
 def corporate_password_reset_request(*, user_id: str, by: Actor) -> bool:
-    """**Forgot Password?** (research §1.2.4): e-mail a link to set the portal password.
+    """**Forgot Password?**: e-mail a link to set the portal password.
 
     The link goes to the billing contact of the User ID's account, in their language, at most
     ``RESET_EMAILS_PER_HOUR`` times an hour. Returns whether a link was sent; callers show the

@@ -1,7 +1,6 @@
 """Invoice contacts: up to five people besides the billing contact who receive a corporate
-account's invoice and receipt e-mails (SPEC "Decisions"; research §1.2.4, §1.4: "Add contacts
-who receive invoices by email", "up to 5"). They gain no rights: an invoice contact is not a
-person of the account and cannot sign in anywhere.
+account's invoice and receipt e-mails (the help article invoice-history). They gain no
+rights: an invoice contact is not a person of the account and cannot sign in anywhere.
 
 Both services are idempotent: adding an address that is already an invoice contact returns it
 unchanged, removing one that is gone writes nothing. The limit of five is checked under the

@@ -37,7 +37,7 @@ class Account(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
-    # Corporate accounts (research §1.2.4): printed on the invoices issued from now on.
+    # Corporate accounts: printed on the invoices issued from now on.
     purchase_order_number = models.CharField(_("purchase order number"), max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -201,9 +201,9 @@ INVOICE_CONTACTS_MAX = 5
 
 
 class InvoiceContact(models.Model):
-    """Someone who receives the account's invoice and receipt e-mails, and nothing else (SPEC
-    "Decisions": up to five per account besides the one billing contact; they gain no rights
-    and cannot sign in). ``seatwise.accounts.invoice_contacts`` keeps the limit of five."""
+    """Someone who receives the account's invoice and receipt e-mails, and nothing else: up to
+    five per account besides the one billing contact; they gain no rights and cannot sign in.
+    ``seatwise.accounts.invoice_contacts`` keeps the limit of five."""
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="invoice_contacts")
     name = models.CharField(_("name"), max_length=2 * NAME_MAX + 1)

@@ -133,9 +133,8 @@ def account_create(
 ) -> Account:
     """Create a customer account with its billing contact, who is also its first account admin.
 
-    An account never exists without exactly one billing contact (SPEC: "exactly one per
-    account"). A corporate account also gets its Corporate Billing Portal User ID, by default
-    the billing contact's e-mail address.
+    An account never exists without exactly one billing contact. A corporate account also gets
+    its Corporate Billing Portal User ID, by default the billing contact's e-mail address.
     """
     if kind not in Account.Kind.values:
         raise Invalid("invalid_kind", _("The kind is online or corporate."), field="kind")
@@ -268,48 +267,8 @@ def person_add(
         )
 
 
-def person_remove(*, person: Person, by: Actor) -> None:
-    """Remove a person from their account: their seats are freed and they can no longer sign in.
-
-    The billing contact cannot be removed (hand the role to someone else first), nor the last
-    account admin.
-    """
-    if person.account_id is None:
-        raise Refused("not_a_member", _("This person belongs to no account."))
-    from seatwise.subscriptions.services import licenses_release_all
-
-    with transaction.atomic():
-        account_lock(person.account_id)
-        person.refresh_from_db()
-        if person.is_billing_contact:
-            raise Refused(
-                "is_billing_contact",
-                _(
-                    "The billing contact cannot be removed. "
-                    "Make someone else billing contact first."
-                ),
-            )
-        if person.is_account_admin and _admin_count(person.account_id) <= 1:
-            raise Refused("last_account_admin", _("An account keeps at least one account admin."))
-        account_id = person.account_id
-        old = snapshot(person, PERSON_AUDIT_FIELDS)
-        licenses_release_all(person=person, by=by)
-        person.account = None
-        person.is_account_admin = False
-        person.is_active = False
-        person.set_unusable_password()
-        person.save(update_fields=["account", "is_account_admin", "is_active", "password"])
-        audit_record(
-            by=by,
-            action="person.remove",
-            obj=person,
-            account_id=account_id,
-            old=old,
-            new=snapshot(person, PERSON_AUDIT_FIELDS),
-        )
-
-
-def _admin_count(account_id: int) -> int:
+def admin_count(account_id: int) -> int:
+    """How many account admins the account has (call under the account's lock to rely on it)."""
     return Person.objects.filter(account_id=account_id, is_account_admin=True).count()
 
 
@@ -335,7 +294,8 @@ def account_admin_grant(*, person: Person, by: Actor) -> Person:
 
 
 def account_admin_revoke(*, person: Person, by: Actor) -> Person:
-    """Revoke account admin. Never leaves an account without one (issue 3)."""
+    """Revoke account admin. Never leaves an account without one: it is refused for the
+    account's last admin."""
     if person.account_id is None:
         raise Refused("not_a_member", _("This person belongs to no account."))
     with transaction.atomic():
@@ -343,7 +303,7 @@ def account_admin_revoke(*, person: Person, by: Actor) -> Person:
         person.refresh_from_db()
         if not person.is_account_admin:
             return person
-        if _admin_count(person.account_id) <= 1:
+        if admin_count(person.account_id) <= 1:
             raise Refused("last_account_admin", _("An account keeps at least one account admin."))
         person.is_account_admin = False
         person.save(update_fields=["is_account_admin"])
@@ -362,7 +322,7 @@ def billing_contact_set(*, account: Account, person: Person, by: Actor) -> Perso
     """Make ``person`` the account's billing contact; the previous one loses the role.
 
     Both changes happen in one transaction under the account's lock, so the account has
-    exactly one billing contact before and after (SPEC, article 001). The partial unique index
+    exactly one billing contact before and after. The partial unique index
     ``one_billing_contact_per_account`` refuses a second one at the database level too. On a
     corporate account the portal password is cleared: the new holder sets their own.
     """

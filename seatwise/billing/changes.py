@@ -1,19 +1,21 @@
-"""Plan and seat changes of an online subscription in the Billing Center (issue 4, item 5;
-SPEC "Decisions": plan and seat changes take effect at once, prorated; a lower tier takes
-effect at renewal; no refunds of prepaid terms).
+"""Plan and seat changes of an online subscription in the Billing Center: plan and seat changes
+take effect at once, prorated; a lower tier takes effect at renewal; a prepaid term is not
+refunded.
 
 **Plan** (``plan_change``), by ``pricing.plan_change``'s rule:
 
 - An **upgrade** (a higher tier, same interval) takes effect now. Its invoice is built from the
   very ``pricing.preview_plan_change`` call that priced it: a credit line for the old plan's
-  unused days and a charge line for the new plan's same days, VAT on the net. It is paid by
-  the three idempotent steps of every purchase (``billing.orders``: invoice, charge with the
-  idempotency key, completion once), then the plan is switched with an audit entry (a pending
-  change is dropped: the upgrade supersedes it) and the invoice and receipt e-mails are
-  queued. A declined (or never attempted) charge voids the invoice at once by a full credit
-  note and changes nothing (the decline rule, ``billing.orders``). An upgrade whose total is
-  zero switches at once with no invoice; one whose total would be negative (a catalog whose
-  higher tier is cheaper) is refused.
+  unused days at the price the term was sold at (``Subscription.term_unit_amount``, not today's
+  catalog price) and a charge line for the new plan's same days at today's catalog price, VAT on
+  the net. It is paid by the three idempotent steps of every purchase (``billing.orders``:
+  invoice, charge with the idempotency key, completion once), then the plan is switched with an
+  audit entry (a pending change is dropped: the upgrade supersedes it; the term's price becomes
+  the new plan's, as charged) and the invoice and receipt e-mails are queued. A declined (or
+  never attempted) charge voids the invoice at once by a full credit note and changes nothing
+  (the decline rule, ``billing.orders``). An upgrade whose total is zero switches at once with
+  no invoice; one whose total would be negative (a catalog whose higher tier is cheaper) is
+  refused.
 - A **downgrade** (a lower or equal tier) or a **change of interval** is scheduled: it sets
   ``pending_plan`` (audited), charges nothing, and takes effect at renewal (``term_end``),
   where ``billing.renewals`` invoices the new plan's full term and switches to it.
@@ -59,13 +61,14 @@ from seatwise.billing.orders import (
     purchase_keys,
     purchase_pay,
 )
-from seatwise.billing.pricing import Preview, preview_plan_change
-from seatwise.billing.seller import account_tax_decision
 from seatwise.catalog.models import Plan
 from seatwise.core.errors import Invalid, Refused
+from seatwise.core.money import quantize
 from seatwise.invoicing.models import Invoice
+from seatwise.invoicing.seller import account_tax_decision
 from seatwise.payments.models import Charge
 from seatwise.payments.selectors import charge_for_key
+from seatwise.pricing.lines import Preview, preview_plan_change
 from seatwise.subscriptions.models import Subscription
 from seatwise.subscriptions.services import MAX_SEATS
 
@@ -74,7 +77,7 @@ PlanChangeStatus = Literal[
 ]
 SeatsChangeStatus = Literal["scheduled", "cleared", "unchanged"]
 PLAN_CHANGE_PURPOSE = "plan_change"
-PLAN_FIELDS = ["plan", "pending_plan"]
+PLAN_FIELDS = ["plan", "pending_plan", "term_unit_amount"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,15 +175,33 @@ def _pending_plan_set(*, current: Subscription, plan: Plan | None, by: Actor) ->
     return True
 
 
+def _term_price_charged(invoice: Invoice) -> Decimal:
+    """The price per seat and term at which an upgrade's invoice charged the new plan.
+
+    The charge is the invoice's last line (``pricing.plan_change`` puts it after the credit).
+    A prorated line keeps the term price it was computed from (``InvoiceLine.term_unit_price``);
+    a line of the whole term (an upgrade on the term's first day) has none, and is that price
+    for each of its seats.
+    """
+    line = invoice.lines.order_by("-position").first()
+    assert line is not None  # an upgrade invoice has its credit and its charge line
+    if line.term_unit_price is not None:
+        return line.term_unit_price
+    return quantize(line.net_amount / line.quantity, invoice.currency)
+
+
 def plan_change_complete(
     *, invoice: Invoice, charge: Charge, subscription_id: int, plan_id: int, by: Actor
 ) -> Subscription | None:
-    """Step 3 of an upgrade: the plan switched (a pending change dropped), once."""
+    """Step 3 of an upgrade: the plan switched (a pending change dropped) at the price the
+    invoice charged for it, once."""
     plan = Plan.objects.get(pk=plan_id)
+    price = _term_price_charged(invoice)
 
     def switch(held: Subscription) -> None:
         held.plan = plan
         held.pending_plan = None
+        held.term_unit_amount = price
 
     return purchase_complete(
         invoice=invoice,
@@ -265,10 +286,12 @@ def _plan_change_start(
     assert review.preview is not None
     price_changed_refuse(preview=review.preview, expected_gross=expected_gross)
     if review.preview.totals.gross == 0:
-        # Nothing to pay: switched at once, with no invoice.
+        # Nothing to pay: switched at once, with no invoice, at the new plan's price as
+        # previewed (the charge line comes after the credit).
         old = snapshot(current, PLAN_FIELDS)
         current.plan = new_plan
         current.pending_plan = None
+        current.term_unit_amount = review.preview.lines[-1].unit_amount
         current.save(update_fields=PLAN_FIELDS)
         audit_record(
             by=by,

@@ -1,5 +1,5 @@
 """**Pay Now** of an open invoice: in full or in part, by the card on file or a new card used
-once (issue 5; SPEC "Decisions"; research §1.2.4, R36, R37, S-12, S-13).
+once. A new card given for this payment is used once and not kept for renewals.
 
 ``invoice_pay`` takes the customer's ``idempotency_key`` (one per Pay Now form shown) and runs
 three steps, so that a double click, a reload or a retried request pays once:
@@ -187,6 +187,20 @@ def _record(*, invoice: Invoice, charge: Charge, by: Actor) -> Invoice:
         )
         receipt_emails_queue(invoice=paid, charge=charge)
     return paid
+
+
+def invoice_payment_settle(*, charge: Charge, by: Actor) -> bool:
+    """Record a Pay Now charge that succeeded after its caller stopped waiting (the
+    reconciler settled it): the payment on its invoice and the receipt, once. False when the
+    invoice has less left to pay by then (paid or credited meanwhile): the charge is for
+    ``billing.refunds`` to give back."""
+    assert charge.invoice_id is not None
+    invoice = Invoice.objects.get(pk=charge.invoice_id)
+    try:
+        _record(invoice=invoice, charge=charge, by=by)
+    except Refused:
+        return False
+    return True
 
 
 def _outcome(*, invoice: Invoice, charge: Charge, by: Actor) -> InvoicePayment:

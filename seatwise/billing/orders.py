@@ -1,5 +1,5 @@
 """Buying seats mid-term, and the three idempotent steps every card purchase of the Billing
-Center shares (issue 4: prices, invoices, payments, receipts, e-mails).
+Center shares: price, invoice, payment, receipt, e-mails.
 
 A purchase (seats here, a plan upgrade in ``billing.changes``) runs three steps, each
 idempotent under a key derived from the caller's ``idempotency_key`` (``purchase_keys``), so
@@ -22,7 +22,7 @@ completes the purchase exactly once:
    e-mails (PDFs attached) are queued to the billing contact. Invariant: a purchase invoice is
    ``paid`` exactly when its change was made, so a retry that finds it paid does nothing more.
 
-**The decline rule** (issue 4: "a decline marks nothing as paid"): a purchase whose charge is
+**The decline rule** (a decline marks nothing as paid): a purchase whose charge is
 declined, or was never attempted (the gateway unreachable, or the card gone), leaves no open
 invoice behind: the invoice is voided at once by a credit note for its full amount
 (``purchase_void``, key ``<key>:void``, so the invoice history shows both and a retry issues
@@ -51,16 +51,16 @@ from seatwise.accounts.lock_objects import account_lock
 from seatwise.accounts.models import Account
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, snapshot
-from seatwise.billing.pricing import Preview, preview_seat_addition
 from seatwise.billing.receipts import payment_emails_queue
-from seatwise.billing.seller import account_tax_decision
 from seatwise.core.errors import Invalid, Refused, ServiceError
 from seatwise.invoicing.lock_objects import invoice_lock
 from seatwise.invoicing.models import Invoice
+from seatwise.invoicing.seller import account_tax_decision
 from seatwise.invoicing.services import credit_note_issue, invoice_issue, invoice_record_payment
 from seatwise.payments.models import Charge, PaymentMethod
 from seatwise.payments.selectors import charge_for_key, default_payment_method
 from seatwise.payments.services import charge_card
+from seatwise.pricing.lines import Preview, preview_seat_addition
 from seatwise.subscriptions.models import Subscription
 
 PurchaseStatus = Literal["completed", "declined", "not_attempted", "processing"]
@@ -197,6 +197,9 @@ def purchase_invoice_issue(
         by=by,
         idempotency_key=key,
         issue_date=on,
+        # The card is charged the gross at once, which the customer confirmed: an open
+        # account credit stays for the next invoice paid later (a renewal).
+        apply_credit=False,
     )
 
 
@@ -249,6 +252,13 @@ def purchase_void(*, invoice: Invoice, keys: PurchaseKeys, by: Actor) -> Invoice
         return credit_note_issue(
             invoice=current,
             reason=reason,
+            # Nothing was paid: nothing goes back, except the account credit the invoice used,
+            # which a set-off gives back to the account.
+            settlement=(
+                Invoice.Settlement.SET_OFF
+                if current.prepaid_amount > 0
+                else Invoice.Settlement.NONE
+            ),
             by=by,
             amount_net=current.net_total,
             idempotency_key=keys.void,

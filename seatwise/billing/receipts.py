@@ -1,4 +1,4 @@
-"""Receipts (proof of one card payment) and the PDF attachments of billing e-mails (issue 4).
+"""Receipts (proof of one card payment) and the PDF attachments of billing e-mails.
 
 A receipt is not a tax document and has no series of its own: its number is derived from the
 charge, ``RCT-<year paid>-<charge id:06d>``, unique because the charge is, and the same however
@@ -19,8 +19,8 @@ from seatwise.accounts.selectors import billing_contact_of
 from seatwise.core.money import format_money
 from seatwise.invoicing.documents import ReceiptDocument
 from seatwise.invoicing.models import Invoice
-from seatwise.invoicing.rendering import invoice_pdf, receipt_pdf
-from seatwise.invoicing.selectors import credited_of, document_for
+from seatwise.invoicing.rendering import receipt_pdf
+from seatwise.invoicing.selectors import credited_of
 from seatwise.invoicing.snapshot import party_from
 from seatwise.notifications.attachments import Attachment
 from seatwise.notifications.services import email_queue
@@ -39,12 +39,16 @@ def receipt_document(charge: Charge) -> ReceiptDocument:
     if charge.status != Charge.Status.SUCCEEDED or charge.invoice_id is None:
         raise ValueError("a receipt is for a succeeded charge of an invoice")
     invoice = Invoice.objects.get(pk=charge.invoice_id)
-    # What was still due right after this payment: the charges of the invoice up to this one
-    # and its credit notes, so a receipt rendered again later says the same.
+    # What was still due right after this payment: the gross less the account credit applied
+    # at issue, the charges of the invoice up to this one and its credit notes, so a receipt
+    # rendered again later says the same.
     paid_so_far = Charge.objects.filter(
         invoice_id=invoice.pk, status=Charge.Status.SUCCEEDED, pk__lte=charge.pk
     ).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
-    due_after = max(invoice.gross_total - paid_so_far - credited_of(invoice).gross, Decimal("0.00"))
+    due_after = max(
+        invoice.gross_total - invoice.prepaid_amount - paid_so_far - credited_of(invoice).gross,
+        Decimal("0.00"),
+    )
     paid_at = timezone.localtime(charge.settled_at or charge.created_at)
     return ReceiptDocument(
         number=receipt_number(charge),
@@ -59,14 +63,6 @@ def receipt_document(charge: Charge) -> ReceiptDocument:
         invoice_gross_total=invoice.gross_total,
         invoice_amount_due_after=due_after,
         corporate_user_id=invoice.corporate_user_id,
-    )
-
-
-def invoice_attachment(invoice_id: int) -> Attachment:
-    """The ``invoice_pdf`` attachment (``notifications.attachments``)."""
-    invoice = Invoice.objects.select_related("corrects").get(pk=invoice_id)
-    return Attachment(
-        filename=f"{invoice.number}.pdf", content=invoice_pdf(document_for(invoice)), mimetype=PDF
     )
 
 
@@ -88,9 +84,9 @@ class Recipient:
     greeting: dict[str, str]
 
 
-def _recipients(invoice: Invoice) -> list[Recipient]:
-    """The billing contact, then the account's invoice contacts (SPEC "Decisions": they
-    receive the invoice e-mails, and gain no rights)."""
+def invoice_recipients(invoice: Invoice) -> list[Recipient]:
+    """The billing contact, then the account's invoice contacts (they receive the invoice
+    e-mails, and gain no rights by it)."""
     recipients: list[Recipient] = []
     contact = billing_contact_of(invoice.account)
     if contact is not None:  # every account has one (accounts invariant)
@@ -119,7 +115,7 @@ def _recipients(invoice: Invoice) -> list[Recipient]:
 def receipt_emails_queue(*, invoice: Invoice, charge: Charge) -> None:
     """Queue the receipt e-mail of one payment (PDF attached) to the billing contact and the
     invoice contacts, each in their language and at most once (``receipt:<charge id>``)."""
-    for to in _recipients(invoice):
+    for to in invoice_recipients(invoice):
         email_queue(
             kind="receipt",
             to_address=to.email,
@@ -138,12 +134,12 @@ def receipt_emails_queue(*, invoice: Invoice, charge: Charge) -> None:
         )
 
 
-def payment_emails_queue(*, invoice: Invoice, charge: Charge) -> None:
+def payment_emails_queue(*, invoice: Invoice, charge: Charge | None) -> None:
     """Queue the invoice and the receipt e-mails of a paid invoice to the billing contact and
     the invoice contacts, in the caller's transaction, each with its PDF attached and at most
     once (dedupe keys per invoice and per charge, and per invoice contact, so a retried order
     or renewal sends nothing more)."""
-    for to in _recipients(invoice):
+    for to in invoice_recipients(invoice):
         email_queue(
             kind="invoice",
             to_address=to.email,
@@ -160,4 +156,5 @@ def payment_emails_queue(*, invoice: Invoice, charge: Charge) -> None:
             dedupe_key=f"invoice:{invoice.pk}{to.key}",
             attachments=[{"kind": "invoice_pdf", "id": invoice.pk}],
         )
-    receipt_emails_queue(invoice=invoice, charge=charge)
+    if charge is not None:  # None: paid by the account's credit, no payment to receipt
+        receipt_emails_queue(invoice=invoice, charge=charge)

@@ -1,4 +1,4 @@
-"""Renewals and dunning: the scheduled job that renews due subscriptions (issue 4, item 6).
+"""Renewals and dunning: the scheduled job that renews due subscriptions.
 
 ``renewals_run(on=…)`` takes every live subscription whose term ended on or before ``on`` and
 that renews automatically, in keyset batches, and for each:
@@ -6,25 +6,36 @@ that renews automatically, in keyset batches, and for each:
 - **pending cancellation** → ``cancelled`` at term end, nothing invoiced;
 - otherwise the **renewal invoice** of the next term (``term_line`` at today's catalog price),
   idempotency key ``renewal:<subscription id>:<term end>``: one invoice per term, however often
-  the job runs, is killed or restarted. It applies the changes scheduled for the renewal
-  (``billing.changes``): the plan is ``pending_plan`` when set (a downgrade or an interval
-  change; its term length decides the new term end), and the seats are
-  ``max(renewal_seats, seats_assigned)`` when a reduction is set (nobody loses a license by
-  it), else the current seats. ``billing.changes`` refuses to alter them once the term has
-  ended, so the renewal applies exactly what its invoice charged;
+  the job runs, is killed or restarted. It is issued on the day it is made (today), never on the
+  term start: a run that comes late (a job down for days, a catch-up with an earlier ``on``)
+  issues today's invoice, numbered in today's year and due 14 days from today, so that no
+  invoice is back-dated into a period whose numbers and VAT returns are closed. Its VAT is the
+  account's on that day (the renewal is paid in advance, when it is invoiced: the day the VAT
+  falls due, as for the exchange rate of ``invoice_issue``). Its line is still the new term,
+  ``[term end, next term end)``: the service period. It applies the changes scheduled for the
+  renewal (``billing.changes``): the plan is ``pending_plan`` when set (a downgrade or an
+  interval change; its term length decides the new term end), and the seats are
+  ``max(renewal_seats, seats_assigned)`` when a reduction is set (nobody loses a license by it),
+  else the current seats. ``billing.changes`` refuses to alter them once the term has ended, so
+  the renewal applies exactly what its invoice charged;
 - its **charge** on the default card, key ``renewal:<id>:<term end>:charge:<try>``: one charge
   per try. The try number is ``dunning_attempts + 1``, and ``dunning_attempts`` advances only
   after a try's outcome is recorded, so a crashed run repeats the same key and the gateway is
   not charged again (``payments.services.charge_card``);
 - on **success**, in one transaction: the payment on the invoice, the term advanced (guarded:
   only if ``term_end`` is still the old one, so a second run renews nothing more), the renewal's
-  plan and seats applied and the scheduled changes cleared, the dunning state cleared, the
-  invoice and receipt e-mails queued;
+  plan and seats applied with the price per seat the invoice charged
+  (``Subscription.term_unit_amount``) and the scheduled changes cleared, the dunning state
+  cleared, the invoice and receipt e-mails queued;
 - on **decline** (or no card): the invoice stays open, ``dunning_attempts`` + 1 and the next
   try on ``term_end`` + 1, + 3, + 7 days (``RETRY_DAYS``), a ``payment_failed`` e-mail to the
   billing contact; a failed last try suspends the subscription;
 - on an **unknown** outcome: nothing; the reconciler settles the charge and the next run, with
   the same key, reads the settled outcome.
+
+The renewal invoice uses the account's open credit (credit notes settled by set-off) at issue:
+the card is charged what is due, the gross less that credit, and not at all when the credit
+paid the invoice in full (then the term advances with the invoice e-mail and no receipt).
 """
 
 from __future__ import annotations
@@ -35,24 +46,26 @@ from typing import Literal
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.selectors import billing_contact_of
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, snapshot
-from seatwise.billing.pricing import term_line
 from seatwise.billing.receipts import payment_emails_queue
-from seatwise.billing.seller import account_tax_decision
 from seatwise.catalog.models import Plan
 from seatwise.catalog.selectors import price_of
-from seatwise.core.money import format_money
+from seatwise.core.money import format_money, quantize
 from seatwise.invoicing.lock_objects import invoice_lock
 from seatwise.invoicing.models import Invoice
+from seatwise.invoicing.selectors import invoice_amount_due
+from seatwise.invoicing.seller import account_tax_decision
 from seatwise.invoicing.services import invoice_issue, invoice_record_payment
 from seatwise.notifications.services import email_queue
 from seatwise.payments.models import Charge
 from seatwise.payments.selectors import charge_for_key, default_payment_method
 from seatwise.payments.services import charge_card
+from seatwise.pricing.lines import term_line
 from seatwise.subscriptions.models import Subscription
 from seatwise.subscriptions.services import term_end_for
 
@@ -70,6 +83,7 @@ RENEWAL_FIELDS = [
     "renewal_seats",
     "term_start",
     "term_end",
+    "term_unit_amount",
     *DUNNING_FIELDS,
 ]
 Outcome = Literal["renewed", "cancelled", "declined", "suspended", "waiting", "skipped"]
@@ -126,6 +140,12 @@ def subscription_renew(*, subscription_id: int, on: date, by: Actor) -> Outcome:
     invoice = _renewal_invoice(subscription=subscription, by=by)
     attempt = subscription.dunning_attempts + 1
     charge_key = f"renewal:{subscription.pk}:{term_end.isoformat()}:charge:{attempt}"
+    if invoice.status == Invoice.Status.CREDITED:
+        logger.warning("renewal invoice %s was credited: not charged", invoice.number)
+        return "skipped"
+    if invoice.status == Invoice.Status.PAID:
+        # The account's credit (or a payment made meanwhile) paid the invoice: no charge.
+        return _renewed(subscription=subscription, invoice=invoice, charge=None, by=by)
     charge = _renewal_charge(invoice=invoice, key=charge_key, by=by)
     if charge is not None and charge.status == Charge.Status.SUCCEEDED:
         return _renewed(subscription=subscription, invoice=invoice, charge=charge, by=by)
@@ -150,12 +170,15 @@ def renewal_seats(subscription: Subscription) -> int:
 
 
 def _renewal_invoice(*, subscription: Subscription, by: Actor) -> Invoice:
+    """The invoice of the next term: issued today, for the service period of the new term
+    (see the module docstring); the one issued before under the term's key, if any."""
     key = f"renewal:{subscription.pk}:{subscription.term_end.isoformat()}"
     issued = Invoice.objects.filter(idempotency_key=key).first()
     if issued is not None:
         return issued
     account = subscription.account
     start = subscription.term_end
+    today = timezone.localdate()
     plan = renewal_plan(subscription)
     unit_amount = price_of(plan=plan, currency=account.currency)
     if unit_amount is None:
@@ -171,11 +194,11 @@ def _renewal_invoice(*, subscription: Subscription, by: Actor) -> Invoice:
     return invoice_issue(
         account=account,
         lines=[line],
-        tax=account_tax_decision(account=account, on=start),
+        tax=account_tax_decision(account=account, on=today),
         source=Invoice.Source.RENEWAL,
         by=by,
         idempotency_key=key,
-        issue_date=start,
+        issue_date=today,
     )
 
 
@@ -194,7 +217,9 @@ def _renewal_charge(*, invoice: Invoice, key: str, by: Actor) -> Charge | None:
     return charge_card(
         account=invoice.account,
         payment_method=method,
-        amount=invoice.gross_total,
+        # What is due now: the gross less the account credit the invoice used at issue and
+        # any payment made since (Pay Now during the retries).
+        amount=charge.amount if charge is not None else invoice_amount_due(invoice),
         currency=invoice.currency,
         idempotency_key=key,
         purpose="renewal",
@@ -204,8 +229,11 @@ def _renewal_charge(*, invoice: Invoice, key: str, by: Actor) -> Charge | None:
     )
 
 
-def _renewed(*, subscription: Subscription, invoice: Invoice, charge: Charge, by: Actor) -> Outcome:
-    """Record the payment and advance the term, once. Lock order: invoice, subscription."""
+def _renewed(
+    *, subscription: Subscription, invoice: Invoice, charge: Charge | None, by: Actor
+) -> Outcome:
+    """Record the payment (``charge``; None when the invoice was paid without one) and advance
+    the term, once. Lock order: invoice, subscription."""
     old_end = subscription.term_end
     with transaction.atomic():
         locked = invoice_lock(invoice.pk)
@@ -214,17 +242,25 @@ def _renewed(*, subscription: Subscription, invoice: Invoice, charge: Charge, by
             .select_related("plan", "pending_plan")
             .get(pk=subscription.pk)
         )
-        if held.term_end != old_end or locked.status != Invoice.Status.OPEN:
+        unpaid = Invoice.Status.OPEN if charge is not None else Invoice.Status.PAID
+        if held.term_end != old_end or locked.status != unpaid:
             return "skipped"  # renewed by another run meanwhile
-        paid = invoice_record_payment(
-            invoice=locked, amount=charge.amount, reference=f"charge:{charge.pk}", by=by
+        paid = (
+            invoice_record_payment(
+                invoice=locked, amount=charge.amount, reference=f"charge:{charge.pk}", by=by
+            )
+            if charge is not None
+            else locked
         )
         old = snapshot(held, RENEWAL_FIELDS)
-        # The plan and seats the invoice charged: its one term line holds the seats; the plan
-        # is the scheduled one (frozen since the term ended, see billing.changes).
-        invoiced_seats = int(locked.lines.values_list("quantity", flat=True).get())
+        # The plan, seats and price the invoice charged: its one whole-term line holds the
+        # seats and, per seat, the price the new term is sold at; the plan is the scheduled
+        # one (frozen since the term ended, see billing.changes).
+        quantity, net_amount = locked.lines.values_list("quantity", "net_amount").get()
+        invoiced_seats = int(quantity)
         plan = renewal_plan(held)
         held.plan = plan
+        held.term_unit_amount = quantize(net_amount / quantity, locked.currency)
         # Licenses assigned since the invoice was issued keep their seats.
         held.seats = max(invoiced_seats, held.seats_assigned)
         held.pending_plan = None
@@ -243,7 +279,7 @@ def _renewed(*, subscription: Subscription, invoice: Invoice, charge: Charge, by
             new={
                 **snapshot(held, RENEWAL_FIELDS),
                 "invoice": paid.number,
-                "charge": charge.pk,
+                "charge": charge.pk if charge is not None else None,
             },
         )
         payment_emails_queue(invoice=paid, charge=charge)

@@ -1,5 +1,5 @@
-"""Finishing purchases whose payment outcome was unknown (issue 4: "an unknown one is settled by
-a reconciler that asks the gateway, never by charging again").
+"""Finishing purchases whose payment outcome was unknown: an unknown outcome is settled by a
+reconciler that asks the gateway, never by charging again.
 
 A seat purchase or a plan upgrade whose charge timed out is left ``processing``: its invoice
 stays open and the subscription unchanged. The payments reconciler

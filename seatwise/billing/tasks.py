@@ -8,6 +8,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from seatwise.audit.actors import Actor
+from seatwise.billing.refunds import late_payments_settle
 from seatwise.billing.renewals import renewals_run
 from seatwise.billing.settlement import purchases_settle
 
@@ -26,3 +27,10 @@ def purchases_settle_task() -> int:
     charge the payments reconciler has settled since (``billing.settlement``). Idempotent:
     each purchase is completed at most once, and the gateway is never called."""
     return purchases_settle(by=Actor.system("billing.settlement"))
+
+
+@task()
+def late_payments_settle_task() -> int:
+    """Refund the payments that arrived after their purchase was voided, and make the refunds
+    credit notes promise (``billing.refunds``). Idempotent: one refund per key."""
+    return late_payments_settle(by=Actor.system("billing.refunds"))

@@ -62,3 +62,20 @@ def production_integrations(app_configs: Any = None, **kwargs: Any) -> list[Chec
             )
         )
     return errors
+
+
+@register()
+def gateway_timing(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The grace before Seatwise asks the gateway about a call must outlast the call itself."""
+    timeout = settings.SEATWISE_GATEWAY_TIMEOUT_SECONDS
+    grace = settings.SEATWISE_GATEWAY_GRACE_SECONDS
+    if grace > timeout:
+        return []
+    return [
+        Error(
+            f"SEATWISE_GATEWAY_GRACE_SECONDS ({grace}) must be longer than "
+            f"SEATWISE_GATEWAY_TIMEOUT_SECONDS ({timeout}): a call still in flight would be "
+            "taken for one that never reached the gateway.",
+            id="seatwise.E004",
+        )
+    ]

@@ -15,6 +15,8 @@ delivery is at least once:
 - resuming service orders picks up each order where it stopped (``ordering.pipeline``);
 - expiring quotes moves only quotes still open past their 7 days (``ordering.services``);
 - card-expiry reminders are recorded once per card and reminder (``payments.reminders``);
+- archiving documents stores each document's file once (a unique constraint per document and
+  format), and leaves what is stored as it is (``invoicing.archive``);
 - the outbox relay only enqueues attempts, and each attempt is claimed once
   (``notifications.delivery``);
 - pruning unconfirmed support requests and old rate-limit counters deletes only what is old.
@@ -67,6 +69,12 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "complete (or void) the Billing Center purchases whose charge has since been settled",
     ),
     PeriodicJob(
+        "seatwise.billing.tasks.late_payments_settle_task",
+        "* * * * *",
+        "refund payments that arrived after their purchase was cancelled, and finish the "
+        "refunds credit notes promise",
+    ),
+    PeriodicJob(
         "seatwise.ordering.tasks.service_orders_resume_task",
         "* * * * *",
         "process again the placed service orders left unfinished (a killed worker, a charge "
@@ -91,6 +99,12 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "seatwise.support.tasks.unconfirmed_requests_prune_task",
         "30 4 * * *",
         "forget visitors' support requests whose confirmation link was never opened",
+    ),
+    PeriodicJob(
+        "seatwise.invoicing.tasks.documents_archive_pending_task",
+        "*/10 * * * *",
+        "render and archive the PDF and UBL of the issued documents that have none yet (their "
+        "task lost with a broker, or issued before archiving)",
     ),
     PeriodicJob(
         "seatwise.core.housekeeping.rate_limits_prune_task",

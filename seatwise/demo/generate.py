@@ -52,7 +52,6 @@ from django.utils import timezone
 
 from seatwise.accounts.models import Account, CorporateCredential, Person
 from seatwise.audit.models import AuditEntry
-from seatwise.billing.pricing import ProratedLine, term_line, totals
 from seatwise.catalog.models import Price
 from seatwise.core.dates import add_months
 from seatwise.invoicing.chain import document_hash
@@ -72,6 +71,7 @@ from seatwise.invoicing.snapshot import (
     tax_note_in,
     unit_price_of,
 )
+from seatwise.pricing.lines import ProratedLine, term_line, totals
 from seatwise.support.models import Case
 from seatwise.tax.decisions import TaxDecision, tax_decision
 
@@ -677,7 +677,8 @@ def _invoice(
 
 
 def _credit_note(invoice: Invoice, catalog: _Catalog) -> tuple[Invoice, list[InvoiceLine]]:
-    """A credit note of the whole of ``invoice`` (unnumbered), which becomes ``credited``."""
+    """A credit note of the whole of ``invoice`` (unnumbered), which becomes ``credited``: a
+    void of an invoice not paid, so nothing is settled (``settlement`` none)."""
     invoice.status = Invoice.Status.CREDITED
     invoice.paid_amount = Decimal("0.00")
     note = Invoice(
@@ -698,6 +699,7 @@ def _credit_note(invoice: Invoice, catalog: _Catalog) -> tuple[Invoice, list[Inv
         tax_total=invoice.tax_total,
         gross_total=invoice.gross_total,
         paid_amount=Decimal("0.00"),
+        settlement=Invoice.Settlement.NONE,
         corporate_user_id=invoice.corporate_user_id,
         reason=CREDIT_REASON,
         created_at=invoice.created_at,

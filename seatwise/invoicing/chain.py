@@ -13,6 +13,17 @@ User ID, purchase order, source, reason, the corrected number, every line, and
 ``previous_hash``. ``paid_amount`` and ``status`` are not part of it: they change by design.
 The canonical JSON has sorted keys, no whitespace, amounts as fixed-point strings, dates in
 ISO form, so that it is the same before and after a round trip through any database.
+
+**Content versions.** A document's ``content_version`` says what its hash covers, so that what
+is added later never breaks the hashes of what was issued before. Version 2 adds the credit
+note's settlement and amount settled, the account credit applied at issue (amount and credit
+notes), the VAT in the accounting currency with its ECB rate, the content version itself, and
+per line the catalog price per term; unit prices are written to eight decimals (version 1: to
+four, as its lines were stored).
+
+**Archived files** (``ArchivedDocument``) are bound to the chain too: each stores the SHA-256
+of its bytes and ``archive_chain_hash`` of the document's hash, the format and that digest,
+and ``chain_verify`` recomputes both for every archived file.
 """
 
 from __future__ import annotations
@@ -21,14 +32,25 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from seatwise.invoicing.models import GENESIS_HASH, DocumentSeries, Invoice, InvoiceLine
+from django.utils import timezone
+
+from seatwise.invoicing.models import (
+    GENESIS_HASH,
+    ArchivedDocument,
+    DocumentSeries,
+    Invoice,
+    InvoiceLine,
+)
 
 _MONEY = Decimal("0.01")
-_UNIT = Decimal("0.0001")
+_UNIT = {1: Decimal("0.0001"), 2: Decimal("0.00000001")}
+_RATE = Decimal("0.00000001")
+# How long after its issue a document may have no archived files yet.
+ARCHIVE_GRACE = timedelta(days=1)
 
 
 def _money(value: Decimal) -> str:
@@ -39,10 +61,16 @@ def _date(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _optional_money(value: Decimal | None) -> str | None:
+    return None if value is None else _money(value)
+
+
 def canonical_content(
     invoice: Invoice, lines: Iterable[InvoiceLine], *, corrects_number: str
 ) -> dict[str, Any]:
-    return {
+    version = invoice.content_version
+    unit = _UNIT[version]
+    content: dict[str, Any] = {
         "kind": invoice.kind,
         "number": invoice.number,
         "series": invoice.series,
@@ -73,15 +101,36 @@ def canonical_content(
                 "position": line.position,
                 "description": line.description,
                 "quantity": _money(line.quantity),
-                "unit_price": str(Decimal(line.unit_price).quantize(_UNIT)),
+                "unit_price": str(Decimal(line.unit_price).quantize(unit)),
                 "net_amount": _money(line.net_amount),
                 "period_start": _date(line.period_start),
                 "period_end": _date(line.period_end),
+                **(
+                    {"term_unit_price": _optional_money(line.term_unit_price)}
+                    if version >= 2
+                    else {}
+                ),
             }
             for line in sorted(lines, key=lambda line: line.position)
         ],
         "previous_hash": invoice.previous_hash,
     }
+    if version >= 2:
+        rate = invoice.vat_exchange_rate
+        content.update(
+            {
+                "content_version": version,
+                "settlement": invoice.settlement,
+                "settlement_amount": _money(invoice.settlement_amount),
+                "prepaid_amount": _money(invoice.prepaid_amount),
+                "prepayments": invoice.prepayments,
+                "vat_currency": invoice.vat_currency,
+                "vat_currency_tax_total": _optional_money(invoice.vat_currency_tax_total),
+                "vat_exchange_rate": None if rate is None else str(Decimal(rate).quantize(_RATE)),
+                "vat_exchange_rate_date": _date(invoice.vat_exchange_rate_date),
+            }
+        )
+    return content
 
 
 def document_hash(
@@ -92,10 +141,17 @@ def document_hash(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def archive_chain_hash(*, document_hash: str, format: str, sha256: str) -> str:
+    """What binds an archived file to its document: the file's digest, hashed with the
+    document's own chain hash and the file's format."""
+    return hashlib.sha256(f"{document_hash}:{format}:{sha256}".encode("ascii")).hexdigest()
+
+
 @dataclass
 class ChainReport:
     documents: int = 0
     chains: int = 0
+    archived_files: int = 0
     series: set[str] = field(default_factory=set)
     # The first broken link of each broken chain, in words.
     problems: list[str] = field(default_factory=list)
@@ -153,4 +209,41 @@ def chain_verify() -> ChainReport:
         problem = _verify_one(counter, chain, f"{series}-{year}")
         if problem:
             report.problems.append(problem)
+    report.problems.extend(_verify_archives(report))
     return report
+
+
+def _verify_archives(report: ChainReport) -> list[str]:
+    """Every archived file's digest and binding; and the files a document should have by now
+    but has not: both formats, for every document issued more than ``ARCHIVE_GRACE`` ago
+    (the archive task runs seconds after issue; a day later a missing file is a deleted one,
+    or a worker that does not run)."""
+    problems: list[str] = []
+    hashes = dict(Invoice.objects.values_list("pk", "hash"))
+    numbers = dict(Invoice.objects.values_list("pk", "number"))
+    formats: dict[int, set[str]] = {}
+    archives = ArchivedDocument.objects.order_by("invoice_id", "format").values_list(
+        "invoice_id", "format", "content", "sha256", "chain_hash"
+    )
+    for invoice_id, file_format, content, digest, bound in archives.iterator(chunk_size=100):
+        report.archived_files += 1
+        formats.setdefault(invoice_id, set()).add(file_format)
+        label = f"{numbers[invoice_id]}.{file_format}"
+        if hashlib.sha256(bytes(content)).hexdigest() != digest:
+            problems.append(f"archive: {label} was changed after archiving (SHA-256 mismatch)")
+            continue
+        expected = archive_chain_hash(
+            document_hash=hashes[invoice_id], format=file_format, sha256=digest
+        )
+        if bound != expected:
+            problems.append(f"archive: {label} is not bound to its document (chain hash)")
+    due = Invoice.objects.filter(created_at__lt=timezone.now() - ARCHIVE_GRACE).order_by(
+        "series", "year", "sequence"
+    )
+    for invoice_id, number in due.values_list("pk", "number").iterator(chunk_size=2000):
+        for file_format in ArchivedDocument.Format.values:
+            if file_format not in formats.get(invoice_id, ()):
+                problems.append(
+                    f"archive: {number}.{file_format} is missing (run manage.py documents_archive)"
+                )
+    return problems

@@ -12,7 +12,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from seatwise.core.money import minor_unit
+
 DocumentKind = Literal["invoice", "credit_note"]
+# How a credit note is settled (``Invoice.Settlement``); "" on invoices and on the credit
+# notes issued before there was a settlement.
+Settlement = Literal["refund", "set_off", "none", ""]
 # EN 16931 VAT category codes: S standard rate, AE reverse charge, O outside the scope of VAT.
 TaxCategory = Literal["S", "AE", "O"]
 
@@ -26,16 +31,40 @@ class Party:
     country: str  # ISO 3166-1 alpha-2
     vat_id: str = ""
     email: str = ""
+    # The seller's register entry and managing directors (EN 16931 BT-30, BT-33).
+    register_court: str = ""
+    register_number: str = ""
+    managing_directors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DocumentLine:
     description: str
     quantity: Decimal
-    unit_price: Decimal  # net, per unit, in the document's currency
+    # Net, per unit, in the document's currency: quantity × unit_price rounds to net_amount.
+    unit_price: Decimal
     net_amount: Decimal  # rounded once (seatwise.core.money.quantize)
     period_start: date | None = None
     period_end: date | None = None  # the last day of the period, inclusive
+    term_unit_price: Decimal | None = None  # a prorated line: the catalog price for a term
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Prepayment:
+    """Account credit applied at issue, from one credit note settled by set-off."""
+
+    credit_note: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VatInAccountingCurrency:
+    """EN 16931 BT-6 and BT-111, and the ECB rate they come from (``tax.exchange``)."""
+
+    currency: str
+    tax_total: Decimal
+    exchange_rate: Decimal  # document currency units per unit of ``currency``
+    rate_date: date
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,16 +85,37 @@ class InvoiceDocument:
     tax_note: str = ""  # the legal note (reverse charge, outside scope), already translated
     due_date: date | None = None
     delivery_date: date | None = None  # EN 16931 BT-72; the service period's start
-    paid_amount: Decimal = Decimal("0.00")
+    # As issued, never later payments: the account credit applied at issue (BT-113).
+    prepaid_amount: Decimal = Decimal("0.00")
+    prepayments: tuple[Prepayment, ...] = ()
     seller_iban: str = ""
     corporate_user_id: str = ""  # the Corporate Billing Portal User ID, printed on invoices
     purchase_order: str = ""
     preceding_number: str = ""  # for a credit note: the invoice it corrects
     preceding_issue_date: date | None = None
+    # A credit note: how it is settled, the amount refunded or set off, and whether it
+    # cancels the corrected invoice in full (its gross is the invoice's).
+    settlement: Settlement = ""
+    settlement_amount: Decimal = Decimal("0.00")
+    cancels_in_full: bool = False
+    vat_in_accounting_currency: VatInAccountingCurrency | None = None
 
     @property
     def amount_due(self) -> Decimal:
-        return self.gross_total - self.paid_amount
+        """EN 16931 BT-115 as issued: the gross less the credit applied at issue."""
+        return self.gross_total - self.prepaid_amount
+
+
+def unit_price_shown(price: Decimal, currency: str) -> Decimal:
+    """A unit price (BT-146) as the PDF and the e-invoices print it: every decimal stored
+    (up to eight, ``invoicing.snapshot.unit_price_of``), trailing zeros stripped down to the
+    currency's minor unit, so that quantity × the price shown rounds to the line amount:
+    ``14.00``, ``274.19348``."""
+    places = minor_unit(currency)
+    stripped = price.normalize()
+    if stripped.as_tuple().exponent > places.as_tuple().exponent:  # type: ignore[operator]
+        return price.quantize(places)
+    return stripped
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

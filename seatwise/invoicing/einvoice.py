@@ -20,10 +20,23 @@ EN 16931 choices, each forced by a business rule:
   amount due carries payment terms text (BT-20), as BR-CO-25 requires one of the two.
 - The delivery date (BT-72) is always present: the document's, else the first service period
   start, else the issue date (the CII XSD of the EN 16931 profile requires the delivery block).
+- What the document says is what was known at issue (``selectors.document_for``): the amount
+  due (BT-115) is the gross less the account credit applied then (BT-113, with the credit
+  notes named in a note, BG-1), never less later payments, so the XML is the same before and
+  after the invoice is paid.
+- A credit note's payment terms (BT-20) say how it is settled, as its PDF does
+  (``wording.settlement_sentences``): refund, set-off, or nothing to settle.
+- The unit price (BT-146) has every decimal stored (``documents.unit_price_shown``), so that
+  quantity × price rounds to the line net amount (BT-131).
+- The seller's register number is its legal registration identifier (BT-30); register court,
+  number and managing directors together are its additional legal information (BT-33).
+- VAT in the seller's accounting currency: the currency (BT-6) and the total VAT in it
+  (BT-111), a second tax total in that currency (``tax.exchange``).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 from decimal import Decimal
 from typing import Any
@@ -35,7 +48,8 @@ from lxml import etree
 from saxonche import PySaxonProcessor
 
 from seatwise.core.money import minor_unit
-from seatwise.invoicing.documents import InvoiceDocument
+from seatwise.invoicing.documents import InvoiceDocument, unit_price_shown
+from seatwise.invoicing.wording import prepayments_note, register_text, settlement_sentences
 
 EN16931 = "urn:cen.eu:en16931:2017"
 TYPE_CODE = {"invoice": "380", "credit_note": "381"}
@@ -90,6 +104,12 @@ def _en16931_terms(doc: InvoiceDocument) -> dict[str, Any]:
     )
     if outside_scope and seller.vat_id:
         seller_terms["identifiers"] = {"": seller.vat_id}
+    if seller.register_number:
+        seller_terms["legal_identifier"] = seller.register_number
+    with translation.override(doc.language):
+        legal_info = register_text(seller)
+    if legal_info:
+        seller_terms["legal_info"] = legal_info
     if seller.email:
         seller_terms["einvoicing_addr"] = seller.email
         seller_terms["einvoicing_addr_schemeid"] = "EM"
@@ -113,7 +133,7 @@ def _en16931_terms(doc: InvoiceDocument) -> dict[str, Any]:
             "BT-129": _number(line.quantity),
             "BT-130": UNIT_ONE,
             "BT-131": _amount(line.net_amount, currency),
-            "BT-146": _number(line.unit_price),
+            "BT-146": str(unit_price_shown(line.unit_price, currency)),
             "BT-151": category,
             "BT-153": line.description,
             **line_rate,
@@ -159,10 +179,18 @@ def _en16931_terms(doc: InvoiceDocument) -> dict[str, Any]:
     if periods and all(start and end for start, end in periods):
         terms_dict["BT-73"] = min(start for start, _end in periods if start)
         terms_dict["BT-74"] = max(end for _start, end in periods if end)
-    if doc.paid_amount:
-        terms_dict["BT-113"] = _amount(doc.paid_amount, currency)
-    if doc.tax_note:
-        terms_dict["BG-1"] = [{"BT-22": doc.tax_note}]
+    if doc.prepaid_amount:
+        terms_dict["BT-113"] = _amount(doc.prepaid_amount, currency)
+    vat = doc.vat_in_accounting_currency
+    if vat is not None and vat.currency != currency:
+        terms_dict["BT-6"] = vat.currency
+        terms_dict["BT-111"] = _amount(vat.tax_total, vat.currency)
+    with translation.override(doc.language):
+        notes = [doc.tax_note, prepayments_note(doc)]
+        settlement = " ".join(settlement_sentences(doc))
+        payable = gettext("Payable on receipt.")
+    if any(notes):
+        terms_dict["BG-1"] = [{"BT-22": note} for note in notes if note]
     if doc.purchase_order:
         terms_dict["BT-13"] = doc.purchase_order
     if doc.kind == "credit_note" and doc.preceding_number:
@@ -170,15 +198,13 @@ def _en16931_terms(doc: InvoiceDocument) -> dict[str, Any]:
         if doc.preceding_issue_date:
             preceding["BT-26"] = doc.preceding_issue_date
         terms_dict["BG-3"] = [preceding]
-    if doc.due_date:
+    if doc.kind == "credit_note":
+        # A credit note has no due date: its terms say how it is settled (BR-CO-25).
+        terms_dict["BT-20"] = settlement
+    elif doc.due_date:
         terms_dict["BT-9"] = doc.due_date
     elif doc.amount_due > 0:
-        with translation.override(doc.language):
-            terms_dict["BT-20"] = (
-                gettext("Settled against the original payment.")
-                if doc.kind == "credit_note"
-                else gettext("Payable on receipt.")
-            )
+        terms_dict["BT-20"] = payable
     if doc.seller_iban:
         terms_dict["BT-81"] = SEPA_CREDIT_TRANSFER
         terms_dict["BT-84"] = doc.seller_iban.replace(" ", "")
@@ -210,16 +236,24 @@ def _xsd_errors(xml: bytes, flavor: str) -> list[str]:
     return []
 
 
+@functools.cache
+def _saxon() -> PySaxonProcessor:
+    """One Saxon processor per process: compiling the schematron's XSLT is most of the cost
+    of a validation, so each stylesheet is compiled once (``_stylesheet``)."""
+    return PySaxonProcessor(license=False)
+
+
+@functools.cache
+def _stylesheet(syntax: str) -> Any:
+    stylesheet = importlib.resources.files("facturx").joinpath(_SCHEMATRON[syntax])
+    return _saxon().new_xslt30_processor().compile_stylesheet(stylesheet_file=str(stylesheet))
+
+
 def _schematron_errors(xml: bytes, syntax: str) -> list[str]:
     """The fatal failed asserts of the EN 16931 schematron, as ``"BR-CO-15: text"``."""
-    stylesheet = importlib.resources.files("facturx").joinpath(_SCHEMATRON[syntax])
-    with PySaxonProcessor(license=False) as processor:
-        executable = processor.new_xslt30_processor().compile_stylesheet(
-            stylesheet_file=str(stylesheet)
-        )
-        report = executable.transform_to_string(
-            xdm_node=processor.parse_xml(xml_text=xml.decode("utf-8"))
-        )
+    report = _stylesheet(syntax).transform_to_string(
+        xdm_node=_saxon().parse_xml(xml_text=xml.decode("utf-8"))
+    )
     svrl = etree.fromstring(report.encode("utf-8"))
     if not svrl.xpath("//svrl:fired-rule", namespaces={"svrl": SVRL}):
         return ["schematron: no rule fired, the document was not recognised"]

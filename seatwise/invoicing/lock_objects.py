@@ -1,12 +1,13 @@
 """Row locks of the invoicing app. On SQLite the IMMEDIATE transaction mode serialises writers;
 on PostgreSQL these take the row locks. Call inside ``transaction.atomic()``.
 
-Lock order, everywhere: the corrected or paid invoice first, then a series counter.
+Lock order, everywhere: the corrected or paid invoice first, then an account's open credits,
+then a series counter.
 """
 
 from __future__ import annotations
 
-from seatwise.invoicing.models import DocumentSeries, Invoice
+from seatwise.invoicing.models import AccountCredit, DocumentSeries, Invoice
 
 
 def series_lock(*, series: str, year: int) -> DocumentSeries:
@@ -24,3 +25,13 @@ def series_lock(*, series: str, year: int) -> DocumentSeries:
 
 def invoice_lock(invoice_id: int) -> Invoice:
     return Invoice.objects.select_for_update().get(pk=invoice_id)
+
+
+def open_credits_lock(*, account_id: int, currency: str) -> list[AccountCredit]:
+    """The account's credits in ``currency`` with something left, oldest first, locked: the
+    next invoice uses them up in this order, and no two invoices use the same amount."""
+    return list(
+        AccountCredit.objects.select_for_update()
+        .filter(account_id=account_id, currency=currency, remaining__gt=0)
+        .order_by("created_at", "id")
+    )

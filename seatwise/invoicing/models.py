@@ -3,15 +3,23 @@
 Invariants (the services in ``seatwise.invoicing.services`` are the only writers):
 
 - A document is issued once, complete, in one transaction: its number, its snapshot of seller,
-  buyer, VAT and totals, its lines, and its chain hash. After that only ``paid_amount`` and
-  ``status`` of an invoice change (by ``invoice_record_payment``); ``save()`` refuses any
-  other change and ``delete()`` refuses outright. A write that bypasses the ORM guard (a
-  queryset ``update``/``delete``, raw SQL) is caught by ``manage.py verify_invoice_chain``.
+  buyer, VAT and totals, its lines, the account credit it applied, and its chain hash. After
+  that only ``paid_amount`` and ``status`` of an invoice change (by ``invoice_record_payment``
+  and credit notes); ``save()`` refuses any other change and ``delete()`` refuses outright. A
+  write that bypasses the ORM guard (a queryset ``update``/``delete``, raw SQL) is caught by
+  ``manage.py verify_invoice_chain``. Its files (PDF/A-3 with CII, UBL) are rendered once and
+  archived (``ArchivedDocument``), bound to the document's hash.
 - Numbers are ``<series>-<year>-<sequence:06d>``, gapless per series and year, allocated from
   the locked ``DocumentSeries`` row (never a database sequence) and backed by unique
   constraints on ``(series, year, sequence)`` and on ``number``.
-- ``gross = net + tax`` (check constraint); an invoice's ``paid_amount`` lies in ``[0, gross]``;
-  a credit note has positive totals, nothing paid, and names the invoice it corrects.
+- ``gross = net + tax`` (check constraint); an invoice's ``paid_amount`` (payments) and
+  ``prepaid_amount`` (account credit applied at issue) add up to at most its gross; a credit
+  note has positive totals, nothing paid, names the invoice it corrects and says how it is
+  settled (``settlement``).
+- ``content_version`` says which canonical content the hash covers (``invoicing.chain``):
+  documents issued before the settlement, the account credit, the VAT in the accounting
+  currency and the exact unit prices were part of it keep version 1, so their hashes still
+  verify.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from typing import Any
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Exact, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +39,8 @@ from seatwise.core.prefix import prefix_index
 INVOICE_SERIES = "INV"
 CREDIT_NOTE_SERIES = "CN"
 GENESIS_HASH = "0" * 64
+# The canonical content (``invoicing.chain``) of the documents issued now.
+CONTENT_VERSION = 2
 
 
 class ImmutableDocument(Exception):
@@ -86,6 +96,13 @@ class Invoice(models.Model):
         SEATS = "seats", _("Seats added")
         CORRECTION = "correction", _("Correction")
 
+    class Settlement(models.TextChoices):
+        """How a credit note is settled: what the buyer gets for it (printed on it)."""
+
+        REFUND = "refund", _("Refunded to the original payment method")
+        SET_OFF = "set_off", _("Set off against your next invoice")
+        NONE = "none", _("Nothing to settle: the invoice was not paid")
+
     MUTABLE_FIELDS = frozenset({"paid_amount", "status"})
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -113,6 +130,34 @@ class Invoice(models.Model):
     tax_total = models.DecimalField(_("VAT total"), max_digits=14, decimal_places=2)
     gross_total = models.DecimalField(_("gross total"), max_digits=14, decimal_places=2)
     paid_amount = models.DecimalField(_("paid amount"), max_digits=14, decimal_places=2, default=0)
+    # EN 16931 BT-113 as issued: the account credit (set-off credit notes) applied at issue,
+    # and which credit notes it came from ([{"credit_note": number, "amount": "12.00"}]).
+    prepaid_amount = models.DecimalField(
+        _("credit applied"), max_digits=14, decimal_places=2, default=0
+    )
+    prepayments = models.JSONField(_("credit notes applied"), default=list, blank=True)
+    # A credit note: how it is settled, and the amount refunded or set off (the rest of it
+    # only reduces what was still due on the corrected invoice). Blank and 0 on invoices.
+    settlement = models.CharField(
+        _("settlement"), max_length=8, choices=Settlement.choices, blank=True
+    )
+    settlement_amount = models.DecimalField(
+        _("amount settled"), max_digits=14, decimal_places=2, default=0
+    )
+    # The VAT in the seller's national currency (EN 16931 BT-6, BT-111) when the document is
+    # in another one (``tax.exchange``): the ECB rate (invoice currency units per unit of
+    # ``vat_currency``) and its day.
+    vat_currency = models.CharField(_("VAT accounting currency"), max_length=3, blank=True)
+    vat_currency_tax_total = models.DecimalField(
+        _("VAT in accounting currency"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    vat_exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=18, decimal_places=8, null=True, blank=True
+    )
+    vat_exchange_rate_date = models.DateField(_("exchange rate date"), null=True, blank=True)
+    content_version = models.PositiveSmallIntegerField(
+        _("content version"), default=CONTENT_VERSION
+    )
     corporate_user_id = models.CharField(_("User ID"), max_length=128, blank=True)
     purchase_order = models.CharField(_("purchase order"), max_length=64, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -157,7 +202,10 @@ class Invoice(models.Model):
                     status__in=["open", "paid", "credited"],
                     gross_total__gte=0,
                     paid_amount__gte=0,
+                    prepaid_amount__gte=0,
                     paid_amount__lte=F("gross_total"),
+                    settlement="",
+                    settlement_amount=0,
                 )
                 | Q(
                     kind="credit_note",
@@ -166,8 +214,50 @@ class Invoice(models.Model):
                     net_total__gt=0,
                     gross_total__gt=0,
                     paid_amount=0,
+                    prepaid_amount=0,
+                    settlement_amount__gte=0,
+                    settlement_amount__lte=F("gross_total"),
                 ),
                 name="invoice_kind_consistent",
+            ),
+            # Payments and the credit applied at issue never exceed the gross; in whole cents,
+            # as above (on SQLite 71.40 + 11.90 is not 83.30).
+            models.CheckConstraint(
+                condition=Q(kind="credit_note")
+                | Q(
+                    LessThanOrEqual(
+                        Round(F("paid_amount") * 100) + Round(F("prepaid_amount") * 100),
+                        Round(F("gross_total") * 100),
+                    )
+                ),
+                name="invoice_paid_within_gross",
+            ),
+            # Every credit note says how it is settled; only those issued before there was a
+            # settlement (content version 1) have none. Money goes back (refund, set-off)
+            # exactly when there is an amount settled.
+            models.CheckConstraint(
+                condition=Q(kind="invoice")
+                | Q(settlement="none", settlement_amount=0)
+                | Q(settlement__in=["refund", "set_off"], settlement_amount__gt=0)
+                | Q(settlement="", content_version=1),
+                name="invoice_credit_note_settlement",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    vat_currency="",
+                    vat_currency_tax_total__isnull=True,
+                    vat_exchange_rate__isnull=True,
+                    vat_exchange_rate_date__isnull=True,
+                )
+                | (
+                    ~Q(vat_currency="")
+                    & Q(
+                        vat_currency_tax_total__gte=0,
+                        vat_exchange_rate__gt=0,
+                        vat_exchange_rate_date__isnull=False,
+                    )
+                ),
+                name="invoice_vat_currency_complete",
             ),
             models.CheckConstraint(
                 condition=Q(tax_category__in=["S", "AE", "O"]), name="invoice_tax_category_valid"
@@ -199,17 +289,23 @@ class InvoiceLine(models.Model):
     """One line of an issued document, immutable like the document.
 
     ``net_amount`` is the line amount rounded once (``seatwise.core.money.quantize``) by
-    ``seatwise.billing.pricing``; it is authoritative. ``unit_price`` is the net price per
-    seat for the line's period, shown to four decimals. A credit line (a plan change's credit
-    for unused days) has a negative ``quantity`` and a positive ``unit_price``, as EN 16931
-    wants (BR-27: no negative unit price).
+    ``seatwise.pricing.lines``; it is authoritative. ``unit_price`` is the net price per
+    seat for the line's period (EN 16931 BT-146), with as many decimals (up to eight) as it
+    takes for ``quantity × unit_price`` to round to ``net_amount``
+    (``invoicing.snapshot.unit_price_of``); ``term_unit_price`` is the catalog price of one seat
+    for the whole term, printed for information on a prorated line. A credit line (a plan
+    change's credit for unused days) has a negative ``quantity`` and a positive
+    ``unit_price``, as EN 16931 wants (BR-27: no negative unit price).
     """
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
     position = models.PositiveSmallIntegerField(_("position"))
     description = models.CharField(_("description"), max_length=300)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
-    unit_price = models.DecimalField(_("unit price"), max_digits=16, decimal_places=4)
+    unit_price = models.DecimalField(_("unit price"), max_digits=18, decimal_places=8)
+    term_unit_price = models.DecimalField(
+        _("price per seat and term"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     net_amount = models.DecimalField(_("net amount"), max_digits=14, decimal_places=2)
     period_start = models.DateField(_("period start"), null=True, blank=True)
     # The last day of the period, inclusive (a ProratedLine's end is exclusive).
@@ -244,3 +340,134 @@ class InvoiceLine(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableDocument("the lines of an issued document are never deleted")
+
+
+class AccountCredit(models.Model):
+    """Money an account is owed back by a credit note settled by set-off: an open credit that
+    the account's next invoices in ``currency`` use up, oldest first, at issue.
+
+    ``amount`` is fixed at creation (the credit note's ``settlement_amount``); ``remaining``
+    only decreases, one ``AccountCreditApplication`` per invoice it went to, each change
+    audited (``invoicing.services``). ``0 <= remaining <= amount`` is a check constraint.
+    """
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="credits"
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    remaining = models.DecimalField(_("remaining"), max_digits=14, decimal_places=2)
+    credit_note = models.OneToOneField(
+        Invoice,
+        verbose_name=_("credit note"),
+        on_delete=models.PROTECT,
+        related_name="account_credit",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("account credit")
+        verbose_name_plural = _("account credits")
+        ordering = ["account", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="account_credit_positive"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0, remaining__lte=F("amount")),
+                name="account_credit_remaining_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "currency", "created_at"], name="account_credit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credit_note_id}: {self.remaining}/{self.amount} {self.currency}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableDocument("an account credit is part of the ledger and is never deleted")
+
+
+class AccountCreditApplication(models.Model):
+    """``amount`` of an account credit applied to ``invoice`` at its issue. Append-only."""
+
+    credit = models.ForeignKey(AccountCredit, on_delete=models.PROTECT, related_name="applications")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="credit_applications"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("account credit applied")
+        verbose_name_plural = _("account credits applied")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit", "invoice"], name="account_credit_application_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="account_credit_application_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credit_id} → {self.invoice_id}: {self.amount}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableDocument("an applied credit never changes")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableDocument("an applied credit is never deleted")
+
+
+class ArchivedDocument(models.Model):
+    """The file of an issued document as it was rendered once and sent: the PDF/A-3 with its
+    CII embedded, or the UBL. Downloads and e-mails serve these bytes; nothing renders a
+    document twice.
+
+    Stored in the database (``content``), not in file storage, so that the backup
+    (``manage.py backup``) holds the files in the same snapshot as the documents they belong
+    to, a restore brings both back together, and the restore drill compares them row by row;
+    a file written beside a transaction that rolls back, or missing from a restored host,
+    cannot happen. ``sha256`` is the file's digest; ``chain_hash`` is
+    ``sha256(document hash + format + sha256)``, which binds the file to its document's own
+    place in the hash chain. ``manage.py verify_invoice_chain`` recomputes both. Immutable:
+    ``save()`` refuses a change and ``delete()`` refuses outright; one per document and format.
+    """
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF/A-3 (Factur-X)"
+        UBL = "ubl", "UBL 2.1"
+
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("document"), on_delete=models.PROTECT, related_name="archives"
+    )
+    format = models.CharField(_("format"), max_length=3, choices=Format.choices)
+    content = models.BinaryField(_("content"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    chain_hash = models.CharField(_("chain hash"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("archived document")
+        verbose_name_plural = _("archived documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "format"], name="archived_document_one_per_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=["pdf", "ubl"]), name="archived_document_format_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id}.{self.format}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableDocument("an archived document never changes")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableDocument("an archived document is never deleted")

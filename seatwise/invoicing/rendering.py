@@ -8,6 +8,16 @@ language, so a German buyer reads ``1.234,50 €`` and ``2. März 2026``.
 An invoice's PDF is PDF/A-3b (WeasyPrint) with its EN 16931 CII XML embedded as
 ``factur-x.xml`` by factur-x, which makes it a Factur-X/ZUGFeRD invoice that accounting
 software reads without retyping. A receipt is PDF/A-3b without XML: it is no invoice.
+
+A document says what was known at issue, never later payments: its amount due is the gross
+less the account credit applied at issue. The words it shares with the e-invoice (titles,
+how a credit note is settled, the seller's register) come from ``invoicing.wording``. Unit
+prices are printed with every decimal stored (``documents.unit_price_shown``), so that
+quantity × unit price is the line amount to the cent.
+
+Rendering twice does not give the same bytes (PDF metadata carries the time of rendering):
+what a buyer downloads or receives is the file rendered once and archived
+(``invoicing.archive``).
 """
 
 from __future__ import annotations
@@ -19,23 +29,35 @@ from typing import Any
 import facturx
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation import gettext
 from weasyprint import HTML
 
 from seatwise.core.money import format_money
-from seatwise.invoicing.documents import InvoiceDocument, Party, ReceiptDocument
+from seatwise.invoicing.documents import (
+    InvoiceDocument,
+    Party,
+    ReceiptDocument,
+    unit_price_shown,
+)
 from seatwise.invoicing.einvoice import invoice_cii_xml
+from seatwise.invoicing.wording import (
+    document_title,
+    locale_of,
+    number_label,
+    prepayment_label,
+    register_parts,
+    settlement_sentences,
+    title_with_number,
+    vat_in_accounting_currency_text,
+)
 
 PDF_VARIANT = "pdf/a-3b"
-# The babel locale of each document language: the same as seatwise.core.money's.
-_LOCALES = {"de": "de_DE", "it": "it_IT", "es": "es_ES", "en": "en_IE"}
 
 
 def _locale(language: str) -> str:
-    return _LOCALES.get(language, language)
+    return locale_of(language)
 
 
 def _date(value: date | None, language: str, style: str = "long") -> str:
@@ -51,6 +73,7 @@ def _party(party: Party, language: str) -> dict[str, Any]:
         "country": country,
         "vat_id": party.vat_id,
         "email": party.email,
+        "register": register_parts(party),
     }
 
 
@@ -61,7 +84,20 @@ def _write_pdf(template: str, context: dict[str, Any], language: str) -> bytes:
     return pdf
 
 
+def _unit_price(amount: Decimal, currency: str, language: str) -> str:
+    """A unit price with every decimal stored: ``274,19348 €``, ``14,00 €``."""
+    return str(
+        format_currency(
+            unit_price_shown(amount, currency),
+            currency,
+            locale=_locale(language),
+            decimal_quantization=False,
+        )
+    )
+
+
 def _invoice_context(doc: InvoiceDocument) -> dict[str, Any]:
+    """The template's context; call inside ``translation.override(doc.language)``."""
     language = doc.language
 
     def money(amount: Decimal) -> str:
@@ -77,7 +113,10 @@ def _invoice_context(doc: InvoiceDocument) -> dict[str, Any]:
                 else ""
             ),
             "quantity": format_decimal(line.quantity, locale=_locale(language)),
-            "unit_price": money(line.unit_price),
+            "unit_price": _unit_price(line.unit_price, doc.currency, language),
+            "term_unit_price": (
+                money(line.term_unit_price) if line.term_unit_price is not None else ""
+            ),
             "net_amount": money(line.net_amount),
         }
         for line in doc.lines
@@ -85,6 +124,8 @@ def _invoice_context(doc: InvoiceDocument) -> dict[str, Any]:
     return {
         "doc": doc,
         "is_credit_note": doc.kind == "credit_note",
+        "title": document_title(doc),
+        "number_label": number_label(doc),
         "issue_date": _date(doc.issue_date, language),
         "due_date": _date(doc.due_date, language),
         "preceding_issue_date": _date(doc.preceding_issue_date, language),
@@ -97,9 +138,17 @@ def _invoice_context(doc: InvoiceDocument) -> dict[str, Any]:
         "net_total": money(doc.net_total),
         "tax_total": money(doc.tax_total),
         "gross_total": money(doc.gross_total),
-        "paid_amount": money(doc.paid_amount) if doc.paid_amount else "",
+        "prepayments": [
+            {"label": prepayment_label(item), "amount": money(-item.amount)}
+            for item in doc.prepayments
+        ],
         "amount_due": money(doc.amount_due),
         "owes": doc.kind == "invoice" and doc.amount_due > 0,
+        "covered_by_credit": doc.kind == "invoice"
+        and doc.prepaid_amount > 0
+        and doc.amount_due == 0,
+        "settlement": settlement_sentences(doc),
+        "vat_in_accounting_currency": vat_in_accounting_currency_text(doc),
         "iban": _iban_groups(doc.seller_iban),
     }
 
@@ -112,13 +161,10 @@ def _iban_groups(iban: str) -> str:
 
 def invoice_pdf(doc: InvoiceDocument) -> bytes:
     """The invoice or credit note as a Factur-X PDF/A-3b with its CII XML embedded."""
-    pdf = _write_pdf("invoicing/invoice.html", _invoice_context(doc), doc.language)
     with translation.override(doc.language):
-        title = (
-            gettext("Credit note %(number)s")
-            if doc.kind == "credit_note"
-            else gettext("Invoice %(number)s")
-        ) % {"number": doc.number}
+        context = _invoice_context(doc)
+        title = title_with_number(doc)
+    pdf = _write_pdf("invoicing/invoice.html", context, doc.language)
     factur_x: bytes = facturx.generate_from_binary(
         pdf,
         invoice_cii_xml(doc),

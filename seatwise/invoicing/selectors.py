@@ -7,8 +7,16 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from seatwise.invoicing.documents import DocumentLine, InvoiceDocument, TaxCategory
-from seatwise.invoicing.models import Invoice, InvoiceLine
+from seatwise.core.paging import keyset_page
+from seatwise.invoicing.documents import (
+    DocumentLine,
+    InvoiceDocument,
+    Prepayment,
+    Settlement,
+    TaxCategory,
+    VatInAccountingCurrency,
+)
+from seatwise.invoicing.models import AccountCredit, Invoice, InvoiceLine
 from seatwise.invoicing.snapshot import party_from
 
 ZERO = Decimal("0.00")
@@ -31,17 +39,55 @@ def credited_of(invoice: Invoice) -> Credited:
 
 
 def amount_due_given(invoice: Invoice, *, credited_gross: Decimal) -> Decimal:
-    """The amount-due rule: gross, less what was paid and what credit notes took off; never
-    below zero (a credit note on a paid invoice is money owed back, which is the payments
-    domain's refund); a credit note owes nothing. For callers that already summed the credit
-    notes (a list page, in one query)."""
+    """The amount-due rule: gross, less the account credit applied at issue, what was paid
+    and what credit notes took off; never below zero (a credit note on a paid invoice is
+    money owed back: its settlement says how it goes back); a credit note owes nothing. For
+    callers that already summed the credit notes (a list page, in one query)."""
     if invoice.kind != Invoice.Kind.INVOICE:
         return ZERO
-    return max(invoice.gross_total - invoice.paid_amount - credited_gross, ZERO)
+    return max(
+        invoice.gross_total - invoice.prepaid_amount - invoice.paid_amount - credited_gross,
+        ZERO,
+    )
 
 
 def invoice_amount_due(invoice: Invoice) -> Decimal:
+    """What is still to pay on ``invoice`` now (payments and credit notes so far counted)."""
     return amount_due_given(invoice, credited_gross=credited_of(invoice).gross)
+
+
+def invoice_amount_payable(invoice: Invoice) -> Decimal:
+    """What the buyer was asked to pay at issue: the gross less the account credit applied
+    then (EN 16931 BT-115 as issued, printed on the document). The amount a purchase charges
+    right after issuing its invoice: never ``gross_total``, which ignores the credit; zero for
+    an invoice that credit covered in full (it is issued ``paid``: charge nothing)."""
+    if invoice.kind != Invoice.Kind.INVOICE:
+        return ZERO
+    return invoice.gross_total - invoice.prepaid_amount
+
+
+def invoices_page(
+    *, account_id: int, after: int | None, limit: int
+) -> tuple[list[Invoice], int | None]:
+    """Keyset page of an account's invoices and credit notes, by id."""
+    return keyset_page(Invoice.objects.filter(account_id=account_id), after=after, limit=limit)
+
+
+def invoice_of_account(*, account_id: int, invoice_id: int) -> Invoice | None:
+    """One invoice or credit note of the account; another account's id is "not found"."""
+    return (
+        Invoice.objects.select_related("corrects")
+        .filter(pk=invoice_id, account_id=account_id)
+        .first()
+    )
+
+
+def account_credit_open(*, account_id: int, currency: str) -> Decimal:
+    """The account's credit in ``currency`` that its next invoices will use up."""
+    total = AccountCredit.objects.filter(
+        account_id=account_id, currency=currency, remaining__gt=0
+    ).aggregate(total=Sum("remaining"))["total"]
+    return Decimal(total or ZERO)
 
 
 def _line(line: InvoiceLine) -> DocumentLine:
@@ -52,6 +98,31 @@ def _line(line: InvoiceLine) -> DocumentLine:
         net_amount=line.net_amount,
         period_start=line.period_start,
         period_end=line.period_end,
+        term_unit_price=line.term_unit_price,
+    )
+
+
+def _settlement(code: str) -> Settlement:
+    if code == "refund":
+        return "refund"
+    if code == "set_off":
+        return "set_off"
+    if code == "none":
+        return "none"
+    return ""
+
+
+def _vat_in_accounting_currency(invoice: Invoice) -> VatInAccountingCurrency | None:
+    if not invoice.vat_currency:
+        return None
+    assert invoice.vat_currency_tax_total is not None
+    assert invoice.vat_exchange_rate is not None
+    assert invoice.vat_exchange_rate_date is not None
+    return VatInAccountingCurrency(
+        currency=invoice.vat_currency,
+        tax_total=invoice.vat_currency_tax_total,
+        exchange_rate=invoice.vat_exchange_rate,
+        rate_date=invoice.vat_exchange_rate_date,
     )
 
 
@@ -68,8 +139,10 @@ def _tax_category(code: str) -> TaxCategory:
 def document_for(invoice: Invoice) -> InvoiceDocument:
     """The issued document as the renderers see it, from the snapshot taken at issue only.
 
-    Nothing here reads the account, the catalog or the settings: what was issued is what is
-    rendered, however often and whenever it is rendered again.
+    Nothing here reads the account, the catalog, the settings or the payments: what was
+    issued is what is rendered, however often and whenever it is rendered again. So a
+    document says what it said at issue (its amount due is the gross less the account credit
+    applied then); payments made later are shown by the portals, never in the document.
     """
     lines = tuple(_line(line) for line in invoice.lines.order_by("position"))
     starts = [line.period_start for line in lines if line.period_start]
@@ -91,10 +164,18 @@ def document_for(invoice: Invoice) -> InvoiceDocument:
         tax_note=invoice.tax_note,
         due_date=invoice.due_date,
         delivery_date=min(starts) if starts else invoice.issue_date,
-        paid_amount=invoice.paid_amount,
+        prepaid_amount=invoice.prepaid_amount,
+        prepayments=tuple(
+            Prepayment(credit_note=str(item["credit_note"]), amount=Decimal(item["amount"]))
+            for item in invoice.prepayments
+        ),
         seller_iban=str(invoice.seller.get("iban", "")),
         corporate_user_id=invoice.corporate_user_id,
         purchase_order=invoice.purchase_order,
         preceding_number=corrected.number if corrected else "",
         preceding_issue_date=corrected.issue_date if corrected else None,
+        settlement=_settlement(invoice.settlement),
+        settlement_amount=invoice.settlement_amount,
+        cancels_in_full=corrected is not None and invoice.gross_total == corrected.gross_total,
+        vat_in_accounting_currency=_vat_in_accounting_currency(invoice),
     )

@@ -1,11 +1,14 @@
 """Writes of the invoicing domain: issue invoices and credit notes, record payments (issue 4).
 
 Computing an invoice is separate from storing it (as in Kill Bill): the lines and totals come
-from ``seatwise.billing.pricing`` (the same ``preview_*``/``term_line`` calls that showed the
+from ``seatwise.pricing.lines`` (the same ``preview_*``/``term_line`` calls that showed the
 price), and ``pricing.totals`` makes the totals; nothing here adds or rounds amounts of its
 own. Storing a document is one transaction: lock the series counter, take the number, snapshot
-the parties and the VAT, store the lines, hash the document onto its chain, write the audit
-entry. Corrections are credit notes in their own series, never edits.
+the parties and the VAT, apply the account's open credit (an invoice), store the lines, hash
+the document onto its chain, write the audit entry, and enqueue the archiving of its files
+(``invoicing.archive``), which renders them once the transaction has committed, outside it.
+Corrections are credit notes in their own series, never edits; a credit note says how it is
+settled, and one settled by set-off opens an account credit for the next invoice.
 """
 
 from __future__ import annotations
@@ -22,19 +25,22 @@ from django.utils.translation import gettext_lazy as _
 from seatwise.accounts.models import Account
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, snapshot
-from seatwise.billing.pricing import ProratedLine, Totals, totals
 from seatwise.core.errors import Invalid, Refused
 from seatwise.core.money import quantize
+from seatwise.core.tasking import enqueue_on_commit
 from seatwise.invoicing.chain import document_hash
-from seatwise.invoicing.lock_objects import invoice_lock, series_lock
+from seatwise.invoicing.lock_objects import invoice_lock, open_credits_lock, series_lock
 from seatwise.invoicing.models import (
     CREDIT_NOTE_SERIES,
     INVOICE_SERIES,
+    AccountCredit,
+    AccountCreditApplication,
     Invoice,
     InvoiceLine,
 )
 from seatwise.invoicing.numbering import chain_advance, number_allocate
 from seatwise.invoicing.selectors import credited_of, document_for, invoice_amount_due
+from seatwise.invoicing.seller import seller
 from seatwise.invoicing.snapshot import (
     buyer_snapshot,
     corporate_user_id_of,
@@ -42,9 +48,13 @@ from seatwise.invoicing.snapshot import (
     line_description,
     seller_snapshot,
     tax_note_in,
+    term_unit_price_of,
     unit_price_of,
 )
+from seatwise.invoicing.tasks import document_archive_task
+from seatwise.pricing.lines import ProratedLine, Totals, totals
 from seatwise.tax.decisions import TaxCategory, TaxDecision
+from seatwise.tax.exchange import VatInAccountingCurrency, vat_in_accounting_currency
 
 __all__ = [
     "credit_note_issue",
@@ -62,10 +72,16 @@ INVOICE_AUDIT_FIELDS = [
     "net_total",
     "tax_total",
     "gross_total",
+    "prepaid_amount",
     "paid_amount",
     "status",
+    "settlement",
+    "settlement_amount",
+    "vat_currency",
+    "vat_currency_tax_total",
     "corrects",
 ]
+CREDIT_AUDIT_FIELDS = ["account", "currency", "amount", "remaining", "credit_note"]
 MAX_DUE_DAYS = 365
 _CATEGORY_OF_CODE: dict[str, TaxCategory] = {
     "S": "standard",
@@ -133,6 +149,10 @@ def _store(
     reason: str,
     corrects: Invoice | None,
     idempotency_key: str | None,
+    vat: VatInAccountingCurrency | None,
+    settlement: str = "",
+    settlement_amount: Decimal = Decimal("0.00"),
+    prepayments: Sequence[tuple[AccountCredit, Decimal]] = (),
 ) -> Invoice:
     """Number, hash and store one document. Call inside the issuing transaction."""
     counter = series_lock(series=series, year=issue_date.year)
@@ -161,6 +181,17 @@ def _store(
         tax_total=computed.tax,
         gross_total=computed.gross,
         paid_amount=Decimal("0.00"),
+        prepaid_amount=sum((amount for _credit, amount in prepayments), Decimal("0.00")),
+        prepayments=[
+            {"credit_note": credit.credit_note.number, "amount": str(amount)}
+            for credit, amount in prepayments
+        ],
+        settlement=settlement,
+        settlement_amount=settlement_amount,
+        vat_currency=vat.currency if vat else "",
+        vat_currency_tax_total=vat.tax_total if vat else None,
+        vat_exchange_rate=vat.exchange_rate if vat else None,
+        vat_exchange_rate_date=vat.rate_date if vat else None,
         corporate_user_id=corporate_user_id,
         purchase_order=purchase_order,
         reason=reason,
@@ -178,19 +209,66 @@ def _store(
                 -line.priced.quantity if line.priced.amount < 0 else line.priced.quantity
             ),
             unit_price=unit_price_of(line.priced),
+            term_unit_price=term_unit_price_of(line.priced) if line.dated else None,
             net_amount=line.priced.amount,
             period_start=line.priced.period_start if line.dated else None,
             period_end=line.priced.period_end - timedelta(days=1) if line.dated else None,
         )
         for position, line in enumerate(lines, start=1)
     ]
+    if invoice.kind == Invoice.Kind.INVOICE and invoice.prepaid_amount == invoice.gross_total > 0:
+        invoice.status = Invoice.Status.PAID  # covered in full by the account's credit
     invoice.hash = document_hash(invoice, rows, corrects_number=corrects.number if corrects else "")
     invoice.save()
     for row in rows:
         row.invoice = invoice
     InvoiceLine.objects.bulk_create(rows)
     chain_advance(counter=counter, document_hash=invoice.hash)
+    # Rendered and archived by a worker once this transaction has committed (the task row
+    # commits with it on the database backend), never inside it.
+    enqueue_on_commit(document_archive_task, invoice_id=invoice.pk)
     return invoice
+
+
+def _credit_to_apply(
+    *, account: Account, currency: str, gross: Decimal
+) -> list[tuple[AccountCredit, Decimal]]:
+    """The account's open credits (locked) and what each gives to an invoice of ``gross``:
+    oldest first, never more than the gross."""
+    plan: list[tuple[AccountCredit, Decimal]] = []
+    left = gross
+    for credit in open_credits_lock(account_id=account.pk, currency=currency):
+        if left <= 0:
+            break
+        amount = min(credit.remaining, left)
+        plan.append((credit, amount))
+        left -= amount
+    return plan
+
+
+def _credit_apply(
+    *, invoice: Invoice, plan: Sequence[tuple[AccountCredit, Decimal]], by: Actor
+) -> None:
+    """Record the credit ``invoice`` used at its issue: one application per credit, each
+    credit's ``remaining`` reduced, each change audited."""
+    for credit, amount in plan:
+        old = snapshot(credit, ["remaining"])
+        credit.remaining -= amount
+        credit.save(update_fields=["remaining"])
+        AccountCreditApplication.objects.create(credit=credit, invoice=invoice, amount=amount)
+        audit_record(
+            by=by,
+            action="account_credit.apply",
+            obj=credit,
+            account_id=invoice.account_id,
+            old=old,
+            new={
+                **snapshot(credit, ["remaining"]),
+                "amount": str(amount),
+                "invoice": invoice.number,
+                "credit_note": credit.credit_note.number,
+            },
+        )
 
 
 def invoice_issue(
@@ -204,8 +282,9 @@ def invoice_issue(
     issue_date: date | None = None,
     due_days: int = 14,
     purchase_order: str | None = None,
+    apply_credit: bool = True,
 ) -> Invoice:
-    """Issue an invoice of ``lines`` (from ``billing.pricing``) with VAT ``tax`` to ``account``.
+    """Issue an invoice of ``lines`` (from ``pricing.lines``) with VAT ``tax`` to ``account``.
 
     The totals are ``pricing.totals`` of the lines, so an invoice built from a preview's lines
     shows the preview's amounts to the cent. The seller, the buyer, the VAT and its legal note
@@ -214,6 +293,15 @@ def invoice_issue(
     order or renewal) returns the invoice issued the first time and writes nothing. Without a
     ``purchase_order`` the account's purchase-order number (Corporate Billing Portal, Account
     tab) is printed.
+
+    Unless ``apply_credit`` is False (a purchase whose card is charged its gross at once), the
+    account's open credit in the invoice's currency (credit notes settled by set-off) is
+    applied, oldest first and never beyond the gross: the invoice records it as
+    ``prepaid_amount`` (EN 16931 BT-113, with the credit notes' numbers), is due for the rest
+    (``selectors.invoice_amount_payable``), and is issued ``paid`` when the credit covers it.
+    A standard-rated invoice in another currency than the seller's national one states its
+    VAT in that currency at the ECB rate of the issue date (``tax.exchange``); without a rate
+    on record it is refused (``exchange_rate_missing``) and nothing is written.
     """
     _check_key(idempotency_key)
     if purchase_order is None:
@@ -251,8 +339,20 @@ def invoice_issue(
         return replayed
     on = issue_date or timezone.localdate()
     language = account.language
+    vat = vat_in_accounting_currency(
+        seller_country=seller().country,
+        invoice_currency=computed.currency,
+        tax_category=tax.category_code,
+        tax_total=computed.tax,
+        on=on,
+    )
     try:
         with transaction.atomic():
+            plan = (
+                _credit_to_apply(account=account, currency=computed.currency, gross=computed.gross)
+                if computed.gross > 0 and apply_credit
+                else []
+            )
             invoice = _store(
                 kind=Invoice.Kind.INVOICE,
                 series=INVOICE_SERIES,
@@ -274,6 +374,8 @@ def invoice_issue(
                 reason="",
                 corrects=None,
                 idempotency_key=idempotency_key,
+                vat=vat,
+                prepayments=plan,
             )
             audit_record(
                 by=by,
@@ -282,6 +384,7 @@ def invoice_issue(
                 account_id=account.pk,
                 new=snapshot(invoice, INVOICE_AUDIT_FIELDS),
             )
+            _credit_apply(invoice=invoice, plan=plan, by=by)
     except IntegrityError:
         # Only a concurrent issue under the same key gets here (it won the unique key); the
         # whole transaction, number included, was rolled back, so no number is lost.
@@ -303,15 +406,31 @@ def _snapshot_decision(invoice: Invoice) -> TaxDecision:
     )
 
 
+def _vat_of_correction(corrected: Invoice, tax: Decimal) -> VatInAccountingCurrency | None:
+    """A credit note adjusts the VAT in the accounting currency at the corrected invoice's
+    rate (the VAT declared for it is what is adjusted)."""
+    if not corrected.vat_currency or corrected.vat_exchange_rate is None:
+        return None
+    assert corrected.vat_exchange_rate_date is not None
+    return VatInAccountingCurrency(
+        currency=corrected.vat_currency,
+        tax_total=quantize(tax / corrected.vat_exchange_rate, corrected.vat_currency),
+        exchange_rate=corrected.vat_exchange_rate,
+        rate_date=corrected.vat_exchange_rate_date,
+    )
+
+
 def credit_note_issue(
     *,
     invoice: Invoice,
     reason: str,
+    settlement: str,
     by: Actor,
     amount_net: Decimal | None = None,
     lines: Sequence[ProratedLine] | None = None,
     idempotency_key: str | None = None,
     issue_date: date | None = None,
+    refundable: Decimal | None = None,
 ) -> Invoice:
     """Credit part or all of ``invoice`` by a credit note (series ``CN``), never an edit.
 
@@ -321,8 +440,25 @@ def credit_note_issue(
     VAT and the gross of all credit notes of an invoice each stay within the invoice's; a
     refusal changes nothing. When credits and payments settle the invoice, its status
     becomes ``credited`` (or stays ``paid``).
+
+    ``settlement`` (``Invoice.Settlement``) says what the buyer gets, and the document says
+    it: the part of the credit beyond what was still due on the invoice (paid, or covered by
+    account credit) goes back to the buyer, by ``refund`` (the payments domain refunds
+    ``settlement_amount`` to the original payment method) or by ``set_off`` (an account credit
+    of that amount, used up by the account's next invoices); ``none`` only when nothing goes
+    back (a void or a reduction of an unpaid amount). A settlement that does not fit the
+    amounts is refused: ``credit_settlement_needed`` (money goes back, ``none`` given) or
+    ``nothing_to_settle`` (nothing goes back, ``refund`` or ``set_off`` given), and
+    ``refund_exceeds_payments`` when a refund would give back more than ``refundable`` (what
+    the caller counted that the invoice's payments can still give back).
     """
     _check_key(idempotency_key)
+    if settlement not in Invoice.Settlement.values:
+        raise Invalid(
+            "invalid_settlement",
+            _("Say how the credit note is settled: refund, set_off or none."),
+            field="settlement",
+        )
     if invoice.kind != Invoice.Kind.INVOICE:
         raise Refused("not_an_invoice", _("Only an invoice can be credited."), field="invoice")
     reason = reason.strip()
@@ -399,6 +535,7 @@ def credit_note_issue(
         with transaction.atomic():
             corrected = invoice_lock(invoice.pk)
             credited = credited_of(corrected)
+            owed_back = max(computed.gross - invoice_amount_due(corrected), Decimal("0.00"))
             if (
                 computed.net > corrected.net_total - credited.net
                 or computed.tax > corrected.tax_total - credited.tax
@@ -409,6 +546,42 @@ def credit_note_issue(
                     _("The credit exceeds what remains creditable on invoice %(number)s.")
                     % {"number": corrected.number},
                     field="amount_net",
+                )
+            if settlement == Invoice.Settlement.NONE and owed_back > 0:
+                raise Refused(
+                    "credit_settlement_needed",
+                    _(
+                        "%(amount)s of this credit goes back to the buyer: settle it by refund "
+                        "or set-off."
+                    )
+                    % {"amount": owed_back},
+                    field="settlement",
+                )
+            if (
+                settlement == Invoice.Settlement.REFUND
+                and refundable is not None
+                and owed_back > refundable
+            ):
+                # What the payments of the invoice can give back (the caller's count): a refund
+                # goes through the gateway, on the charges that paid the invoice.
+                raise Refused(
+                    "refund_exceeds_payments",
+                    _(
+                        "The card payments of invoice %(number)s can give back %(refundable)s, "
+                        "not %(amount)s: set the credit off against the next invoice."
+                    )
+                    % {"number": corrected.number, "refundable": refundable, "amount": owed_back},
+                    field="settlement",
+                )
+            if settlement != Invoice.Settlement.NONE and owed_back == 0:
+                raise Refused(
+                    "nothing_to_settle",
+                    _(
+                        "Nothing of this credit goes back to the buyer: it only reduces what "
+                        "is due on invoice %(number)s."
+                    )
+                    % {"number": corrected.number},
+                    field="settlement",
                 )
             note = _store(
                 kind=Invoice.Kind.CREDIT_NOTE,
@@ -428,6 +601,9 @@ def credit_note_issue(
                 reason=reason,
                 corrects=corrected,
                 idempotency_key=idempotency_key,
+                vat=_vat_of_correction(corrected, computed.tax),
+                settlement=settlement,
+                settlement_amount=owed_back,
             )
             audit_record(
                 by=by,
@@ -436,6 +612,21 @@ def credit_note_issue(
                 account_id=corrected.account_id,
                 new={**snapshot(note, INVOICE_AUDIT_FIELDS), "reason": reason},
             )
+            if settlement == Invoice.Settlement.SET_OFF:
+                credit = AccountCredit.objects.create(
+                    account_id=corrected.account_id,
+                    currency=note.currency,
+                    amount=owed_back,
+                    remaining=owed_back,
+                    credit_note=note,
+                )
+                audit_record(
+                    by=by,
+                    action="account_credit.open",
+                    obj=credit,
+                    account_id=corrected.account_id,
+                    new={**snapshot(credit, CREDIT_AUDIT_FIELDS), "credit_note": note.number},
+                )
             if corrected.status == Invoice.Status.OPEN and invoice_amount_due(corrected) == 0:
                 old = snapshot(corrected, ["status"])
                 corrected.status = Invoice.Status.CREDITED

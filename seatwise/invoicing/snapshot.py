@@ -6,28 +6,32 @@ the seller's address never changes an invoice already issued.
 
 Party snapshots are JSON objects with the fields of ``documents.Party``: ``name``,
 ``address_lines`` (a list), ``postal_code``, ``city``, ``country``, ``vat_id``, ``email``; the
-seller's adds ``iban``.
+seller's adds ``iban``, and from content version 2 ``register_court``, ``register_number`` and
+``managing_directors`` (a list).
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from seatwise.accounts.models import Account, CorporateCredential, Person
-from seatwise.billing.pricing import ProratedLine
-from seatwise.billing.seller import seller
 from seatwise.catalog.models import Plan
+from seatwise.core.money import quantize
 from seatwise.invoicing.documents import Party
+from seatwise.invoicing.seller import seller
+from seatwise.pricing.lines import ProratedLine
 from seatwise.tax.decisions import TaxDecision
 
 # "10117 Berlin", "00184 Roma", "D02 X285 Dublin" is not split (no leading digit).
 _POSTAL_CITY = re.compile(r"^(\d[0-9A-Z-]*)\s+(\S.*)$")
-UNIT_PRICE_PLACES = Decimal("0.0001")
+# EN 16931 limits no unit price to two decimals (BR-DEC covers amounts, not BT-146): eight
+# are enough for any quantity up to 10,000,000 (see ``unit_price_of``).
+UNIT_PRICE_MAX_PLACES = 8
 
 
 def seller_snapshot() -> dict[str, Any]:
@@ -48,6 +52,9 @@ def seller_snapshot() -> dict[str, Any]:
         "vat_id": current.vat_id,
         "email": current.email,
         "iban": current.iban,
+        "register_court": current.register_court,
+        "register_number": current.register_number,
+        "managing_directors": list(current.managing_directors),
     }
 
 
@@ -83,6 +90,9 @@ def party_from(snapshot: dict[str, Any]) -> Party:
         country=str(snapshot["country"]),
         vat_id=str(snapshot.get("vat_id", "")),
         email=str(snapshot.get("email", "")),
+        register_court=str(snapshot.get("register_court", "")),
+        register_number=str(snapshot.get("register_number", "")),
+        managing_directors=tuple(str(name) for name in snapshot.get("managing_directors", ())),
     )
 
 
@@ -116,9 +126,35 @@ def credit_description(*, reason: str, language: str) -> str:
 
 
 def unit_price_of(line: ProratedLine) -> Decimal:
-    """The net price of one seat for the line's days, to four decimals, never negative.
+    """The net price of one seat for the line's days (EN 16931 BT-146), never negative, such
+    that quantity × price rounds to the line amount.
 
-    Shown on the document only; the line amount is ``line.amount``, rounded once by pricing.
+    The line amount (``line.amount``, rounded once by pricing) is authoritative; the price is
+    derived from it: ``|amount| / |quantity|`` with the fewest decimals (two at least, up to
+    ``UNIT_PRICE_MAX_PLACES``) for which ``|quantity| × price`` rounds back to ``|amount|``.
+    So 23 seats of a prorated 850.00 for 10 of 31 days (6,306.45) cost 274.1935 each
+    (× 23 = 6,306.4505, which rounds to 6,306.45), not 274.19 (× 23 = 6,306.37); 9,999 of them
+    (2,741,661.29) cost 274.193548 each. The reader, Peppol's PEPPOL-EN16931-R120 (line
+    amount = quantity × price, within 0.02) and every accounting program multiply to the same
+    amount. A whole-term line keeps the catalog price (14.00 × 5 = 70.00). The error of the
+    chosen price is at most half a unit of its last place, times the quantity: below half a
+    cent for every quantity up to 10**6.
     """
-    exact = abs(line.unit_amount) * line.days / line.term_days if line.term_days else Decimal(0)
-    return exact.quantize(UNIT_PRICE_PLACES)
+    quantity = Decimal(abs(line.quantity))
+    amount = abs(line.amount)
+    if quantity == 0:
+        return amount
+    exact = amount / quantity
+    for places in range(2, UNIT_PRICE_MAX_PLACES + 1):
+        price = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if quantize(price * quantity, line.currency) == amount:
+            return price
+    return exact.quantize(Decimal(1).scaleb(-UNIT_PRICE_MAX_PLACES), rounding=ROUND_HALF_UP)
+
+
+def term_unit_price_of(line: ProratedLine) -> Decimal | None:
+    """The catalog price of one seat for the whole term, for a line of fewer days than the
+    term (shown on the PDF for information), else None."""
+    if line.days == line.term_days:
+        return None
+    return abs(line.unit_amount)

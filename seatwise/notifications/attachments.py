@@ -17,7 +17,9 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 DEFAULT_RENDERERS: dict[str, str] = {
-    "invoice_pdf": "seatwise.billing.receipts.invoice_attachment",
+    # An issued document is attached as archived (rendered once, the same bytes every time).
+    "invoice_pdf": "seatwise.invoicing.archive.invoice_pdf_attachment",
+    "invoice_ubl": "seatwise.invoicing.archive.invoice_ubl_attachment",
     "receipt_pdf": "seatwise.billing.receipts.receipt_attachment",
 }
 

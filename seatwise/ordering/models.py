@@ -1,7 +1,7 @@
-"""Quotes and service orders of corporate accounts (issue 5, article 003).
+"""Quotes and service orders of corporate accounts (the help articles add-seats-corporate, quotes).
 
 A **quote** prices an Add Seats cart: one line per subscription, seats to add pro rata to the
-end of the term (``billing.pricing.preview_seat_addition``), VAT and totals, valid 7 days from
+end of the term (``pricing.lines.preview_seat_addition``), VAT and totals, valid 7 days from
 when it was sent. An accepted quote becomes a **service order** through the checkout (admin
 contact, payment method, billing address); placing the order hands it to the worker, which
 charges the card, adds the seats, gives the admin contact a seat of every product, issues the
@@ -75,7 +75,7 @@ class Quote(models.Model):
         verbose_name = _("quote")
         verbose_name_plural = _("quotes")
         constraints = [
-            # At most one open quote per account (SPEC: a new order expires the open one).
+            # At most one open quote per account: a new Add Seats cart expires the open one.
             models.UniqueConstraint(
                 fields=["account"],
                 condition=models.Q(status="open"),

@@ -1,5 +1,5 @@
-"""Processing a placed service order (issue 5, article 003: "the order is processed in the
-background, then a confirmation e-mail with the receipt goes to the billing contact").
+"""Processing a placed service order: in the background, then a confirmation e-mail with the
+receipt goes to the billing contact (the help article add-seats-corporate).
 
 ``service_order_process(*, order_id) -> ServiceOrder`` runs these steps in order. Each is
 idempotent and commits together with ``order.step`` naming it, under the order's row lock, so
@@ -212,7 +212,7 @@ def _admin_person(
     order: ServiceOrder, account: Account, subscriptions: list[Subscription]
 ) -> Person | None:
     """Create (invited, with the seats) or update the admin contact; make them account admin."""
-    from seatwise.accounts.invitations import person_invite
+    from seatwise.subscriptions.invitations import person_invite
 
     person = Person.objects.filter(email__iexact=order.admin_email).first()
     if person is None:
@@ -296,6 +296,8 @@ def _invoice(order_id: int, quote: Quote) -> None:
             by=ACTOR,
             idempotency_key=invoice_key(order),
             issue_date=timezone.localdate(),
+            # The card was charged the quote's gross before: no account credit is used here.
+            apply_credit=False,
         )
         _step_record(order, "invoiced", invoice_id=invoice.pk)
     _fault_point("invoiced")

@@ -1,4 +1,4 @@
-"""The quote as a PDF (issue 5: "the quote … PDF"), in the account's language.
+"""The quote as a PDF, in the account's language.
 
 Rendered with WeasyPrint from ``templates/ordering/quote_pdf.html`` (which shares the invoice's
 layout, ``invoicing/document_base.html``), as PDF/A-3b like the other documents. Amounts are
@@ -21,8 +21,8 @@ from django.utils import timezone, translation
 from weasyprint import HTML
 
 from seatwise.accounts.models import Account
-from seatwise.billing.seller import seller
 from seatwise.core.money import format_money
+from seatwise.invoicing.seller import seller
 from seatwise.ordering.models import Quote
 from seatwise.ordering.services import quote_tax_decision
 

@@ -1,4 +1,4 @@
-"""Reads of quotes and service orders, always inside one account (issue 5, article 003).
+"""Reads of quotes and service orders, always inside one account.
 
 Public interface (every function keyword-only):
 

@@ -1,46 +1,23 @@
-"""Writes of quotes and service orders: the Add Seats flow of corporate accounts (issue 5,
-article 003, SPEC rule 6 and "Decisions").
+"""Writes of quotes and service orders: the Add Seats flow of corporate accounts (the help
+articles add-seats-corporate and quotes).
 
-Public interface (every function keyword-only; refusals raise ``seatwise.core.errors`` before
-anything is written, or inside the transaction that is then rolled back):
+A billing admin prices a cart of seats to add (``quote_create``), accepts or rejects the quote
+(``quote_accept``, ``quote_reject``; the scheduled ``quotes_expire`` expires an open quote 7 days
+after it was sent), saves the checkout (``checkout_save``: admin contact, payment method and
+billing address make the quote's one draft service order) and places the order
+(``service_order_place``). Placing enqueues the processing task in the same transaction, so the
+order cannot be placed without it; the worker runs ``seatwise.ordering.pipeline``.
+``add_seats_check`` says whether an account may use Add Seats at all: a corporate account,
+eligible for self-service, with an automatic card. ``quote_create`` does not need the card: the
+checkout's **Payment method** step can add one.
 
-- ``add_seats_check(*, account) -> None`` — may this account use Add Seats?
-  Refused ``not_corporate`` | ``not_self_service`` | ``no_automatic_payment_method``.
-- ``quote_create(*, account, seats, replace_open, by, on=None) -> Quote`` — price an Add Seats
-  cart. ``seats`` maps subscription id → seats to ADD (New Seat Qty, SPEC), 0 = none.
-  Refused ``not_corporate`` | ``not_self_service`` | ``seat_expansion_not_supported`` (field
-  ``seats-<id>``) | ``open_quote`` (param ``number``) | ``outside_term`` |
-  ``no_price_in_currency`` | ``vat_rate_missing``; Invalid ``invalid_seats`` (field
-  ``seats-<id>``) | ``nothing_to_add`` (field ``seats``). The account's automatic card is not
-  required here: the checkout's **Payment method** step can add one.
-- ``quote_accept(*, quote, by) -> Quote`` — idempotent on an accepted quote.
-  Refused ``quote_expired`` | ``quote_rejected``.
-- ``quote_reject(*, quote, by) -> Quote`` — idempotent on a rejected quote.
-  Refused ``quote_expired`` | ``quote_accepted``.
-- ``quotes_expire(*, now, by) -> int`` — the 7-day job: open quotes whose ``expires_at`` is
-  past become ``expired``; the number expired. Idempotent.
-- ``checkout_save(*, quote, admin, payment_method_id, new_card, address, country, by)
-  -> ServiceOrder`` — **Save and Proceed to Service Order**: accepts the quote if open, saves
-  the billing address on the account, adds the new card (automatic, default) if one is given,
-  and creates or updates the quote's one draft service order. Invalid (field in brackets)
-  ``required``/``too_long``/``invalid_characters`` (admin_first_name, admin_last_name,
-  address_line1, address_line2, postal_code, city, region), ``invalid_email``
-  (admin_email), ``invalid_language`` (admin_language), ``invalid_country`` (country),
-  ``payment_method_required`` / ``invalid_payment_method`` (payment_method), the card's
-  ``invalid_number`` (card_number), ``invalid_expiry``/``expired_card`` (card_expiry),
-  ``incorrect_cvc`` (card_cvc), ``card_declined`` (card_number), holder name errors
-  (card_holder_name); Refused ``admin_email_taken`` (admin_email), ``country_changes_vat``
-  (country), ``quote_expired``, ``quote_rejected``, ``service_order_placed`` (param
-  ``order_id``), ``not_corporate``, ``not_self_service``.
-- ``service_order_place(*, order, by) -> ServiceOrder`` — **Place Service Order**: draft →
-  received, the processing task enqueued in the same transaction. Placing a placed order
-  returns it unchanged. Refused ``quote_expired`` | ``payment_method_unusable`` |
-  ``quote_outdated``.
+Every function is keyword-only. A refusal raises ``seatwise.core.errors.Refused`` or
+``Invalid`` (naming the form field it concerns, if any) before anything is written, or inside
+the transaction, which is then rolled back: a refused call changes nothing. Accepting,
+rejecting and placing again return the quote or order as it is.
 
-``AdminContact`` (first_name, last_name, email, language) is the **Admin contact** step's data.
-Helpers for the pipeline and the PDF: ``quote_tax_decision(quote) -> TaxDecision`` (the VAT the
-quote was priced with) and ``quote_line_priced(line, currency) -> ProratedLine``.
-Processing a placed order is ``seatwise.ordering.pipeline.service_order_process``.
+``AdminContact`` is the **Admin contact** step's data. Helpers for the pipeline and the PDF:
+``quote_tax_decision`` (the VAT the quote was priced with) and ``quote_line_priced``.
 """
 
 from __future__ import annotations
@@ -62,16 +39,16 @@ from seatwise.accounts.models import EMAIL_MAX, NAME_MAX, Account, Person
 from seatwise.accounts.services import Address, account_address_set
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, snapshot
-from seatwise.billing.pricing import ProratedLine, preview_seat_addition, totals
-from seatwise.billing.seller import account_tax_decision, seller
 from seatwise.core.errors import Invalid, Refused
 from seatwise.core.tasking import enqueue_on_commit
 from seatwise.core.validation import clean_country, clean_email, clean_language, clean_text
+from seatwise.invoicing.seller import account_tax_decision, seller
 from seatwise.ordering.models import Quote, QuoteLine, ServiceOrder
 from seatwise.ordering.selectors import add_seats_subscriptions
 from seatwise.payments.gateways.base import CardDetails
 from seatwise.payments.models import PaymentMethod
 from seatwise.payments.services import payment_method_add
+from seatwise.pricing.lines import ProratedLine, preview_seat_addition, totals
 from seatwise.subscriptions.models import LIVE_STATUSES, Subscription
 from seatwise.subscriptions.services import MAX_SEATS
 from seatwise.tax.decisions import (
@@ -85,7 +62,7 @@ from seatwise.tax.decisions import (
 
 logger = logging.getLogger(__name__)
 
-# SPEC "Decisions": a quote expires 7 days after it is sent, unless accepted or rejected.
+# A quote expires 7 days after it is sent, unless accepted or rejected.
 QUOTE_VALIDITY = timedelta(days=7)
 QUOTE_AUDIT_FIELDS = ["number", "status", "currency", "net_total", "tax_total", "gross_total"]
 ORDER_AUDIT_FIELDS = [
@@ -295,7 +272,7 @@ def quote_create(
     made under it for the account is returned as it is, nothing else happens: a form
     submitted twice, or by many tabs at once, makes one quote and expires no other.
 
-    Each line is ``billing.pricing.preview_seat_addition`` for its subscription on day ``on``
+    Each line is ``pricing.lines.preview_seat_addition`` for its subscription on day ``on``
     (today by default), co-termed to the subscription's term end; the totals are
     ``pricing.totals`` of all lines with the account's VAT on that day, exactly as the invoice
     of the order will compute them from the same lines (one VAT amount per document). The VAT

@@ -1,5 +1,5 @@
-"""What a customer is told about a charge, per outcome and decline code (issue 4: a decline
-gives a clear message). Codes are stable; messages are translated at display time."""
+"""What a customer is told about a charge, per outcome and decline code (a decline gives a
+clear message). Codes are stable; messages are translated at display time."""
 
 from __future__ import annotations
 

@@ -248,6 +248,69 @@ class Charge(models.Model):
         return str(charge_message(status=self.status, decline_code=self.decline_code))
 
 
+class Refund(models.Model):
+    """Money given back on a charge that succeeded, identified by its idempotency key.
+
+    The same state machine and claims as ``Charge`` (``services.refund_charge``): one row per
+    key, the gateway sees that key on every call for the row and refunds at most once per
+    row; ``unknown`` is settled only by asking the gateway (``retrieve_refund``). What a
+    refund is for (a credit note, a purchase voided before its late payment arrived) is said
+    by ``reason`` and the purchase that made it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+        NOT_ATTEMPTED = "not_attempted", _("not attempted")
+        UNKNOWN = "unknown", _("unknown")
+
+    charge = models.ForeignKey(Charge, on_delete=models.PROTECT, related_name="refunds")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="refunds")
+    gateway = models.CharField(max_length=32)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    reason = models.CharField(max_length=255, blank=True)
+    # The credit note the refund settles, if any (a plain integer, like Charge.invoice_id).
+    credit_note_id = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    gateway_refund_id = models.CharField(max_length=64, blank=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    gateway_message = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["pending", "succeeded", "failed", "not_attempted", "unknown"]
+                ),
+                name="refund_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "attempted_at"], name="refund_status_idx"),
+            models.Index(fields=["account", "id"], name="refund_account_idx"),
+            models.Index(fields=["credit_note_id"], name="refund_credit_note_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} ({self.status})"
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+
+
 class TestGatewayCharge(models.Model):
     """The test gateway's own ledger of charges: what a real gateway keeps on its side.
 
@@ -274,9 +337,32 @@ class TestGatewayCharge(models.Model):
         return self.charge_id
 
 
+class TestGatewayRefund(models.Model):
+    """The test gateway's own ledger of refunds: one row per idempotency key."""
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    refund_id = models.CharField(max_length=64, unique=True)
+    idempotency_key = models.CharField(max_length=128, unique=True)
+    charge_id = models.CharField(max_length=64)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=16)
+    failure_code = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("test gateway refund")
+        verbose_name_plural = _("test gateway refunds")
+
+    def __str__(self) -> str:
+        return self.refund_id
+
+
 class TestGatewayMode(models.Model):
-    """How the test gateway misbehaves on its next ``charge`` calls: one row (pk 1), read at
-    call time so that a test switches it and a worker in another process obeys.
+    """How the test gateway misbehaves on its next ``charge`` and ``refund`` calls: one row
+    (pk 1), read at call time so that a test switches it and a worker in another process
+    obeys.
 
     ``remaining`` counts the calls still affected (null: until switched back); when it
     reaches zero the gateway behaves normally again.

@@ -1,4 +1,4 @@
-"""Card-expiry reminders (issue 4, item 6): tell the billing contact before the card that
+"""Card-expiry reminders tell the billing contact before the card that
 renewals and orders are charged to stops working.
 
 **The rule.** A card can be charged until the last day of its expiry month (``expires_on``).
@@ -170,6 +170,6 @@ def card_expiry_reminder_send(*, payment_method_id: int, reminder: str, by: Acto
 
 def _update_url(account: Account) -> str:
     """Where the billing contact updates the card: the Corporate Billing Portal for a corporate
-    account, the Billing Center's Payment Method page for an online one (SPEC, "Accounts")."""
+    account, the Billing Center's Payment Method page for an online one."""
     path = reverse("corporate:home" if account.is_corporate else "billing:payment_method")
     return f"{settings.SEATWISE_SITE_URL}{path}"

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from seatwise.core.paging import keyset_page
-from seatwise.payments.models import Charge, PaymentMethod
+from seatwise.payments.models import Charge, PaymentMethod, Refund
 
 
 def payment_methods_page(
@@ -36,3 +38,13 @@ def charges_for_invoice(invoice_id: int) -> list[Charge]:
     return list(
         Charge.objects.select_related("payment_method").filter(invoice_id=invoice_id).order_by("pk")
     )
+
+
+def refunds_by_credit_note(credit_note_ids: Iterable[int]) -> dict[int, Refund]:
+    """The refund of each of these credit notes that has one, in one query: the latest when a
+    credit note has several (a retry under a new key after a failed refund)."""
+    ids = list(credit_note_ids)
+    if not ids:
+        return {}
+    refunds = Refund.objects.filter(credit_note_id__in=ids).order_by("credit_note_id", "pk")
+    return {int(refund.credit_note_id): refund for refund in refunds if refund.credit_note_id}

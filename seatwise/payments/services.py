@@ -201,7 +201,13 @@ CHARGE_AUDIT_FIELDS = [
     "decline_code",
     "attempts",
 ]
-DEFAULT_CALL_STALE_SECONDS = 60
+
+
+def call_grace() -> timedelta:
+    """How long after a gateway call started Seatwise may ask the gateway about it: longer
+    than the gateway client's own timeout (``SEATWISE_GATEWAY_TIMEOUT_SECONDS``), so that no
+    call is still in flight when it is asked about (``SEATWISE_GATEWAY_GRACE_SECONDS``)."""
+    return timedelta(seconds=settings.SEATWISE_GATEWAY_GRACE_SECONDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +254,7 @@ def charge_card(
     description: str = "",
     before_insert: Callable[[], None] | None = None,
 ) -> Charge:
-    """Charge a card on file at most once per ``idempotency_key`` (issue 4, Payments).
+    """Charge a card on file at most once per ``idempotency_key``.
 
     ``before_insert``: called inside step 1's transaction just before a *new* charge row is
     inserted; it may lock rows and raise a ``ServiceError`` to refuse (nothing is written). A
@@ -295,7 +301,15 @@ def charge_card(
 
 def charge_outcome_record(*, claim: ChargeClaim, outcome: ChargeOutcome, by: Actor) -> Charge:
     """Record what the gateway said, if the caller still holds the claim. When the claim went
-    stale and someone else took over, their call (which asks the gateway first) records it."""
+    stale and someone else took over, their call (which asks the gateway first) records it.
+
+    A success is recorded whoever holds the claim, even on a charge already taken for not
+    attempted: the gateway took the money, and a success that arrives late must complete the
+    purchase or be refunded, never be lost (``charge_late_success_record``)."""
+    if outcome.status == Charge.Status.SUCCEEDED:
+        late = charge_late_success_record(charge_id=claim.charge_id, outcome=outcome, by=by)
+        if late is not None:
+            return late
     with transaction.atomic():
         charge = charge_lock(claim.charge_id)
         if charge.status != Charge.Status.PENDING or charge.attempts != claim.attempt:
@@ -329,6 +343,45 @@ def charge_outcome_record(*, claim: ChargeClaim, outcome: ChargeOutcome, by: Act
             new=snapshot(charge, CHARGE_AUDIT_FIELDS),
         )
     logger.info("charge %s: %s %s", charge.pk, charge.status, charge.decline_code)
+    return charge
+
+
+def charge_late_success_record(
+    *, charge_id: int, outcome: ChargeOutcome, by: Actor
+) -> Charge | None:
+    """Record a success the gateway reported for a charge that no caller is waiting for any
+    more (taken for not attempted, or unknown, or claimed by another caller). None when the
+    charge is pending under a live claim: its holder records it as usual."""
+    with transaction.atomic():
+        charge = charge_lock(charge_id)
+        if charge.status == Charge.Status.SUCCEEDED:
+            return charge
+        if charge.status == Charge.Status.PENDING:
+            return None
+        prior = charge.status
+        charge.status = Charge.Status.SUCCEEDED
+        charge.gateway_charge_id = outcome.gateway_charge_id or charge.gateway_charge_id
+        charge.decline_code = ""
+        charge.gateway_message = outcome.gateway_message
+        charge.settled_at = timezone.now()
+        charge.save(
+            update_fields=[
+                "status",
+                "gateway_charge_id",
+                "decline_code",
+                "gateway_message",
+                "settled_at",
+            ]
+        )
+        audit_record(
+            by=by,
+            action="payment.charge_succeeded_late",
+            obj=charge,
+            account_id=charge.account_id,
+            old={"status": prior},
+            new=snapshot(charge, CHARGE_AUDIT_FIELDS),
+        )
+    logger.warning("charge %s: success reported late (was %s)", charge.pk, prior)
     return charge
 
 
@@ -411,9 +464,7 @@ def _charge_claim(
     description: str,
     before_insert: Callable[[], None] | None = None,
 ) -> tuple[Charge, ChargeClaim | None]:
-    stale_before = timezone.now() - timedelta(
-        seconds=getattr(settings, "SEATWISE_PAYMENT_CALL_STALE_SECONDS", DEFAULT_CALL_STALE_SECONDS)
-    )
+    stale_before = timezone.now() - call_grace()
     # Two tries: on PostgreSQL a concurrent caller may insert the same key between our read
     # and our insert; the unique key makes us lose, and the second read finds its row.
     for _try in range(2):

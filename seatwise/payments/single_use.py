@@ -1,5 +1,5 @@
-"""A card given for one payment only (research R37, S-12, S-13): "a new card entered for a
-one-time payment is not saved for recurring charges".
+"""A card given for one payment only: a new card entered for a one-time payment is not saved for
+recurring charges.
 
 The card goes to the gateway like any other (``services.payment_method_add``); Seatwise keeps
 only its token, brand, last four digits and expiry, so that the charge and its receipt can name

@@ -47,9 +47,9 @@ def id_param(request: HttpRequest, name: str) -> int | None:
 
 
 def text_param(request: HttpRequest, name: str, max_length: int) -> str:
-    """A search text from the query string: at most ``max_length`` characters, its runs of
-    white space made single spaces."""
-    return " ".join(request.GET.get(name, "")[:max_length].split())
+    """A search text from the query string: its runs of white space made single spaces, then
+    cut to at most ``max_length`` characters."""
+    return " ".join(request.GET.get(name, "").split())[:max_length].rstrip()
 
 
 def posted(request: HttpRequest) -> QueryDict | None:

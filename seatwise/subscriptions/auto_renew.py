@@ -1,5 +1,5 @@
-"""**Auto Renew** of a corporate subscription, turned off with a **Cancel Reason** (issue 5;
-SPEC "Decisions"; research §1.2.4, R24, S-16).
+"""**Auto Renew** of a corporate subscription, turned off with a **Cancel Reason** (the help
+article auto-renew).
 
 In the Corporate Billing Portal the billing contact turns Auto Renew off per subscription and
 says why; the service runs to the **Service Order End Date**, the last day of the current term
@@ -33,8 +33,8 @@ from seatwise.subscriptions.models import Subscription
 AUTO_RENEW_AUDIT_FIELDS = ["status", "auto_renew", "cancel_reason"]
 DETAILS_MAX = 400
 
-# The vendor asks for Cancel Reasons from drop-down lists (research §1.4, S-16); Seatwise asks
-# for one reason from this list, and free text that "other" requires.
+# The billing contact gives one Cancel Reason from this list, and free text, which "other"
+# requires.
 CANCEL_REASONS: dict[str, Promise] = {
     "budget": _("Budget or price"),
     "not_using": _("We no longer use the product"),

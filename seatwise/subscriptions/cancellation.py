@@ -1,10 +1,10 @@
 """Cancel an online subscription at the end of its term, and take the cancellation back.
 
-SPEC "Decisions" (research §1.2.2, §1.7, article S-30): on an online account, **Cancel
-Subscription** → **Yes, Cancel** leaves the subscription "Pending Cancellation" until the term
-ends; it is not renewed, the prepaid term is not refunded, and until the term ends it can be
-reactivated. Corporate subscriptions turn auto-renewal off in the Corporate Billing Portal
-instead (with a Cancel Reason), so these services refuse them.
+As the help article cancel-and-reactivate says: on an online account, **Cancel Subscription**
+→ **Yes, Cancel** leaves the subscription "Pending Cancellation" until the term ends; it is not
+renewed, the prepaid term is not refunded, and until the term ends it can be reactivated.
+Corporate subscriptions turn auto-renewal off in the Corporate Billing Portal instead (with a
+Cancel Reason), so these services refuse them.
 
 Both services are idempotent: cancelling a subscription already pending cancellation, or
 reactivating an active one, writes nothing and returns it as it is.

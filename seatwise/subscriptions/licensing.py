@@ -2,7 +2,7 @@
 
 These services compose ``license_assign`` and ``license_unassign`` (which keep the seat counter
 and write one audit entry per seat) into one transaction each, and tell the people concerned.
-Rules (research §1.2.3, SPEC "Decisions"):
+Rules (the help article add-licenses):
 
 - the products ticked on User Details *replace* the person's products; a person holding no
   product is shown as "Suspended";
@@ -144,9 +144,9 @@ def license_products_set(
 
     Seats are released before new ones are taken, all in one transaction: if a product has no
     free seat, the whole change is refused and nothing is written. Unless ``notify`` is False
-    ("Do not notify users about this change", research §1.2.3), the person gets one e-mail
-    listing the products added and removed. Saving the same selection again changes nothing
-    and sends nothing, so a repeated form submission is harmless.
+    ("Do not notify users about this change"), the person gets one e-mail listing the products
+    added and removed. Saving the same selection again changes nothing and sends nothing, so a
+    repeated form submission is harmless.
     """
     account_id = _check_member(person)
     with transaction.atomic():

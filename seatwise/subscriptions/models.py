@@ -41,13 +41,22 @@ class Subscription(models.Model):
     # the day of the next try; both return to 0 / empty when the term is renewed.
     dunning_attempts = models.PositiveSmallIntegerField(_("failed renewal charges"), default=0)
     next_retry_on = models.DateField(_("next renewal charge"), null=True, blank=True)
-    # Changes that take effect at the next renewal (SPEC: a lower tier takes effect at
-    # renewal; issue 4 item 5): the plan and the number of seats the renewal invoices.
+    # Changes that take effect at the next renewal (a lower tier, fewer seats or another
+    # billing interval): the plan and the number of seats the renewal invoices.
     pending_plan = models.ForeignKey(
         Plan, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     renewal_seats = models.PositiveIntegerField(_("seats from renewal"), null=True, blank=True)
-    # Corporate Auto Renew turned off (issue 5): why, as the billing admin gave it.
+    # The net price of one seat for a whole term of ``plan``, in the account's currency, as
+    # the current term was sold: the catalog price on the day the subscription was added
+    # (``services.subscription_add``), renewed (``billing.renewals``, from its invoice) or
+    # upgraded (``billing.changes``, from its invoice). An upgrade credits the unused days at
+    # this price (``pricing.lines.preview_plan_change``), so a catalog price change during
+    # the term changes no credit. Empty only where it was never known (see migration 0004).
+    term_unit_amount = models.DecimalField(
+        _("price per seat and term"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    # Corporate Auto Renew turned off: why, as the billing admin gave it.
     cancel_reason = models.CharField(_("cancel reason"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

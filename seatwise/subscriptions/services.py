@@ -30,6 +30,7 @@ SUBSCRIPTION_AUDIT_FIELDS = [
     "term_end",
     "status",
     "auto_renew",
+    "term_unit_amount",
 ]
 
 
@@ -55,7 +56,8 @@ def subscription_add(
         )
     if not plan.is_active or not plan.product.is_active:
         raise Refused("plan_inactive", _("This plan is no longer sold."), field="plan_id")
-    if price_of(plan=plan, currency=account.currency) is None:
+    unit_amount = price_of(plan=plan, currency=account.currency)
+    if unit_amount is None:
         raise Refused(
             "no_price_in_currency",
             _("This plan has no price in the account's currency."),
@@ -86,6 +88,8 @@ def subscription_add(
             term_start=start,
             term_end=term_end_for(plan=plan, term_start=start),
             auto_renew=auto_renew,
+            # The term is sold at today's catalog price (see ``Subscription``).
+            term_unit_amount=unit_amount,
         )
         audit_record(
             by=by,

@@ -1,6 +1,6 @@
-"""**Bill To** of a corporate account (article 001, SPEC rule 5): Save of the Billing Address
-section updates the same person, or hands the billing-contact role to another, with e-mails to
-both; the invoice contacts and the purchase-order number of the Account tab."""
+"""**Bill To** of a corporate account (the help article change-billing-contact): Save of the Billing
+Address section updates the same person, or hands the billing-contact role to another, with e-mails
+to both; the invoice contacts and the purchase-order number of the Account tab."""
 
 from __future__ import annotations
 
@@ -280,7 +280,7 @@ class TestRefusals:
         assert world() == before
 
     def test_a_former_member_is_refused(self):
-        from seatwise.accounts.services import person_remove
+        from seatwise.subscriptions.people import person_remove
 
         account = corporate_account()
         former = make_person(account)

@@ -11,10 +11,10 @@ from seatwise.accounts.services import (
     account_create,
     billing_contact_set,
     person_add,
-    person_remove,
 )
 from seatwise.audit.models import AuditEntry
 from seatwise.core.errors import Invalid, Refused
+from seatwise.subscriptions.people import person_remove
 from tests.factories import (
     SYSTEM,
     billing_contact,

@@ -3,19 +3,26 @@ e-mail to the billing admin."""
 
 from __future__ import annotations
 
+import html
+import re
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
+from django.db import close_old_connections, connections
+from django.test import Client
+from django.utils import timezone, translation
 
 from seatwise.accounts.models import Person
 from seatwise.audit.models import AuditEntry
+from seatwise.core.ratelimit import rate_limit_peek
 from seatwise.notifications.models import OutgoingEmail
 from tests.admin_center.conftest import billing_contact_only, counts
 from tests.factories import billing_contact, make_account, make_person, make_subscription
 
 pytestmark = pytest.mark.django_db
+HOUR = timedelta(hours=1)
 
 
 def test_the_billing_admin_of_an_online_account_lands_on_the_subscriptions_page(client, account):
@@ -193,3 +200,146 @@ def test_an_online_account_admin_sees_no_product_tiles(signed_in, account):
 
     assert "product-logo" not in page
     assert "/corporate/signin/" not in page
+
+
+# --- Email the billing admin: the limit and the form's key under simultaneous requests ----------
+
+EMAIL_URL = "/admin-center/add-licenses/email/"
+SENT_URL = "/admin-center/add-licenses/email/sent/"
+FORM_KEY = re.compile(r'<input type="hidden" name="form_key" value="([A-Za-z0-9_-]+)">')
+LIMIT_REACHED = (
+    "You can e-mail the billing admin at most %(count)d times an hour, and you have reached "
+    "that limit. Please wait for their answer, or try again later."
+)
+
+
+def form_key(client) -> str:
+    [key] = FORM_KEY.findall(client.get(EMAIL_URL).content.decode())
+    return key
+
+
+def at_once(clients: list, data: list[dict]) -> list[tuple[int, str, str]]:
+    """Each client posts its data in its own thread (own database connection), all released
+    together: (status, Location, page) of each."""
+    barrier = threading.Barrier(len(clients))
+    results: list[tuple[int, str, str]] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def post(client, form: dict) -> None:
+        try:
+            barrier.wait()
+            response = client.post(EMAIL_URL, form)
+            with lock:
+                results.append(
+                    (
+                        response.status_code,
+                        response.get("Location", ""),
+                        html.unescape(response.content.decode()),
+                    )
+                )
+        except BaseException as error:  # reported below
+            with lock:
+                errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=post, args=(c, d)) for c, d in zip(clients, data, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    close_old_connections()
+    assert errors == []
+    return results
+
+
+def signed_in_clients(person: Person, n: int) -> list:
+    clients = [Client() for _ in range(n)]
+    for client in clients:
+        client.force_login(person)
+    return clients
+
+
+def requests_sent(person: Person) -> int:
+    return OutgoingEmail.objects.filter(
+        kind="billing_admin_request", sender_person_id=person.pk
+    ).count()
+
+
+def test_each_showing_of_the_form_has_a_new_key(signed_in):
+    first, second = form_key(signed_in), form_key(signed_in)
+
+    assert first != second
+    assert len(first) == len(second) == 32
+
+
+def test_the_same_form_sent_twice_sends_one_message_and_counts_once(signed_in, admin):
+    key = form_key(signed_in)
+
+    first = signed_in.post(EMAIL_URL, {"note": "hi", "form_key": key})
+    second = signed_in.post(EMAIL_URL, {"note": "hi", "form_key": key})
+
+    assert first["Location"] == second["Location"] == SENT_URL
+    assert requests_sent(admin) == 1
+    assert AuditEntry.objects.filter(action="billing_admin.contact").count() == 1
+    limit_key = f"billing_admin_request:{admin.account_id}:{admin.pk}"
+    assert rate_limit_peek(key=limit_key, window=HOUR) == 1
+    # The resubmission did not use up the allowance: two more messages may go.
+    for _ in range(2):
+        response = signed_in.post(EMAIL_URL, {"note": "hi", "form_key": form_key(signed_in)})
+        assert response["Location"] == SENT_URL
+    assert requests_sent(admin) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_form_sent_twenty_times_at_once_sends_one_message():
+    account = make_account(language="en", name="Acme Online")
+    billing_contact(account)
+    admin = make_person(account, admin=True, language="en")
+    clients = signed_in_clients(admin, 20)
+    key = form_key(clients[0])
+
+    results = at_once(clients, [{"note": "3 seats please", "form_key": key}] * 20)
+
+    assert [(status, location) for status, location, _page in results] == [(302, SENT_URL)] * 20
+    assert requests_sent(admin) == 1
+    assert AuditEntry.objects.filter(action="billing_admin.contact").count() == 1
+    assert rate_limit_peek(key=f"billing_admin_request:{account.pk}:{admin.pk}", window=HOUR) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_forms_sent_at_once_send_exactly_the_allowed_number():
+    """Twenty tabs, each with its own form, sent at the same moment by an admin who reads
+    German: three messages go, the seventeen others are told, in German, that the limit is
+    reached; no error page, nothing more written."""
+    account = make_account(language="en", name="Acme Online")
+    contact = billing_contact(account)
+    admin = make_person(account, admin=True, language="de")
+    clients = signed_in_clients(admin, 20)
+    forms = [{"note": f"Tab {n}", "form_key": form_key(client)} for n, client in enumerate(clients)]
+
+    results = at_once(clients, forms)
+
+    statuses = sorted(status for status, _location, _page in results)
+    assert statuses == [200] * 17 + [302] * 3
+    with translation.override("de"):
+        refusal = translation.gettext(LIMIT_REACHED) % {"count": 3}
+    assert refusal != LIMIT_REACHED % {"count": 3}, "not in German"
+    for status, location, page in results:
+        if status == 302:
+            assert location == SENT_URL
+        else:
+            assert refusal in page
+    sent = OutgoingEmail.objects.filter(kind="billing_admin_request")
+    assert sent.count() == 3
+    assert {(e.sender_person_id, e.to_person_id) for e in sent} == {(admin.pk, contact.pk)}
+    assert AuditEntry.objects.filter(action="billing_admin.contact").count() == 3
+    assert rate_limit_peek(key=f"billing_admin_request:{account.pk}:{admin.pk}", window=HOUR) == 3
+    # The limit is the requester's own: another admin of the account may still write.
+    other = signed_in_clients(make_person(account, admin=True), 1)[0]
+    assert other.post(EMAIL_URL, {"note": "hi", "form_key": form_key(other)})["Location"] == (
+        SENT_URL
+    )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from seatwise.accounts.contact_requests import billing_admin_contact
-from seatwise.accounts.invitations import person_invite
 from seatwise.accounts.models import Person
 from seatwise.core.errors import Refused
+from seatwise.subscriptions.invitations import person_invite
 from seatwise.subscriptions.licensing import license_products_set, licenses_bulk_set
 from seatwise.subscriptions.models import LicenseAssignment, Subscription
 from seatwise.subscriptions.services import license_assign

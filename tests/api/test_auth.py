@@ -88,14 +88,20 @@ def test_every_operation_needs_the_token(api, token):
     statuses = {}
     for path, operations in schema["paths"].items():
         url = path
-        for name in ("account_id", "person_id", "subscription_id", "payment_method_id"):
+        for name in (
+            "account_id",
+            "person_id",
+            "subscription_id",
+            "payment_method_id",
+            "invoice_id",
+        ):
             url = url.replace("{" + name + "}", str(account.pk))
         for method in operations:
             response = getattr(anonymous, method)(url, {}, content_type="application/json")
             statuses[f"{method.upper()} {path}"] = (response.status_code, response.json())
 
     # then every one answers 401, and every one documents it
-    assert len(statuses) == 22
+    assert len(statuses) == 24
     assert set(map(str, statuses.values())) == {str((401, NOT_AUTHENTICATED))}
     for operations in schema["paths"].values():
         for operation in operations.values():

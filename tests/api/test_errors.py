@@ -249,6 +249,8 @@ DOCUMENTED_ERRORS = {
     "get /api/v1/payment-methods/{payment_method_id}": READ,
     "get /api/v1/products": {"401", "422"},
     "get /api/v1/plans": {"401", "422"},
+    "get /api/v1/accounts/{account_id}/invoices": READ,
+    "get /api/v1/accounts/{account_id}/invoices/{invoice_id}/document": READ,
 }
 
 

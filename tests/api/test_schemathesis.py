@@ -25,8 +25,11 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from config.wsgi import application
+from seatwise.invoicing.services import invoice_issue
 from seatwise.subscriptions.services import license_assign
 from tests.factories import SYSTEM, make_account, make_card, make_person, make_subscription
+from tests.invoicing.helpers import GERMAN_VAT, five_seats
+from tests.tax.data import ensure_eu_vat_rates
 
 EXAMPLES_PER_OPERATION_AND_MODE = 25
 
@@ -53,11 +56,16 @@ def existing_ids(db: None) -> dict[str, list[int]]:
     subscription = make_subscription(account, seats=2)
     license_assign(subscription=subscription, person=people[0], by=SYSTEM)
     card = make_card(account)
+    ensure_eu_vat_rates()
+    invoice = invoice_issue(
+        account=account, lines=[five_seats()], tax=GERMAN_VAT, source="renewal", by=SYSTEM
+    )
     return {
         "account_id": [account.pk, other.pk],
         "person_id": [person.pk for person in people],
         "subscription_id": [subscription.pk],
         "payment_method_id": [card.pk],
+        "invoice_id": [invoice.pk],
     }
 
 
@@ -91,7 +99,7 @@ def test_no_request_makes_the_api_fail(
 ) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 22
+    assert len(operations) == 24
 
     failures: list[str] = []
     for operation in operations:

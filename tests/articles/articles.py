@@ -1,7 +1,7 @@
 """Articles 000 (German), 002 (Italian) and 004 (Spanish) as data: the labels each names, in
 its language and in English, and the demo people who play each part of its tables.
 
-The labels are copied from the articles (SPEC.md, "Labels, as the articles give them"), never
+The labels are copied from the articles, never
 from Seatwise's translations: a test that follows an article checks that Seatwise shows what
 the article says. Text the articles do not quote (the sign-in form's own labels, for example)
 comes from Seatwise's catalog through ``ui``.
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from django.utils import translation
 
-# The labels of SPEC.md's table, by language. Italian and Spanish write "profilo dell'account"
-# and "perfil de cuenta" in lower case inside a sentence ("fai clic sul profilo dell'account"):
-# links are matched by their name ignoring case, as a reader would.
+# The labels as the articles give them, by language. Italian and Spanish write "profilo
+# dell'account" and "perfil de cuenta" in lower case inside a sentence ("fai clic sul profilo
+# dell'account"): links are matched by their name ignoring case, as a reader would.
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "billing_center": "Billing Center",

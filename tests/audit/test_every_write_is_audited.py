@@ -10,10 +10,10 @@ from seatwise.accounts.services import (
     billing_contact_set,
     corporate_password_set,
     person_add,
-    person_remove,
 )
 from seatwise.audit.actors import Actor
 from seatwise.audit.models import AuditEntry
+from seatwise.subscriptions.people import person_remove
 from seatwise.subscriptions.services import license_assign, license_unassign
 from tests.factories import make_account, make_card, make_person, make_subscription
 

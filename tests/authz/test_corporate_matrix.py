@@ -7,7 +7,7 @@ Visitors:
 - ``anonymous``: nobody signed in;
 - ``product_billing_admin``: the billing admin of corporate account A signed in with the
   product credentials (e-mail and password) but without a portal session: the product sign-in
-  opens no page of the portal (SPEC rule 3);
+  opens no page of the portal, which has its own sign-in;
 - ``portal_a``: a portal session of corporate account A (its User ID and password);
 - ``portal_b``: a portal session of corporate account B, using A's ids: every object of A is
   "not found" to it (404); pages without an id show B's own account.
@@ -46,6 +46,7 @@ from tests.authz.answers import (
     Answer,
     Case,
     fill,
+    ok,
     to,
 )
 from tests.corporate.helpers import invoice_contact_add, issue_invoice
@@ -68,6 +69,8 @@ VISITORS = ["anonymous", "product_billing_admin", "portal_a", "portal_b"]
 
 SIGN_IN = "<portal-sign-in>"
 TO_SIGN_IN = Answer(302, SIGN_IN)
+# A document's file, archived by its first download.
+ARCHIVED = ok(writes=True)
 
 
 def everyone(answer: Answer) -> dict[str, Answer]:
@@ -177,8 +180,11 @@ CASES: list[Case] = [
     ),
     Case("Invoice History", "GET", INVOICES, portal(OK)),
     Case("Invoice History POST", "POST", INVOICES, everyone(NOT_ALLOWED)),
-    Case("invoice PDF", "GET", "/corporate/invoices/{inv_a}/pdf/", portal(OK, NOT_FOUND)),
+    # The first download archives the file (an audit entry): a write, as intended.
+    Case("invoice PDF", "GET", "/corporate/invoices/{inv_a}/pdf/", portal(ARCHIVED, NOT_FOUND)),
     Case("invoice PDF POST", "POST", "/corporate/invoices/{inv_a}/pdf/", everyone(NOT_ALLOWED)),
+    Case("invoice UBL", "GET", "/corporate/invoices/{inv_a}/ubl/", portal(ARCHIVED, NOT_FOUND)),
+    Case("invoice UBL POST", "POST", "/corporate/invoices/{inv_a}/ubl/", everyone(NOT_ALLOWED)),
     Case("Pay Now", "GET", "/corporate/invoices/{inv_a}/pay/", portal(OK, NOT_FOUND)),
     Case(
         "Pay Now POST, Pay in full with the card on file",

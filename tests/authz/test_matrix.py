@@ -90,7 +90,7 @@ NEW_USER = re.compile(r"^/admin-center/users/\d+/$")
 NEW_PASSWORD = "a-brand-new-password-2026"
 
 CASES: list[Case] = [
-    # --- Billing Center (SPEC rule 2) ---
+    # --- Billing Center: the billing admin of an online account only ---
     Case(
         "billing home",
         "GET",
@@ -112,7 +112,7 @@ CASES: list[Case] = [
         signed_in(OK, billing_admin=SUBSCRIPTIONS, other_billing_admin=SUBSCRIPTIONS),
     ),
     Case("wrong place POST", "POST", "/billing/wrong-place/", signed_in(NOT_ALLOWED)),
-    # Billing Center self-service (issue 4, item 5): the billing admin of an online account only.
+    # Billing Center self-service: the billing admin of an online account only.
     Case(
         "invoice history",
         "GET",
@@ -129,6 +129,14 @@ CASES: list[Case] = [
         signed_in(WRONG_PLACE, billing_admin=NOT_FOUND, other_billing_admin=NOT_FOUND),
     ),
     Case("invoice PDF POST", "POST", "/billing/invoices/{sub_a}/pdf/", signed_in(NOT_ALLOWED)),
+    Case(
+        # As the PDF (own and other accounts' documents: tests/portals/test_invoice_documents.py).
+        "invoice UBL of an id that is no invoice",
+        "GET",
+        "/billing/invoices/{sub_a}/ubl/",
+        signed_in(WRONG_PLACE, billing_admin=NOT_FOUND, other_billing_admin=NOT_FOUND),
+    ),
+    Case("invoice UBL POST", "POST", "/billing/invoices/{sub_a}/ubl/", signed_in(NOT_ALLOWED)),
     Case(
         # As the PDF: an id that is no invoice of the account is "not found" (own and other
         # accounts' invoices: tests/billing_center/test_pay_now.py).
@@ -772,7 +780,7 @@ def test_the_portal_sign_in_opens_the_portal_of_its_own_account_and_nothing_else
 
 
 def test_a_removed_person_is_signed_out_of_every_page(client, world: World) -> None:
-    from seatwise.accounts.services import person_remove
+    from seatwise.subscriptions.people import person_remove
 
     user = world.people["user"]
     assert user is not None

@@ -29,7 +29,7 @@ from seatwise.support.cases import CaseRequest, Visitor, case_open, case_request
 from seatwise.support.models import Case, CaseEvent
 from tests.authz.answers import FORBIDDEN, NOT_ALLOWED, NOT_FOUND, OK, Answer, fill, to
 from tests.authz.answers import Case as Row
-from tests.corporate.helpers import corporate_account, portal_sign_in
+from tests.corporate.helpers import corporate_account, issue_invoice, portal_sign_in
 from tests.factories import SYSTEM, billing_contact, make_account, make_card, make_person
 from tests.support_console.conftest import make_agent, sign_in_with_two_factors
 
@@ -139,6 +139,25 @@ ROWS: list[Row] = [
     ),
     Row(
         "account audit POST", "POST", "/support/accounts/{account_a}/audit/", everyone(NOT_ALLOWED)
+    ),
+    Row(
+        "credit form",
+        "GET",
+        "/support/accounts/{account_a}/invoices/{invoice_a}/credit/",
+        console(OK),
+    ),
+    Row(
+        "credit form of another account's invoice",
+        "GET",
+        "/support/accounts/{account_a}/invoices/{invoice_b}/credit/",
+        console(NOT_FOUND),
+    ),
+    Row(
+        "credit",
+        "POST",
+        "/support/accounts/{account_a}/invoices/{invoice_a}/credit/",
+        console(to("/support/accounts/{account_a}/", writes=True)),
+        {"reason": "Matrix", "give_back": "refund", "key": "matrix-credit-key-000001"},
     ),
     Row("case queue", "GET", "/support/cases/?view=unassigned", console(OK)),
     Row("case queue POST", "POST", "/support/cases/", everyone(NOT_ALLOWED)),
@@ -316,6 +335,8 @@ def world(settings) -> World:
         ids={
             "account_a": a.pk,
             "account_b": b.pk,
+            "invoice_a": issue_invoice(a)[0].pk,
+            "invoice_b": issue_invoice(b)[0].pk,
             "case": case.pk,
             "unconfirmed": unconfirmed.pk,
         },
@@ -389,6 +410,6 @@ def test_every_route_of_the_console_and_the_help_center_is_in_the_matrix() -> No
     for entry in get_resolver().url_patterns:
         if isinstance(entry, URLResolver) and entry.namespace in {"support", "help"}:
             found.update(f"{entry.namespace}:{p.name}" for p in entry.url_patterns)
-    assert len(found) == 22
+    assert len(found) == 23
     for name in found:
         assert {(name, "GET"), (name, "POST")} <= covered, name

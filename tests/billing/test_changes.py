@@ -1,5 +1,5 @@
-"""Plan and seat changes (issue 4, item 5): an upgrade is invoiced from its preview and charged
-once; a downgrade or an interval change waits for the renewal; fewer seats from the renewal,
+"""Plan and seat changes of online subscriptions: an upgrade is invoiced from its preview and
+charged once; a downgrade or an interval change waits for the renewal; fewer seats from the renewal,
 never below those assigned; a decline voids the invoice by a credit note and changes nothing."""
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from hypothesis import strategies as st
 from seatwise.audit.models import AuditEntry
 from seatwise.billing.changes import plan_change, renewal_seats_set
 from seatwise.billing.orders import seats_purchase
-from seatwise.billing.pricing import preview_plan_change
-from seatwise.billing.seller import account_tax_decision
 from seatwise.catalog.models import Price
 from seatwise.core.errors import Invalid, Refused
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.selectors import document_for
+from seatwise.invoicing.seller import account_tax_decision
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.payments.gateways.test import set_test_gateway_mode
 from seatwise.payments.models import Charge, TestGatewayCharge
+from seatwise.pricing.lines import preview_plan_change
 from seatwise.subscriptions.models import Subscription
 from seatwise.subscriptions.services import license_assign
 from tests.factories import (
@@ -127,10 +127,17 @@ class TestUpgrade:
             None,
         )
         entry = AuditEntry.objects.get(action="subscription.plan_change")
-        assert entry.old == {"plan": plan(STANDARD).pk, "pending_plan": None}
+        # The term's price becomes the one the new plan was charged at.
+        assert subscription.term_unit_amount == Decimal("19.00")
+        assert entry.old == {
+            "plan": plan(STANDARD).pk,
+            "pending_plan": None,
+            "term_unit_amount": "14.00",
+        }
         assert entry.new == {
             "plan": plan(BUSINESS).pk,
             "pending_plan": None,
+            "term_unit_amount": "19.00",
             "invoice": invoice.number,
             "charge": result.charge.pk,
         }
@@ -349,6 +356,116 @@ def test_the_upgrade_invoice_is_its_preview_to_the_cent(
     )
     assert [line.net_amount for line in document.lines] == [line.amount for line in preview.lines]
     assert result.charge.amount == preview.totals.gross == result.invoice.paid_amount
+
+
+class TestCreditAtThePricePaid:
+    """The unused days of the current plan are credited at the price the term was sold at,
+    not at the catalog price of the day of the upgrade; the review and the invoice agree."""
+
+    @staticmethod
+    def set_price(code: str, amount: str) -> None:
+        Price.objects.filter(plan=plan(code), currency="EUR").update(unit_amount=Decimal(amount))
+
+    def upgrade_reviewed(self, subscription: Subscription, on: date):
+        tax = account_tax_decision(account=subscription.account, on=on)
+        preview = preview_plan_change(
+            subscription=subscription, new_plan=plan(BUSINESS), on=on, tax=tax
+        )
+        result = plan_change(
+            subscription=subscription,
+            new_plan=plan(BUSINESS),
+            by=SYSTEM,
+            idempotency_key="upgrade-1",
+            on=on,
+            expected_gross=preview.totals.gross,
+        )
+        return preview, result
+
+    def test_a_catalog_price_rise_during_the_term_does_not_change_the_credit(self):
+        # Given 5 seats of Standard bought at 10.00 a seat and month, 21 of 31 days left
+        self.set_price(STANDARD, "10.00")
+        subscription = german_subscription()
+        assert subscription.term_unit_amount == Decimal("10.00")
+        # and the catalog price of Standard raised to 15.00 since
+        self.set_price(STANDARD, "15.00")
+
+        # When the billing admin reviews and confirms the upgrade to Business (19.00)
+        preview, result = self.upgrade_reviewed(subscription, ON)
+
+        # Then the credit is at 10.00: 10 × 5 × 21/31 = 33.87 (not 15 × 5 × 21/31 = 50.81);
+        # the charge 19 × 5 × 21/31 = 64.35; net 30.48, VAT 19 % 5.79, gross 36.27
+        assert [(line.kind, line.unit_amount, line.amount) for line in preview.lines] == [
+            ("plan_credit", Decimal("10.00"), Decimal("-33.87")),
+            ("plan_charge", Decimal("19.00"), Decimal("64.35")),
+        ]
+        assert (preview.totals.net, preview.totals.tax, preview.totals.gross) == (
+            Decimal("30.48"),
+            Decimal("5.79"),
+            Decimal("36.27"),
+        )
+        # and the invoice and the charge are the review, to the cent
+        assert result.status == "completed"
+        invoice = result.invoice
+        assert invoice is not None
+        assert result.charge is not None
+        assert list(invoice.lines.order_by("position").values_list("quantity", "net_amount")) == [
+            (Decimal("-5"), Decimal("-33.87")),
+            (Decimal("5"), Decimal("64.35")),
+        ]
+        assert (invoice.net_total, invoice.tax_total, invoice.gross_total) == (
+            Decimal("30.48"),
+            Decimal("5.79"),
+            Decimal("36.27"),
+        )
+        assert result.charge.amount == invoice.paid_amount == Decimal("36.27")
+        subscription.refresh_from_db()
+        assert (subscription.plan.code, subscription.term_unit_amount) == (
+            BUSINESS,
+            Decimal("19.00"),
+        )
+
+    def test_a_renewed_term_is_credited_at_the_price_of_its_renewal_invoice(self):
+        from seatwise.billing.renewals import renewals_run
+
+        # Given a term renewed at 10.00 a seat: [2026-04-01, 2026-05-01), 30 days
+        subscription = german_subscription()
+        self.set_price(STANDARD, "10.00")
+        assert renewals_run(on=TERM_END, by=SYSTEM) == 1
+        subscription.refresh_from_db()
+        assert (subscription.term_start, subscription.term_unit_amount) == (
+            TERM_END,
+            Decimal("10.00"),
+        )
+        # and the catalog price raised to 15.00 since
+        self.set_price(STANDARD, "15.00")
+
+        # When upgraded with 20 of 30 days left
+        preview, result = self.upgrade_reviewed(subscription, date(2026, 4, 11))
+
+        # Then credit 10 × 5 × 20/30 = 33.33, charge 19 × 5 × 20/30 = 63.33, net 30.00,
+        # VAT 5.70, gross 35.70: the review, the invoice and the charge alike
+        assert [line.amount for line in preview.lines] == [Decimal("-33.33"), Decimal("63.33")]
+        assert preview.totals.gross == Decimal("35.70")
+        invoice = result.invoice
+        assert invoice is not None
+        assert result.charge is not None
+        assert list(invoice.lines.order_by("position").values_list("net_amount", flat=True)) == [
+            Decimal("-33.33"),
+            Decimal("63.33"),
+        ]
+        assert invoice.gross_total == result.charge.amount == Decimal("35.70")
+
+    def test_a_catalog_price_cut_does_not_raise_the_upgrade_either(self):
+        # Sold at 14.00; the catalog price of Standard cut to 5.00 since: the credit stays
+        # 14 × 5 × 21/31 = 47.42, as in the upgrade without any price change.
+        subscription = german_subscription()
+        self.set_price(STANDARD, "5.00")
+
+        preview, result = self.upgrade_reviewed(subscription, ON)
+
+        assert [line.amount for line in preview.lines] == [Decimal("-47.42"), Decimal("64.35")]
+        assert result.invoice is not None
+        assert result.invoice.gross_total == preview.totals.gross == Decimal("20.15")
 
 
 class TestScheduledPlanChange:

@@ -1,6 +1,5 @@
-"""**Pay Now** of an open invoice (issue 5; research R36, R37): in full or in part, by the card
-on file or a new card used once; one charge per form, a decline pays nothing, a new card is
-never kept for renewals."""
+"""**Pay Now** of an open invoice: in full or in part, by the card on file or a new card used once;
+one charge per form, a decline pays nothing, a new card is never kept for renewals."""
 
 from __future__ import annotations
 

@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 
 from seatwise.billing.orders import seats_purchase
-from seatwise.billing.pricing import preview_seat_addition
-from seatwise.billing.seller import account_tax_decision
 from seatwise.invoicing.models import Invoice
+from seatwise.invoicing.seller import account_tax_decision
 from seatwise.invoicing.services import invoice_issue
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.payments.models import Charge, TestGatewayCharge
 from seatwise.payments.services import charge_card
+from seatwise.pricing.lines import preview_seat_addition
 from seatwise.subscriptions.models import Subscription
 from tests.factories import (
     SYSTEM,

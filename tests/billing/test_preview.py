@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from seatwise.billing.pricing import preview_plan_change, preview_seat_addition
-from seatwise.billing.seller import account_tax_decision, seller
 from seatwise.catalog.models import Price
 from seatwise.core.errors import Invalid, Refused
+from seatwise.invoicing.seller import account_tax_decision, seller
+from seatwise.pricing.lines import preview_plan_change, preview_seat_addition
 from tests.factories import make_account, make_subscription, plan
 from tests.tax.data import ensure_eu_vat_rates
 

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seatwise.billing.pricing import (
+from seatwise.core.dates import add_months
+from seatwise.core.money import SUPPORTED_CURRENCIES, minor_unit, quantize
+from seatwise.pricing.lines import (
     PlanPrice,
     ProratedLine,
     plan_change,
@@ -19,8 +21,6 @@ from seatwise.billing.pricing import (
     term_price,
     totals,
 )
-from seatwise.core.dates import add_months
-from seatwise.core.money import SUPPORTED_CURRENCIES, minor_unit, quantize
 from seatwise.tax.decisions import OUTSIDE_SCOPE_NOTE, REVERSE_CHARGE_NOTE, TaxDecision
 
 DE_B2C = TaxDecision(category="standard", rate=Decimal("19"), rate_country="DE", legal_note="")

@@ -1,6 +1,6 @@
-"""Card-expiry reminders (issue 4, item 6; seatwise.payments.reminders): 30 and 7 days before
-the default automatic card's last day, once per card and reminder, to the billing contact in
-their language, showing brand, last four digits and expiry only."""
+"""Card-expiry reminders (seatwise.payments.reminders): 30 and 7 days before the default automatic
+card's last day, once per card and reminder, to the billing contact in their language, showing
+brand, last four digits and expiry only."""
 
 from __future__ import annotations
 

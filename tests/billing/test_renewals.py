@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.conf import settings
 
 from seatwise.billing.renewals import renewals_run
 from seatwise.invoicing.models import Invoice
@@ -62,6 +65,50 @@ def test_run_twice_renews_invoices_and_charges_once():
         "receipt",
         "receipt",
     ]
+
+
+def test_a_late_run_issues_the_renewal_invoice_today_for_the_new_term():
+    """Given a yearly term that ended on 2025-12-10 and a run that only comes on 2026-12-06
+    (the job was down): the invoice is issued that day, numbered in 2026 and due 14 days
+    later, never back-dated into 2025; its service period is still the new term."""
+    account = make_account(country="DE", currency="EUR", language="en")
+    make_card(account)
+    subscription = make_subscription(
+        account, seats=5, plan_code="goto-meeting-standard-yearly", term_start=date(2024, 12, 10)
+    )
+    assert subscription.term_end == date(2025, 12, 10)
+    run_at = datetime(2026, 12, 6, 3, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+    with time_machine.travel(run_at, tick=False):
+        assert renewals_run(on=date(2026, 12, 6), by=SYSTEM) == 1
+
+    [invoice] = Invoice.objects.filter(account=account)
+    assert (invoice.source, invoice.status, invoice.year) == ("renewal", "paid", 2026)
+    assert invoice.number.startswith("INV-2026-")
+    assert (invoice.issue_date, invoice.due_date) == (date(2026, 12, 6), date(2026, 12, 20))
+    # 5 × 140.00 = 700.00 net, VAT 19 % 133.00
+    assert (invoice.net_total, invoice.gross_total) == (Decimal("700.00"), Decimal("833.00"))
+    line = invoice.lines.get()
+    # The service period: the new term [2025-12-10, 2026-12-10), its last day inclusive.
+    assert (line.period_start, line.period_end) == (date(2025, 12, 10), date(2026, 12, 9))
+    subscription.refresh_from_db()
+    assert (subscription.term_start, subscription.term_end) == (
+        date(2025, 12, 10),
+        date(2026, 12, 10),
+    )
+
+
+def test_the_renewal_invoice_is_dated_the_day_of_the_run_not_the_term_start():
+    subscription = subscription_of()
+    run_at = datetime(2026, 4, 3, 3, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+    with time_machine.travel(run_at, tick=False):
+        assert renewals_run(on=date(2026, 4, 3), by=SYSTEM) == 1
+
+    [invoice] = Invoice.objects.filter(account=subscription.account)
+    assert (invoice.issue_date, invoice.due_date) == (date(2026, 4, 3), date(2026, 4, 17))
+    line = invoice.lines.get()
+    assert (line.period_start, line.period_end) == (TERM_END, date(2026, 4, 30))
 
 
 def test_not_due_before_term_end():

@@ -14,16 +14,15 @@ from seatwise.audit.models import AuditEntry
 from seatwise.billing.changes import plan_change
 from seatwise.billing.invoice_payments import invoice_pay
 from seatwise.billing.orders import seats_purchase
-from seatwise.billing.pricing import preview_seat_addition
-from seatwise.billing.seller import account_tax_decision
 from seatwise.billing.settlement import STRAY_AFTER, purchases_settle
 from seatwise.core.errors import Refused
 from seatwise.invoicing.models import Invoice
+from seatwise.invoicing.seller import account_tax_decision
 from seatwise.invoicing.services import invoice_issue
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.payments.gateways.test import set_test_gateway_mode
 from seatwise.payments.models import Charge, TestGatewayCharge
-from seatwise.payments.reconcile import charges_reconcile
+from seatwise.pricing.lines import preview_seat_addition
 from seatwise.subscriptions.models import Subscription
 from tests.factories import (
     SYSTEM,
@@ -33,6 +32,7 @@ from tests.factories import (
     make_subscription,
     plan,
 )
+from tests.payments.charging import reconcile_after_grace
 from tests.tax.data import ensure_eu_vat_rates
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +56,7 @@ def german_subscription(card: str = "4242424242424242") -> Subscription:
 
 
 def reconcile() -> int:
-    return charges_reconcile(older_than=timedelta(0), by=SYSTEM)
+    return reconcile_after_grace()
 
 
 def buy(subscription: Subscription, key: str = "order-1"):

@@ -1,5 +1,6 @@
-"""The Billing Center: who lands where after the product sign-in (SPEC rule 2, articles 000,
-002, 004), and what the billing admin's Subscriptions page shows."""
+"""The Billing Center: who lands where after the product sign-in (only the billing admin of an
+online account gets in; the help article sign-in-billing), and what the billing admin's
+Subscriptions page shows."""
 
 from __future__ import annotations
 

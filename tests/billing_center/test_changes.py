@@ -1,6 +1,5 @@
-"""Change Plan and Change Seats in the Billing Center (issue 4, item 5): review the exact
-amounts, confirm once, read what happened; declines, bad input and other accounts change
-nothing."""
+"""Change Plan and Change Seats in the Billing Center: review the exact amounts, confirm once, read
+what happened; declines, bad input and other accounts change nothing."""
 
 from __future__ import annotations
 
@@ -165,11 +164,9 @@ class TestChangePlan:
         assert invoice.status == "credited"
 
     def test_an_unknown_outcome_is_said_and_settled_later(self, client):
-        from datetime import timedelta
-
         from seatwise.billing.settlement import purchases_settle
         from seatwise.payments.gateways.test import set_test_gateway_mode
-        from seatwise.payments.reconcile import charges_reconcile
+        from tests.payments.charging import reconcile_after_grace
 
         subscription = subscription_for(client)
         url = f"/billing/subscriptions/{subscription.pk}/plan/"
@@ -185,7 +182,7 @@ class TestChangePlan:
         )
         subscription.refresh_from_db()
         assert subscription.plan.code == STANDARD
-        charges_reconcile(older_than=timedelta(0), by=SYSTEM)
+        reconcile_after_grace()
         assert purchases_settle(by=SYSTEM) == 1
         subscription.refresh_from_db()
         assert subscription.plan.code == BUSINESS
@@ -445,3 +442,29 @@ class TestAccess:
         assert "from 04/01/2026: 4" in page
         assert "Keep current plan" in page
         assert "Keep current seats" in page
+
+
+def test_the_upgrade_review_credits_the_price_paid_and_is_what_is_charged(client):
+    """Given 5 seats of Standard bought at 14.00 and the catalog price of Standard raised to
+    16.00 since: the review credits the 21 unused days at 14.00, and Confirm charges exactly
+    the total reviewed."""
+    from seatwise.catalog.models import Price
+
+    subscription = subscription_for(client)
+    Price.objects.filter(plan=plan(STANDARD), currency="EUR").update(unit_amount=Decimal("16.00"))
+    url = f"/billing/subscriptions/{subscription.pk}/plan/"
+
+    review = client.get(url, {"plan": plan(BUSINESS).pk})
+
+    page = text(review)
+    assert "GoTo Meeting Standard (Monthly), credit for 21 unused days of 31 5 -€47.42" in page
+    assert "Net €16.93 VAT 19% €3.22 Total €20.15" in page
+    data = confirm_data(review)
+    assert data["expected_total"] == "20.15"
+    followed(client, client.post(url, data))
+    invoice = Invoice.objects.get()
+    assert (invoice.gross_total, invoice.status) == (Decimal("20.15"), "paid")
+    assert list(invoice.lines.order_by("position").values_list("net_amount", flat=True)) == [
+        Decimal("-47.42"),
+        Decimal("64.35"),
+    ]

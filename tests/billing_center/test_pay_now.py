@@ -1,5 +1,5 @@
-"""Pay Now in the Billing Center's invoice history (issue 4, item 4): an open invoice is paid in
-full by the card on file, once however often the form is sent."""
+"""Pay Now in the Billing Center's invoice history: an open invoice is paid in full by the card on
+file, once however often the form is sent."""
 
 from __future__ import annotations
 

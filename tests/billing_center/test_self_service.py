@@ -1,6 +1,5 @@
-"""The billing admin's self-service in the Billing Center (issue 4, item 5): invoice history
-with PDF download, the payment method, Cancel Subscription and Reactivate (SPEC "Decisions",
-research §1.2.2 and §1.7)."""
+"""The billing admin's self-service in the Billing Center: invoice history with PDF download,
+the payment method, Cancel Subscription and Reactivate."""
 
 from __future__ import annotations
 
@@ -131,6 +130,7 @@ class TestInvoiceHistory:
             invoice=second,
             amount_net=Decimal("70.00"),
             reason="Goodwill",
+            settlement="none",
             by=SYSTEM,
             issue_date=date(2026, 2, 2),
         )
@@ -153,16 +153,18 @@ class TestInvoiceHistory:
                 "€83.30",
                 "€83.30",
                 "Open",
-                f"Download {third.number}Pay Now",  # the open invoice offers Pay Now
+                # the PDF and the UBL, and Pay Now of the open invoice
+                f"Download {third.number}E-invoice {third.number} (UBL)Pay Now",
             ],
             [
                 note.number,
                 "02/02/2026",
-                f"Credit note for {second.number}: Goodwill",
+                f"Credit note for {second.number}: GoodwillNothing to settle: it reduced the "
+                "amount due on the invoice",
                 "€83.30",
                 "—",
                 "Issued",
-                f"Download {note.number}",
+                f"Download {note.number}E-invoice {note.number} (UBL)",
             ],
             [
                 second.number,
@@ -171,7 +173,7 @@ class TestInvoiceHistory:
                 "€83.30",
                 "€0.00",
                 "Credited",
-                f"Download {second.number}",
+                f"Download {second.number}E-invoice {second.number} (UBL)",
             ],
             [
                 first.number,
@@ -180,7 +182,7 @@ class TestInvoiceHistory:
                 "€83.30",
                 "€0.00",
                 "Paid",
-                f"Download {first.number}",
+                f"Download {first.number}E-invoice {first.number} (UBL)",
             ],
         ]
         assert f'href="/billing/invoices/{third.pk}/pdf/"' in html
@@ -224,7 +226,11 @@ class TestInvoiceHistory:
             for day in range(1, n + 1):
                 invoice = issue(account, date(2026, 3, day))
                 credit_note_issue(
-                    invoice=invoice, amount_net=Decimal("1.00"), reason="r", by=SYSTEM
+                    invoice=invoice,
+                    amount_net=Decimal("1.00"),
+                    reason="r",
+                    settlement="none",
+                    by=SYSTEM,
                 )
             client.force_login(billing_contact(account))
             with CaptureQueriesContext(connection) as queries:
@@ -333,7 +339,11 @@ class TestPaymentMethod:
         assert response.status_code == 200
         html = response.content.decode()
         assert response.context["form"].errors == {"card_number": ["The card number is not valid."]}
-        assert 'id="id_card_number_error1">The card number is not valid.</p>' in html
+        assert (
+            '<div id="id_card_number_error"><p class="form-field__error">'
+            "The card number is not valid.</p></div>"
+        ) in html
+        assert 'aria-describedby="id_card_number_error"' in html
         assert "4242 4242 4242 4241" not in html
         assert "4242424242424241" not in html
         assert 'name="cvc"' in html

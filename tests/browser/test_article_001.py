@@ -15,7 +15,7 @@ updates the contact's name and address; the second gives another person's name a
 address, who then holds the role (and the portal's User ID with a password of their own), and
 both contacts are told by e-mail in their own language.
 
-The labels are listed below per language (``LABELS``): German as article 001 and SPEC.md give
+The labels are listed below per language (``LABELS``): German as article 001 gives
 them, English as the source text, and the Italian and Spanish wording that the translations
 are to use. Until locale/ is translated, a run fails on the first missing label. Screenshots go
 to test-artifacts/article-001/.

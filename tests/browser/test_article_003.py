@@ -18,8 +18,8 @@ contact speaks the test's language, GoTo Meeting Standard (5 seats) and GoTo Tra
 Meeting 140.00, GoTo Training 1,090.00 per seat and year), and a Visa card ending 4242 on file.
 The cart: 2 GoTo Meeting + 1 GoTo Training = 1,370.00 net + 19 % VAT 260.30 = 1,630.30.
 
-The portal's labels are listed below per language (``LABELS``): German as article 003 and
-SPEC.md give them, English as the source text, and the Italian and Spanish wording that the
+The portal's labels are listed below per language (``LABELS``): German as article 003
+gives them, English as the source text, and the Italian and Spanish wording that the
 translations are to use. Until locale/ is translated, the Italian and Spanish runs (and the
 German one, where the catalogue lacks the article's wording) fail on the first missing label.
 A screenshot of every step goes to test-artifacts/article-003/.

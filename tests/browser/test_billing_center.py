@@ -1,6 +1,5 @@
-"""Every Billing Center action (issue 4, item 5), done in Chromium by the billing admin of an
-online account the way a person would: by the visible labels, in English, German, Italian and
-Spanish.
+"""Every Billing Center action, done in Chromium by the billing admin of an online account the way a
+person would: by the visible labels, in English, German, Italian and Spanish.
 
 The world of each test is made with the factories (through the services): a German online
 account (19 % VAT) whose billing admin speaks the test's language, a GoTo Meeting Standard
@@ -12,7 +11,7 @@ amount exact whatever the day: seats bought on a term's first day cost the whole
 
 Change Seats and Change Plan start from a term that began 40 days ago (``midterm``), so that
 their amounts are prorated: the test computes each line by the rounding rule of
-billing.pricing and checks that the review shows it and that the invoice then issued is, to
+pricing.lines and checks that the review shows it and that the invoice then issued is, to
 the cent, the total reviewed. Pay Now starts from a renewal whose charge was declined
 (``renewal_declined``).
 
@@ -143,7 +142,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     # Invoice history
     "Invoices and credit notes": {
-        "de": "Rechnungen und Gutschriften",
+        "de": "Rechnungen und Rechnungskorrekturen",
         "it": "Fatture e note di credito",
         "es": "Facturas y facturas rectificativas",
     },
@@ -295,7 +294,7 @@ LABELS: dict[str, dict[str, str]] = {
         "es": "%(plan)s, puestos añadidos (%(days)d de %(term_days)d días)",
     },
     "%(plan)s, credit for %(days)d unused days of %(term_days)d": {
-        "de": "%(plan)s, Gutschrift für %(days)d nicht genutzte von %(term_days)d Tagen",
+        "de": "%(plan)s, Anrechnung für %(days)d nicht genutzte von %(term_days)d Tagen",
         "it": "%(plan)s, credito per %(days)d giorni non utilizzati su %(term_days)d",
         "es": "%(plan)s, abono por %(days)d días no utilizados de %(term_days)d",
     },
@@ -553,7 +552,7 @@ def euros(language: str, amount: Decimal) -> str:
 
 
 def cents(amount: Decimal) -> Decimal:
-    """The rounding rule (billing.pricing): half away from zero, to the cent."""
+    """The rounding rule (pricing.lines): half away from zero, to the cent."""
     return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
@@ -626,7 +625,7 @@ class World:
         # The renewal day; the term's last day is the one before.
         self.term_end = self.subscription.term_end
         self.last_day = self.term_end - timedelta(days=1)
-        # Proration (billing.pricing): the days left of the term, today included.
+        # Proration (pricing.lines): the days left of the term, today included.
         self.days_left = (self.term_end - today()).days
         self.term_days = (self.term_end - self.term_start).days
 

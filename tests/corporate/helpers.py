@@ -50,7 +50,12 @@ def issue_invoice(
     note = None
     if credit is not None:
         note = credit_note_issue(
-            invoice=invoice, reason="Goodwill", amount_net=Decimal(credit), by=SYSTEM, issue_date=on
+            invoice=invoice,
+            reason="Goodwill",
+            amount_net=Decimal(credit),
+            settlement="none",  # the invoice is unpaid: the credit only reduces what is due
+            by=SYSTEM,
+            issue_date=on,
         )
     return invoice, note
 

@@ -1,5 +1,5 @@
-"""The Corporate Billing Portal's **Account** tab (article 001, SPEC rule 5): **Bill To** with
-**Edit** → **Billing Address** → **Save**, the invoice contacts and the purchase-order number."""
+"""The Corporate Billing Portal's **Account** tab: **Bill To** with **Edit** → **Billing Address** →
+**Save**, the invoice contacts and the purchase-order number."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Add Seats, quotes and service orders in the Corporate Billing Portal, page by page with the
-Django client (article 003, SPEC rule 6, issue 5 items 3 and 4).
+Django client (the help articles add-seats-corporate and quotes).
 
 Given a corporate German account (19 % VAT) with GoTo Meeting (5 seats) and GoTo Webinar (2
 seats), both annual and starting today, so that seats added today cost a whole term: GoTo
@@ -11,12 +11,13 @@ orders, seats, cards, charges and invoices as they were.
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from html import unescape
 
 import pytest
-from django.db import connection
+from django.db import close_old_connections, connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -25,7 +26,7 @@ from seatwise.audit.models import AuditEntry
 from seatwise.invoicing.models import Invoice
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.ordering.models import Quote, ServiceOrder
-from seatwise.ordering.services import quote_create
+from seatwise.ordering.services import REQUEST_KEY_RE, quote_create
 from seatwise.payments.models import Charge, PaymentMethod
 from seatwise.subscriptions.models import Subscription
 from tests.corporate.helpers import corporate_account, portal_sign_in
@@ -107,9 +108,10 @@ def text(html: bytes | str) -> str:
 
 def field_errors(html: bytes, name: str) -> list[str]:
     raw = html.decode()
+    errors = re.search(rf'<div id="id_{name}_error">(.*?)</div>', raw, re.S)
     return [
         unescape(m)
-        for m in re.findall(rf'<p class="form-field__error" id="id_{name}_error\d+">(.*?)</p>', raw)
+        for m in re.findall(r'<p class="form-field__error">(.*?)</p>', errors[1] if errors else "")
     ]
 
 
@@ -180,7 +182,7 @@ class TestAddSeatsPage:
         for subscription in (world.meeting, world.webinar):
             assert f'<label for="id_seats-{subscription.pk}">New Seat Qty</label>' in html
             assert f'name="seats-{subscription.pk}" value="0"' in html
-        # New Seat Qty is the number of seats to add, not the new total (SPEC, Decisions).
+        # New Seat Qty is the number of seats to add, not the new total.
         assert (
             "In New Seat Qty, enter the number of seats to add to each product, not the new "
             "total." in text(html)
@@ -284,7 +286,7 @@ class TestQuantities:
         assert state(world.account) == before
 
 
-# --- Preconditions (issue 5 item 3) --------------------------------------------------------------
+# --- Preconditions --------------------------------------------------------------------------------
 
 
 class TestNotEligible:
@@ -454,6 +456,125 @@ class TestOpenQuote:
 
         assert Quote.objects.filter(account=world.account).count() == 1
         assert first["Location"] == second["Location"]
+
+
+# --- The form's key: one quote per form, however often it is sent ------------------------------
+
+FORM_KEY = re.compile(r'<input type="hidden" name="form_key" value="([A-Za-z0-9_-]+)">')
+
+
+def hidden_inputs(html: str) -> dict[str, str]:
+    """The hidden fields of the page's form, as the browser posts them."""
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html))
+
+
+class TestFormKey:
+    def test_each_showing_of_the_form_has_a_new_key(self, portal):
+        first = FORM_KEY.findall(portal.get(ADD_SEATS).content.decode())
+        second = FORM_KEY.findall(portal.get(ADD_SEATS).content.decode())
+
+        assert len(first) == len(second) == 1
+        assert first != second
+        for key in (*first, *second):
+            assert REQUEST_KEY_RE.match(key)
+
+    def test_the_quote_is_made_under_the_key_of_the_form(self, portal, world):
+        key = FORM_KEY.findall(portal.get(ADD_SEATS).content.decode())[0]
+
+        response = portal.post(ADD_SEATS, cart(world, 3, 0, form_key=key))
+
+        quote = Quote.objects.get(account=world.account)
+        assert response["Location"] == f"/corporate/quotes/{quote.pk}/"
+        assert quote.request_key == key
+
+    def test_the_confirmation_step_keeps_the_key_of_the_form(self, portal, world):
+        new_quote(portal, world, meeting=3)
+        key = FORM_KEY.findall(portal.get(ADD_SEATS).content.decode())[0]
+
+        response = portal.post(ADD_SEATS, cart(world, 1, 2, form_key=key))
+
+        assert response.status_code == 200
+        assert hidden_inputs(response.content.decode())["form_key"] == key
+
+    def test_a_key_that_made_a_quote_of_another_cart_is_said_and_replaced(self, portal, world):
+        key = FORM_KEY.findall(portal.get(ADD_SEATS).content.decode())[0]
+        first = portal.post(ADD_SEATS, cart(world, 3, 0, form_key=key))
+        quote = Quote.objects.get(account=world.account)
+        before = state(world.account)
+
+        # The browser restored the page with its old key, and another cart is typed.
+        response = portal.post(ADD_SEATS, cart(world, 1, 2, form_key=key))
+
+        html = response.content.decode()
+        assert first["Location"] == f"/corporate/quotes/{quote.pk}/"
+        assert response.status_code == 200
+        assert (
+            f"This form was already sent and made quote {quote.number}. To price the cart "
+            "below instead, save it again." in text(html)
+        )
+        # The cart typed stays, under a new key.
+        assert f'name="seats-{world.webinar.pk}" value="2"' in html
+        assert FORM_KEY.findall(html) != [key]
+        assert state(world.account) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_simultaneous_posts_of_one_form_make_one_quote_shown_to_each():
+    """The confirmation that replaces the open quote, sent 20 times at once over the portal
+    (each request in its own thread, with its own database connection): one new quote, the
+    open one expired once, and the page after every POST is that new quote."""
+    from django.test import Client
+
+    world = World()
+    signed_in = Client()
+    portal_sign_in(signed_in, world.account)
+    old = new_quote(signed_in, world, meeting=3)
+    key = FORM_KEY.findall(signed_in.get(ADD_SEATS).content.decode())[0]
+    confirm = signed_in.post(ADD_SEATS, cart(world, 1, 2, form_key=key)).content.decode()
+    form = hidden_inputs(confirm)
+    assert (form["replace_open"], form["form_key"]) == ("on", key)
+    barrier = threading.Barrier(20)
+    pages: list[tuple[str, str]] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def submit() -> None:
+        client = Client()
+        for name, morsel in signed_in.cookies.items():
+            client.cookies[name] = morsel.value
+        try:
+            barrier.wait()
+            response = client.post(ADD_SEATS, form)
+            page = client.get(response["Location"])
+            with lock:
+                pages.append((response["Location"], text(page.content)))
+        except BaseException as error:  # reported by the test
+            with lock:
+                errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    close_old_connections()
+
+    assert errors == []
+    new = Quote.objects.get(account=world.account, status="open")
+    assert [location for location, _page in pages] == [f"/corporate/quotes/{new.pk}/"] * 20
+    assert all(f"Quote {new.number}" in page for _location, page in pages)
+    assert Quote.objects.filter(account=world.account).count() == 2
+    assert new.request_key == key
+    assert [(line.product_name, line.quantity) for line in new.lines.all()] == [
+        ("GoTo Meeting", 1),
+        ("GoTo Webinar", 2),
+    ]
+    old.refresh_from_db()
+    assert (old.status, old.replaced_by_id) == ("expired", new.pk)
+    assert AuditEntry.objects.filter(action="quote.expire", object_id=str(old.pk)).count() == 1
+    assert AuditEntry.objects.filter(action="quote.create").count() == 2
 
 
 # --- Quotes tab ----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""**Auto Renew** of corporate subscriptions (issue 5; research R24, S-16): turned off with a
+"""**Auto Renew** of corporate subscriptions (the help article auto-renew): turned off with a
 **Cancel Reason**, the service runs to the **Service Order End Date** and is not renewed;
 turned on again, it renews and the reason is gone."""
 

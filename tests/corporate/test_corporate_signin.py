@@ -1,5 +1,5 @@
-"""Sign-in to the Corporate Billing Portal, the service: User ID and password, the vendor's two
-error messages, lockout, and the reset link (SPEC rule 3; research §1.2.4, §1.7)."""
+"""Sign-in to the Corporate Billing Portal, the service: User ID and password, the two error
+messages the help article sign-in-billing quotes, lockout, and the reset link."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The Corporate Billing Portal's **Invoice History** tab and **Pay Now** (issue 5; research
-§1.2.4, R36, R37): the list by pages, each PDF, Pay in full or Partial payment by the card on
-file or a new card used once; amounts as people type them; one charge per form."""
+"""The Corporate Billing Portal's **Invoice History** tab and **Pay Now**: the list by pages, each
+PDF, Pay in full or Partial payment by the card on file or a new card used once; amounts as people
+type them; one charge per form."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The Corporate Billing Portal's pages: sign-in, Forgot Password?, the Subscriptions tab, and
-its session kept apart from the product sign-in (SPEC rule 3; research §1.2.4)."""
+its session kept apart from the product sign-in."""
 
 from __future__ import annotations
 

@@ -92,7 +92,7 @@ def test_docs_list_every_demo_sign_in():
 
 
 def test_readme_lists_every_demo_sign_in():
-    """The README lists every demo sign-in (issue 2); regenerate with ``load_demo --markdown``."""
+    """The README lists every demo sign-in; regenerate with ``load_demo --markdown``."""
     text = (DOCS.parent.parent / "README.md").read_text(encoding="utf-8")
 
     assert sign_ins_markdown() in text

@@ -1,4 +1,4 @@
-"""demo_load creates one account for each situation of the help articles (SPEC, seeds 000–004).
+"""demo_load creates one account for each situation of the help articles (docs/demo.md).
 
 The expectations are written out here, not derived from seatwise.demo.data, so that a change
 to the demo data set is a visible change to these tests.
@@ -14,7 +14,7 @@ from django.contrib.auth.hashers import check_password
 from django.test import RequestFactory
 
 from seatwise.accounts.models import Account, CorporateCredential, Person
-from seatwise.accounts.services import person_add, person_remove
+from seatwise.accounts.services import person_add
 from seatwise.audit.models import AuditEntry
 from seatwise.core.vat import normalize_vat_id
 from seatwise.demo.data import DEMO_PASSWORD
@@ -22,6 +22,7 @@ from seatwise.demo.loader import DemoAlreadyLoaded, demo_is_loaded, demo_load
 from seatwise.payments.models import PaymentMethod
 from seatwise.payments.models import TestGatewayCard as VaultCard
 from seatwise.subscriptions.models import LicenseAssignment, Subscription
+from seatwise.subscriptions.people import person_remove
 from tests.factories import SYSTEM, make_account, make_card, make_subscription
 
 pytestmark = pytest.mark.django_db

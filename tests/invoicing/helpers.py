@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from seatwise.billing.pricing import ProratedLine, term_line
+from seatwise.pricing.lines import ProratedLine, term_line
 from seatwise.tax.decisions import TaxDecision
 
 PLAN = "goto-meeting-standard-monthly"

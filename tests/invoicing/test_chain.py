@@ -41,7 +41,9 @@ def verify() -> tuple[int, str, str]:
 def three(account):
     """INV-2026-000001..3 and CN-2026-000001 (on the second invoice)."""
     invoices = [issue(account) for _ in range(3)]
-    credit_note_issue(invoice=invoices[1], amount_net=Decimal("5.00"), reason="r", by=SYSTEM)
+    credit_note_issue(
+        invoice=invoices[1], amount_net=Decimal("5.00"), reason="r", settlement="none", by=SYSTEM
+    )
     return invoices
 
 

@@ -47,7 +47,12 @@ class TestNumbers:
         first = issue(account)
 
         note = credit_note_issue(
-            invoice=first, amount_net=first.net_total, reason="x", issue_date=ISSUED_ON, by=SYSTEM
+            invoice=first,
+            amount_net=first.net_total,
+            reason="x",
+            settlement="none",
+            issue_date=ISSUED_ON,
+            by=SYSTEM,
         )
         second = issue(account)
 

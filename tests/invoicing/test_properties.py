@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seatwise.billing.pricing import preview_seat_addition, proration, term_line
-from seatwise.billing.seller import account_tax_decision
 from seatwise.core.errors import Refused
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.selectors import credited_of
+from seatwise.invoicing.seller import account_tax_decision
 from seatwise.invoicing.services import credit_note_issue, document_for, invoice_issue
+from seatwise.pricing.lines import preview_seat_addition, proration, term_line
 from seatwise.tax.decisions import TaxDecision
 from tests.factories import SYSTEM, make_account, make_subscription
 
@@ -177,11 +177,15 @@ def test_credit_notes_never_exceed_what_they_correct(account, lines, rate, credi
             and before.gross + amount + tax <= invoice.gross_total
         )
         if fits:
-            note = credit_note_issue(invoice=invoice, amount_net=amount, reason="p", by=SYSTEM)
+            note = credit_note_issue(
+                invoice=invoice, amount_net=amount, reason="p", settlement="none", by=SYSTEM
+            )
             assert (note.net_total, note.tax_total) == (amount, tax)
         else:
             with pytest.raises(Refused) as refusal:
-                credit_note_issue(invoice=invoice, amount_net=amount, reason="p", by=SYSTEM)
+                credit_note_issue(
+                    invoice=invoice, amount_net=amount, reason="p", settlement="none", by=SYSTEM
+                )
             assert refusal.value.code == "credit_exceeds_invoice"
             assert credited_of(invoice) == before
 

@@ -1,4 +1,4 @@
-"""Rendering of issued documents: EN 16931 e-invoices (CII, UBL) and the PDFs (issue 4)."""
+"""Rendering of issued documents: EN 16931 e-invoices (CII, UBL) and the PDFs."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from seatwise.invoicing.documents import DocumentLine, InvoiceDocument, Party, ReceiptDocument
+from seatwise.invoicing.documents import (
+    DocumentLine,
+    InvoiceDocument,
+    Party,
+    Prepayment,
+    ReceiptDocument,
+)
 from seatwise.invoicing.einvoice import (
     invoice_cii_xml,
     invoice_ubl_xml,
@@ -179,7 +185,8 @@ def es_corporate() -> InvoiceDocument:
         gross_total=Decimal("4400.00"),
         tax_note=REVERSE_CHARGE,
         due_date=date(2026, 4, 3),
-        paid_amount=Decimal("1000.00"),
+        prepaid_amount=Decimal("1000.00"),
+        prepayments=(Prepayment(credit_note="CN-2026-000003", amount=Decimal("1000.00")),),
         seller_iban=IBAN,
         corporate_user_id="CBP-0042-7781",
         purchase_order="PO-ES-2026-118",
@@ -213,6 +220,8 @@ def credit_note() -> InvoiceDocument:
         seller_iban=IBAN,
         preceding_number="INV-2026-000042",
         preceding_issue_date=date(2026, 3, 2),
+        settlement="refund",
+        settlement_amount=Decimal("352.72"),
     )
 
 

@@ -10,11 +10,11 @@ from django.db.models import Sum
 
 from seatwise.accounts.models import Account
 from seatwise.audit.models import AuditEntry
-from seatwise.billing.seller import account_tax_decision
 from seatwise.core.errors import Invalid, Refused
 from seatwise.invoicing.documents import DocumentLine, Party
 from seatwise.invoicing.models import DocumentSeries, ImmutableDocument, Invoice, InvoiceLine
 from seatwise.invoicing.selectors import invoice_amount_due
+from seatwise.invoicing.seller import account_tax_decision
 from seatwise.invoicing.services import (
     credit_note_issue,
     document_for,
@@ -100,11 +100,13 @@ class TestIssue:
                 period_end=date(2026, 3, 31),
             ),
         )
-        assert (document.delivery_date, document.purchase_order, document.paid_amount) == (
-            date(2026, 3, 1),
-            "PO-4711",
-            Decimal("0.00"),
-        )
+        assert (
+            document.delivery_date,
+            document.purchase_order,
+            document.prepaid_amount,
+            document.prepayments,
+            document.vat_in_accounting_currency,
+        ) == (date(2026, 3, 1), "PO-4711", Decimal("0.00"), (), None)
         assert invoice.status == "open"
         entry = AuditEntry.objects.get(action="invoice.issue")
         assert (entry.object_id, entry.account_id, entry.new["number"]) == (
@@ -277,7 +279,7 @@ class TestPayments:
     def test_a_credit_note_cannot_be_paid(self, account):
         invoice = issue(account)
         note = credit_note_issue(
-            invoice=invoice, amount_net=Decimal("10.00"), reason="r", by=SYSTEM
+            invoice=invoice, amount_net=Decimal("10.00"), reason="r", settlement="none", by=SYSTEM
         )
 
         with pytest.raises(Refused) as refusal:
@@ -294,6 +296,7 @@ class TestCreditNotes:
             invoice=invoice,
             amount_net=Decimal("10.00"),
             reason="Goodwill",
+            settlement="none",
             issue_date=date(2026, 3, 20),
             by=SYSTEM,
         )
@@ -311,7 +314,7 @@ class TestCreditNotes:
         )
         [line] = document.lines
         assert (line.description, line.quantity, line.net_amount, line.period_start) == (
-            "Gutschrift: Goodwill",
+            "Korrektur: Goodwill",
             Decimal("1"),
             Decimal("10.00"),
             None,
@@ -322,16 +325,29 @@ class TestCreditNotes:
             date(2026, 3, 1),
         )
         assert document.buyer == document_for(invoice).buyer
+        assert (document.settlement, document.settlement_amount, document.cancels_in_full) == (
+            "none",
+            Decimal("0.00"),
+            False,
+        )
         invoice.refresh_from_db()
         assert (invoice.status, invoice_amount_due(invoice)) == ("open", Decimal("71.40"))
 
     def test_credit_notes_never_exceed_the_invoice_and_a_refusal_changes_nothing(self, account):
         invoice = issue(account)
-        credit_note_issue(invoice=invoice, amount_net=Decimal("60.00"), reason="a", by=SYSTEM)
+        credit_note_issue(
+            invoice=invoice, amount_net=Decimal("60.00"), reason="a", settlement="none", by=SYSTEM
+        )
         before = state()
 
         with pytest.raises(Refused) as refusal:
-            credit_note_issue(invoice=invoice, amount_net=Decimal("10.01"), reason="b", by=SYSTEM)
+            credit_note_issue(
+                invoice=invoice,
+                amount_net=Decimal("10.01"),
+                reason="b",
+                settlement="none",
+                by=SYSTEM,
+            )
 
         assert refusal.value.code == "credit_exceeds_invoice"
         assert state() == before
@@ -340,8 +356,17 @@ class TestCreditNotes:
         invoice = issue(account)
         invoice_record_payment(invoice=invoice, amount=Decimal("23.80"), reference="a", by=SYSTEM)
 
-        credit_note_issue(invoice=invoice, lines=[five_seats()], reason="Cancelled", by=SYSTEM)
+        note = credit_note_issue(
+            invoice=invoice,
+            lines=[five_seats()],
+            reason="Cancelled",
+            settlement="refund",
+            by=SYSTEM,
+        )
 
+        # the 23.80 paid goes back; the rest only cancels what was still due
+        assert (note.settlement, note.settlement_amount) == ("refund", Decimal("23.80"))
+        assert document_for(note).cancels_in_full is True
         invoice.refresh_from_db()
         assert invoice.status == "credited"
         assert invoice_amount_due(invoice) == Decimal("0.00")
@@ -352,10 +377,20 @@ class TestCreditNotes:
         invoice = issue(account)
 
         first = credit_note_issue(
-            invoice=invoice, amount_net=Decimal("5.00"), reason="a", by=SYSTEM, idempotency_key="k"
+            invoice=invoice,
+            amount_net=Decimal("5.00"),
+            reason="a",
+            settlement="none",
+            by=SYSTEM,
+            idempotency_key="k",
         )
         again = credit_note_issue(
-            invoice=invoice, amount_net=Decimal("5.00"), reason="a", by=SYSTEM, idempotency_key="k"
+            invoice=invoice,
+            amount_net=Decimal("5.00"),
+            reason="a",
+            settlement="none",
+            by=SYSTEM,
+            idempotency_key="k",
         )
 
         assert again.pk == first.pk
@@ -363,11 +398,17 @@ class TestCreditNotes:
 
     def test_a_credit_note_cannot_be_credited(self, account):
         note = credit_note_issue(
-            invoice=issue(account), amount_net=Decimal("5.00"), reason="a", by=SYSTEM
+            invoice=issue(account),
+            amount_net=Decimal("5.00"),
+            reason="a",
+            settlement="none",
+            by=SYSTEM,
         )
 
         with pytest.raises(Refused) as refusal:
-            credit_note_issue(invoice=note, amount_net=Decimal("1.00"), reason="b", by=SYSTEM)
+            credit_note_issue(
+                invoice=note, amount_net=Decimal("1.00"), reason="b", settlement="none", by=SYSTEM
+            )
 
         assert refusal.value.code == "not_an_invoice"
 
@@ -389,7 +430,9 @@ class TestCreditNotes:
         before = state()
 
         with pytest.raises(Invalid) as refusal:
-            credit_note_issue(invoice=invoice, by=SYSTEM, **{"reason": "r", **kwargs})
+            credit_note_issue(
+                invoice=invoice, by=SYSTEM, **{"reason": "r", "settlement": "none", **kwargs}
+            )
 
         assert refusal.value.code == code
         assert state() == before

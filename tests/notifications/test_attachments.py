@@ -1,9 +1,11 @@
-"""E-mails carry documents as descriptors; the worker renders the PDFs when it delivers."""
+"""E-mails carry documents as descriptors; the worker attaches the archived files when it
+delivers."""
 
 from __future__ import annotations
 
 import pytest
 
+from seatwise.invoicing.models import ArchivedDocument
 from seatwise.invoicing.services import invoice_issue
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.notifications.services import email_queue
@@ -13,7 +15,7 @@ from tests.invoicing.helpers import GERMAN_VAT, ISSUED_ON, five_seats
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_invoice_pdf_is_rendered_by_the_worker_and_attached(smtp_server, run_worker):
+def test_the_archived_invoice_pdf_is_attached_by_the_worker(smtp_server, run_worker):
     # Given an issued invoice and an e-mail queued with it as an attachment descriptor
     ensure_default_catalog()
     account = make_account(language="en")
@@ -57,6 +59,9 @@ def test_invoice_pdf_is_rendered_by_the_worker_and_attached(smtp_server, run_wor
         (f"{invoice.number}.pdf", "application/pdf")
     ]
     assert files[0].get_content().startswith(b"%PDF")
+    # the archived file, the same bytes as every download of the invoice
+    archived = ArchivedDocument.objects.get(invoice=invoice, format="pdf")
+    assert files[0].get_content() == bytes(archived.content)
 
 
 def test_unknown_attachment_kind_is_refused_and_nothing_queued():

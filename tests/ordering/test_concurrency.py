@@ -1,7 +1,6 @@
-"""50 simultaneous submissions of one checkout and of one service order (issue 5, "Checked
-by"): one order, one charge, one invoice, and every submitter gets that same order. Runs on
-SQLite (IMMEDIATE transactions) and PostgreSQL (row locks), threads each with its own
-connection."""
+"""50 simultaneous submissions of one checkout and of one service order: one order, one charge, one
+invoice, and every submitter gets that same order. Runs on SQLite (IMMEDIATE transactions) and
+PostgreSQL (row locks), threads each with its own connection."""
 
 from __future__ import annotations
 

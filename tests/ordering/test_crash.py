@@ -1,6 +1,6 @@
 """Kill -9 of the real worker at each step of the order pipeline, then a restart: every order
-completes exactly once (issue 5, "Checked by": one charge, the ordered seats, one invoice
-number and no gap, one e-mail)."""
+completes exactly once (one charge, the ordered seats, one invoice number and no gap, one
+e-mail)."""
 
 from __future__ import annotations
 

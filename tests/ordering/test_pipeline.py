@@ -14,7 +14,6 @@ from seatwise.ordering.models import ServiceOrder
 from seatwise.ordering.pipeline import service_order_process, service_orders_resume
 from seatwise.ordering.services import AdminContact, service_order_place
 from seatwise.payments.models import Charge, TestGatewayCharge
-from seatwise.payments.reconcile import charges_reconcile
 from seatwise.subscriptions.models import LicenseAssignment
 from tests.factories import SYSTEM, billing_contact, make_person
 from tests.ordering.helpers import (
@@ -28,6 +27,7 @@ from tests.ordering.helpers import (
     quote_for,
     state,
 )
+from tests.payments.charging import reconcile_after_grace
 
 
 def placed(c: Corporate, **checkout_overrides) -> ServiceOrder:
@@ -169,7 +169,7 @@ def test_an_unknown_charge_outcome_waits_for_the_reconciler_then_completes_once(
     assert Invoice.objects.count() == 0
 
     # The reconciler asks the gateway (never charges again); the resume job finishes the order.
-    charges_reconcile(older_than=timedelta(0), by=SYSTEM)
+    reconcile_after_grace()
     assert service_orders_resume(older_than=timedelta(0)) == 1
 
     done = ServiceOrder.objects.get()

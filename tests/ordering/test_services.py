@@ -1,4 +1,5 @@
-"""Quotes, the checkout and placing service orders (issue 5, article 003, SPEC rule 6)."""
+"""Quotes, the checkout and placing service orders (the help articles add-seats-corporate and
+quotes)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def test_quote_prices_each_line_pro_rata_and_the_vat_once_on_the_net_total():
     # Given 5 seats of GoTo Meeting (monthly) and 3 of GoTo Training (yearly), mid-term
     c = corporate()
 
-    # When 3 and 2 seats are added (New Seat Qty is the number to add, SPEC)
+    # When 3 and 2 seats are added (New Seat Qty is the number to add, not the new total)
     before = timezone.now()
     quote = quote_for(c)
 

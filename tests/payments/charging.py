@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -44,3 +45,16 @@ def row_counts() -> Counter[str]:
 
 def added_rows(before: Counter[str], after: Counter[str]) -> dict[str, int]:
     return {t: after[t] - before[t] for t in after if after[t] != before[t]}
+
+
+def reconcile_after_grace() -> int:
+    """``charges_reconcile`` as it runs once every call of now is surely over: one second after
+    the grace (``SEATWISE_GATEWAY_GRACE_SECONDS``), on a clock moved forward."""
+    import time_machine
+    from django.utils import timezone
+
+    from seatwise.payments.reconcile import charges_reconcile
+    from seatwise.payments.services import call_grace
+
+    with time_machine.travel(timezone.now() + call_grace() + timedelta(seconds=1), tick=False):
+        return charges_reconcile(by=SYSTEM)

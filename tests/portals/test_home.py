@@ -1,4 +1,4 @@
-"""The home page names the portals in the visitor's language, with the labels of SPEC.md."""
+"""The home page names the portals in the visitor's language, with the help articles' labels."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tests.factories import make_account, make_person
 
 pytestmark = pytest.mark.django_db
 
-# SPEC.md, "Labels, as the articles give them", plus the help in each language.
+# The labels as the help articles give them, plus the help in each language.
 PORTAL_NAMES = {
     "en": ["Billing Center", "Admin Center", "Corporate Billing Portal", "Help"],
     "de": ["Abrechnungscenter", "Admin Center", "Corporate Billing Portal", "Hilfe"],

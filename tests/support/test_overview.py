@@ -96,6 +96,7 @@ def small():
     note = credit_note_issue(
         invoice=invoice,
         reason="Goodwill",
+        settlement="none",
         amount_net=Decimal("10.00"),
         by=SYSTEM,
         issue_date=date(2026, 3, 2),

@@ -192,7 +192,13 @@ def rich_account() -> Account:
             by=SYSTEM,
             issue_date=date(2026, 3, day),
         )
-    credit_note_issue(invoice=invoice, reason="Goodwill", amount_net=Decimal("10.00"), by=SYSTEM)
+    credit_note_issue(
+        invoice=invoice,
+        reason="Goodwill",
+        settlement="none",
+        amount_net=Decimal("10.00"),
+        by=SYSTEM,
+    )
     checkout(quote_accept(quote=quote_for(c), by=SYSTEM), c)
     quote_for(c, meeting=1, training=1)
     for n in (1, 2):

@@ -179,7 +179,11 @@ def test_invoice_and_credit_note_numbers_are_found_typed_in_lower_case(world):
         issue_date=date(2026, 3, 1),
     )
     note = credit_note_issue(
-        invoice=invoice, reason="Goodwill", amount_net=Decimal("10.00"), by=SYSTEM
+        invoice=invoice,
+        reason="Goodwill",
+        settlement="none",
+        amount_net=Decimal("10.00"),
+        by=SYSTEM,
     )
     # Then
     assert invoice.number == "INV-2026-000001"

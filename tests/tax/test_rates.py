@@ -19,7 +19,7 @@ from tests.tax.data import MIGRATION, ensure_eu_vat_rates
 
 pytestmark = pytest.mark.django_db
 
-# Every standard rate of the EU member states (issue 4), checked against the European
+# Every standard rate of the EU member states, checked against the European
 # Commission's table: (country, percent, first day, last day or None).
 EXPECTED = {
     ("AT", Decimal("20"), date(2024, 1, 1), None),

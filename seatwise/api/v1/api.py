@@ -1,5 +1,6 @@
 """The provisioning API, version 1: what an operator's systems use to create and read
-accounts, people, roles, subscriptions, license assignments and payment methods.
+accounts, people, roles, subscriptions, license assignments and payment methods, and to read
+invoices and credit notes with their archived files.
 
 Every operation needs an operator token (``manage.py create_api_token``); every error has
 one format (``seatwise.api.v1.errors``). See docs/api.md.
@@ -16,7 +17,16 @@ from ninja import NinjaAPI
 from ninja.operation import Operation
 
 from seatwise.api.auth import OperatorBearer
-from seatwise.api.v1 import accounts, catalog, errors, payment_methods, people, roles, subscriptions
+from seatwise.api.v1 import (
+    accounts,
+    catalog,
+    errors,
+    invoices,
+    payment_methods,
+    people,
+    roles,
+    subscriptions,
+)
 
 
 class SeatwiseAPI(NinjaAPI):
@@ -46,8 +56,9 @@ api = SeatwiseAPI(
     title="Seatwise provisioning API",
     version="1",
     description=(
-        "Accounts, people, roles, subscriptions, license assignments and payment methods "
-        "of Seatwise. Authenticate with `Authorization: Bearer <token>`; see docs/api.md."
+        "Accounts, people, roles, subscriptions, license assignments, payment methods, "
+        "invoices and credit notes of Seatwise. Authenticate with "
+        "`Authorization: Bearer <token>`; see docs/api.md."
     ),
     urls_namespace="api-v1",
     auth=OperatorBearer(),
@@ -62,3 +73,4 @@ api.add_router("", roles.router)
 api.add_router("", subscriptions.router)
 api.add_router("", payment_methods.router)
 api.add_router("", catalog.router)
+api.add_router("", invoices.router)

@@ -10,12 +10,13 @@ from pydantic import ConfigDict
 
 from seatwise.accounts.models import Person
 from seatwise.accounts.selectors import people_page
-from seatwise.accounts.services import person_add, person_remove
+from seatwise.accounts.services import person_add
 from seatwise.api.auth import actor_of
 from seatwise.api.v1.errors import errors
 from seatwise.api.v1.fields import NO_NUL, Email, Language, text
 from seatwise.api.v1.lookups import IdPath, account_or_404, person_or_404
 from seatwise.api.v1.paging import NextAfter, PageQuery, page
+from seatwise.subscriptions.people import person_remove
 
 router = Router(tags=["people"])
 

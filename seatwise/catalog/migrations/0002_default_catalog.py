@@ -1,4 +1,4 @@
-"""The seeds' product line as the default catalog (SPEC, article 003).
+"""The product line of the help articles as the default catalog.
 
 Prices are per seat and term, net of VAT. The data is written inline: migrations never import
 application code.
@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import migrations
 
 PRODUCTS = [
-    # code, name, seat expansion supported (article 003), sort order
+    # code, name, seat expansion supported (help article add-seats-corporate), sort order
     ("goto-meeting", "GoTo Meeting", True, 10),
     ("goto-webinar", "GoTo Webinar", True, 20),
     ("goto-training", "GoTo Training", True, 30),

@@ -58,6 +58,19 @@ class ChargeResult:
     message: str = ""
 
 
+RefundStatus = Literal["succeeded", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    """The gateway's answer about one refund. ``failure_code`` is empty when it succeeded."""
+
+    gateway_refund_id: str
+    status: RefundStatus
+    failure_code: str = ""
+    message: str = ""
+
+
 class GatewayTimeout(Exception):
     """The call was sent but no answer came back: the charge may or may not have been made."""
 
@@ -75,6 +88,10 @@ class IdempotencyKeyReused(Exception):
 
 
 class Gateway(Protocol):
+    """A payment gateway adapter. Its client waits at most ``SEATWISE_GATEWAY_TIMEOUT_SECONDS``
+    for an answer, then raises ``GatewayTimeout``; Seatwise asks about an unanswered call only
+    after ``SEATWISE_GATEWAY_GRACE_SECONDS``, longer than that (``payments.reconcile``)."""
+
     alias: str
 
     def store_card(self, card: CardDetails) -> StoredCard:
@@ -96,6 +113,17 @@ class Gateway(Protocol):
     def retrieve_charge(self, *, idempotency_key: str) -> ChargeResult | None:
         """The charge made under ``idempotency_key``, or None if the gateway never saw it.
         Never charges. Raises ``GatewayTimeout`` or ``GatewayUnavailable`` like ``charge``."""
+        ...
+
+    def refund(
+        self, *, gateway_charge_id: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> RefundResult:
+        """Give back ``amount`` of a charge that succeeded. The same ``idempotency_key`` always
+        returns the first result and never refunds twice. Raises like ``charge``."""
+        ...
+
+    def retrieve_refund(self, *, idempotency_key: str) -> RefundResult | None:
+        """The refund made under ``idempotency_key``, or None if the gateway never saw it."""
         ...
 
 

@@ -43,9 +43,15 @@ from seatwise.payments.gateways.base import (
     GatewayTimeout,
     GatewayUnavailable,
     IdempotencyKeyReused,
+    RefundResult,
     StoredCard,
 )
-from seatwise.payments.models import TestGatewayCard, TestGatewayCharge, TestGatewayMode
+from seatwise.payments.models import (
+    TestGatewayCard,
+    TestGatewayCharge,
+    TestGatewayMode,
+    TestGatewayRefund,
+)
 
 _DECLINE_WORDING = {
     "card_declined": "Your card was declined.",
@@ -139,7 +145,7 @@ class TestGateway:
         if mode == TestGatewayMode.Mode.FAIL:
             raise GatewayUnavailable("test gateway: told to be unreachable")
         if mode == TestGatewayMode.Mode.SLOW:
-            time.sleep(delay)
+            slow_call(delay)
         result = self._charge_once(
             token=token,
             amount=amount,
@@ -154,6 +160,72 @@ class TestGateway:
     def retrieve_charge(self, *, idempotency_key: str) -> ChargeResult | None:
         found = TestGatewayCharge.objects.filter(idempotency_key=idempotency_key).first()
         return None if found is None else _as_result(found)
+
+    def refund(
+        self, *, gateway_charge_id: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> RefundResult:
+        mode, delay = _take_mode()
+        if mode == TestGatewayMode.Mode.FAIL:
+            raise GatewayUnavailable("test gateway: told to be unreachable")
+        if mode == TestGatewayMode.Mode.SLOW:
+            slow_call(delay)
+        result = self._refund_once(
+            gateway_charge_id=gateway_charge_id,
+            amount=amount,
+            currency=currency,
+            idempotency_key=idempotency_key,
+        )
+        if mode == TestGatewayMode.Mode.TIMEOUT_AFTER_CHARGE:
+            raise GatewayTimeout("test gateway: refunded, then told to time out")
+        return result
+
+    def retrieve_refund(self, *, idempotency_key: str) -> RefundResult | None:
+        found = TestGatewayRefund.objects.filter(idempotency_key=idempotency_key).first()
+        return None if found is None else _as_refund_result(found)
+
+    def _refund_once(
+        self, *, gateway_charge_id: str, amount: Decimal, currency: str, idempotency_key: str
+    ) -> RefundResult:
+        for _try in range(2):
+            existing = TestGatewayRefund.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                if (existing.charge_id, existing.amount, existing.currency) != (
+                    gateway_charge_id,
+                    amount,
+                    currency,
+                ):
+                    raise IdempotencyKeyReused(idempotency_key)
+                return _as_refund_result(existing)
+            charged = TestGatewayCharge.objects.filter(charge_id=gateway_charge_id).first()
+            refunded = sum(
+                (
+                    r.amount
+                    for r in TestGatewayRefund.objects.filter(
+                        charge_id=gateway_charge_id, status="succeeded"
+                    )
+                ),
+                Decimal(0),
+            )
+            failure = ""
+            if charged is None or charged.status != "succeeded":
+                failure = "charge_not_found"
+            elif charged.currency != currency or refunded + amount > charged.amount:
+                failure = "amount_exceeds_charge"
+            try:
+                with transaction.atomic():
+                    created = TestGatewayRefund.objects.create(
+                        refund_id="re_" + secrets.token_hex(12),
+                        idempotency_key=idempotency_key,
+                        charge_id=gateway_charge_id,
+                        amount=amount,
+                        currency=currency,
+                        status="failed" if failure else "succeeded",
+                        failure_code=failure,
+                    )
+            except IntegrityError:
+                continue
+            return _as_refund_result(created)
+        raise GatewayTimeout("test gateway: idempotency conflict not resolved")
 
     def _charge_once(
         self, *, token: str, amount: Decimal, currency: str, idempotency_key: str, description: str
@@ -200,6 +272,13 @@ class TestGateway:
         )
 
 
+def slow_call(seconds: float) -> None:
+    """How the test gateway takes its time in "slow" mode: it sleeps. A test that needs a
+    slow gateway without waiting replaces this (``monkeypatch``) with a step of a fake clock,
+    and may do, meanwhile, what others would do while the call is in flight."""
+    time.sleep(seconds)
+
+
 def set_test_gateway_mode(mode: str, *, times: int | None = None, delay_seconds: float = 0) -> None:
     """Make the test gateway's next ``times`` charge calls (all, when None) behave as ``mode``:
     "normal", "timeout_after_charge", "fail" or "slow" (sleeps ``delay_seconds``)."""
@@ -234,6 +313,15 @@ def _decline_code(token: str) -> str:
         return "expired_card"
     return {"decline": "card_declined", "insufficient_funds": "insufficient_funds"}.get(
         card.behaviour, ""
+    )
+
+
+def _as_refund_result(row: TestGatewayRefund) -> RefundResult:
+    return RefundResult(
+        gateway_refund_id=row.refund_id,
+        status="failed" if row.status == "failed" else "succeeded",
+        failure_code=row.failure_code,
+        message="Refund failed." if row.status == "failed" else "Refund succeeded.",
     )
 
 

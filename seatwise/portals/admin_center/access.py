@@ -2,9 +2,9 @@
 
 Anonymous visitors are sent to the sign-in; anyone else signed in (users, billing contacts who
 are not account admins, vendor staff) gets a 403 page that tells them to ask their account
-admin, without naming anyone (SPEC rule 1: only billing contacts and account admins may know
-who the billing contact is). Every view receives the admin and their account, and looks up
-the objects it acts on inside that account only.
+admin, without naming anyone (only billing contacts and account admins may know who the
+billing contact is). Every view receives the admin and their account, and looks up the objects
+it acts on inside that account only.
 """
 
 from __future__ import annotations

@@ -140,6 +140,9 @@ class BillingAdminContactForm(forms.Form):
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+    # Issued when the page is shown (``portals.forms.new_form_key``): the same form sent again
+    # sends one message (``accounts.contact_requests``). A key of another shape is ignored.
+    form_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,10 +1,11 @@
-"""Who may use the Billing Center, and what everyone else is told (SPEC rule 2).
+"""Who may use the Billing Center, and what everyone else is told: only the billing admin of an
+online account uses it (the help article sign-in-billing).
 
-Articles 000, 002 and 004: signed in with the product's e-mail and password, the billing admin
-of an online account lands on the account's **Subscriptions** page; anyone else sees "You seem
-to have landed in the wrong place", with a link to their account profile and one of two cases:
-a standard (online) account whose billing admin they are not, or an account managed in the
-Corporate Billing Portal, where they may or may not be the billing admin.
+Signed in with the product's e-mail and password, the billing admin of an online account lands
+on the account's **Subscriptions** page; anyone else sees "You seem to have landed in the wrong
+place", with a link to their account profile and one of two cases: a standard (online) account
+whose billing admin they are not, or an account managed in the Corporate Billing Portal, where
+they may or may not be the billing admin.
 """
 
 from __future__ import annotations

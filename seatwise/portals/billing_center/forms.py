@@ -102,7 +102,7 @@ class CardForm(forms.Form):
         )
 
 
-# --- Change Plan / Change Seats (issue 4, item 5) ------------------------------------------------
+# --- Change Plan / Change Seats ---------------------------------------------------------------
 
 # A confirm form's key: issued when the review is shown (``new_form_key``), so that a double
 # click or a reload of the confirmation charges once (``billing.orders``).

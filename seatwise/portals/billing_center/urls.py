@@ -35,6 +35,7 @@ urlpatterns = [
     ),
     path("invoices/", invoices.invoices, name="invoices"),
     path("invoices/<int:invoice_id>/pdf/", invoices.invoice_download, name="invoice_pdf"),
+    path("invoices/<int:invoice_id>/ubl/", invoices.invoice_ubl_download, name="invoice_ubl"),
     path("invoices/<int:invoice_id>/pay/", invoices.invoice_pay_view, name="invoice_pay"),
     path("payment-method/", payment_method.payment_method, name="payment_method"),
     path("wrong-place/", wrong_place.wrong_place, name="wrong_place"),

@@ -1,5 +1,5 @@
-"""Forms of the Corporate Billing Portal's Auto Renew, Pay Now and Account pages (article 001;
-research §1.2.4). They check the shape of the input; the rules are the services'."""
+"""Forms of the Corporate Billing Portal's Auto Renew, Pay Now and Account pages. They check the
+shape of the input; the rules are the services'."""
 
 from __future__ import annotations
 

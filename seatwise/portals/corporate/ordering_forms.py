@@ -45,10 +45,14 @@ class CartRow:
 
 class AddSeatsForm(forms.Form):
     """**New Seat Qty** for each product whose seats can be expanded: the number of seats to
-    ADD (SPEC, Decisions), a whole number from 0; an empty field counts as 0."""
+    ADD, not the new total, a whole number from 0; an empty field counts as 0."""
 
     # Set by the confirmation step: the open quote expires at once and this cart replaces it.
     replace_open = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # Issued when the page is shown (``portals.forms.new_form_key``) and kept by the
+    # confirmation step: however often this form is sent, it makes one quote
+    # (``ordering.services.quote_create``, ``request_key``). A key of another shape is ignored.
+    form_key = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, subscriptions: Sequence[Subscription], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

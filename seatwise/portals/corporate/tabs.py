@@ -1,5 +1,5 @@
 """The Corporate Billing Portal's top navigation: Subscriptions, Quotes, Invoice History,
-Account (research §1.2.4). A tab whose page is not routed is shown without a link."""
+Account. A tab whose page is not routed is shown without a link."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def _tab_url(name: str) -> str | None:
 
 
 def portal_tabs(current: str) -> list[Tab]:
-    """The portal's top navigation as the vendor's help shows it (research §1.2.4).
+    """The portal's top navigation, in the order of the tabs the help articles name.
 
     ``current`` is one of ``subscriptions``, ``quotes``, ``invoices``, ``account``.
     """

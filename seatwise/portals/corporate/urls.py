@@ -31,6 +31,7 @@ urlpatterns = [
     ),
     path("invoices/", invoices.invoices, name="invoices"),
     path("invoices/<int:invoice_id>/pdf/", invoices.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<int:invoice_id>/ubl/", invoices.invoice_ubl, name="invoice_ubl"),
     path("invoices/<int:invoice_id>/pay/", invoices.invoice_pay, name="invoice_pay"),
     path("account/", account.account, name="account"),
     path("account/bill-to/", account.bill_to_edit, name="bill_to_edit"),

@@ -27,7 +27,7 @@ class Portal:
     audience: str | Promise
 
 
-# The portal names are the labels of SPEC.md's table, as the help articles give them.
+# The portal names are the labels the help articles give them.
 PORTALS: tuple[Portal, ...] = (
     Portal(
         "billing:home",

@@ -3,6 +3,8 @@ support services'."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -96,3 +98,30 @@ class QueueForm(forms.Form):
     )
     view = forms.ChoiceField(choices=VIEWS, required=False)
     after = forms.IntegerField(min_value=1, max_value=ID_MAX, required=False)
+
+
+class CreditForm(forms.Form):
+    """A credit note on one invoice: how much (net; all that remains when empty), why, and how
+    money that goes back is given back. ``key`` is issued with the form: the same form sent
+    twice issues one credit note."""
+
+    GIVE_BACK = (
+        ("refund", _("Refund to the card that paid the invoice")),
+        ("set_off", _("Set off against the next invoice")),
+    )
+
+    amount_net = forms.DecimalField(
+        label=_("Net amount to credit (empty: all that remains)"),
+        min_value=Decimal("0.01"),
+        max_value=Decimal("999999999.99"),
+        max_digits=11,
+        decimal_places=2,
+        required=False,
+    )
+    reason = forms.CharField(label=_("Reason (printed on the credit note)"), max_length=200)
+    give_back = forms.ChoiceField(
+        label=_("If money goes back to the customer"),
+        choices=GIVE_BACK,
+        widget=forms.RadioSelect,
+    )
+    key = forms.RegexField(regex=r"^[A-Za-z0-9_-]{16,64}$", widget=forms.HiddenInput)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from seatwise.portals.support.views import accounts, cases, home, two_factor
+from seatwise.portals.support.views import accounts, cases, credits, home, two_factor
 
 app_name = "support"
 urlpatterns = [
@@ -10,6 +10,11 @@ urlpatterns = [
     path("accounts/<int:account_id>/", accounts.account, name="account"),
     path("accounts/<int:account_id>/people/", accounts.people, name="account_people"),
     path("accounts/<int:account_id>/audit/", accounts.audit, name="account_audit"),
+    path(
+        "accounts/<int:account_id>/invoices/<int:invoice_id>/credit/",
+        credits.credit,
+        name="invoice_credit",
+    ),
     path("cases/", cases.queue, name="cases"),
     path("cases/<int:case_id>/", cases.case, name="case"),
     path("cases/<int:case_id>/assign/", cases.assign, name="case_assign"),

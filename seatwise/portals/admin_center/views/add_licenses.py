@@ -18,7 +18,7 @@ from seatwise.accounts.selectors import billing_contact_of
 from seatwise.core.errors import ServiceError
 from seatwise.portals.admin_center.access import Admin, account_admin_required
 from seatwise.portals.admin_center.forms import BillingAdminContactForm
-from seatwise.portals.forms import add_service_error
+from seatwise.portals.forms import add_service_error, posted_form_key
 from seatwise.portals.shared import posted, render_page
 from seatwise.subscriptions.licensing import live_subscriptions
 
@@ -80,14 +80,21 @@ def add_licenses(request: HttpRequest, admin: Admin) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @account_admin_required
 def billing_admin_email(request: HttpRequest, admin: Admin) -> HttpResponse:
-    """**Email the billing admin**: an optional note, sent in the billing admin's language."""
+    """**Email the billing admin**: an optional note, sent in the billing admin's language.
+
+    The page's key is issued when it is shown and kept while it is shown again: the same form
+    sent twice (or many times at once) sends one message."""
     if admin.person.is_billing_contact:
         return redirect("admin_center:add_licenses")
     form = BillingAdminContactForm(posted(request))
+    form_key = posted_form_key(form)
     if request.method == "POST" and form.is_valid():
         try:
             billing_admin_contact(
-                requester=admin.person, note=form.cleaned_data["note"], by=admin.actor
+                requester=admin.person,
+                note=form.cleaned_data["note"],
+                by=admin.actor,
+                request_key=form.cleaned_data["form_key"],
             )
         except ServiceError as error:
             add_service_error(form, error)
@@ -96,7 +103,11 @@ def billing_admin_email(request: HttpRequest, admin: Admin) -> HttpResponse:
     return render_page(
         request,
         "admin_center/billing_admin_email.html",
-        {"form": form, "billing_admin": billing_contact_of(admin.account)},
+        {
+            "form": form,
+            "form_key": form_key,
+            "billing_admin": billing_contact_of(admin.account),
+        },
         frame=admin.frame("add_licenses"),
     )
 

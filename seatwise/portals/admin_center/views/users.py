@@ -9,9 +9,8 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from seatwise.accounts.invitations import person_invite
 from seatwise.accounts.models import Person
-from seatwise.accounts.services import account_admin_grant, account_admin_revoke, person_remove
+from seatwise.accounts.services import account_admin_grant, account_admin_revoke
 from seatwise.core.errors import ServiceError
 from seatwise.portals.admin_center.access import Admin, account_admin_required, member_or_404
 from seatwise.portals.admin_center.forms import AddUserForm, AdminGrantForm, ProductsForm
@@ -26,7 +25,9 @@ from seatwise.portals.admin_center.selectors import (
 )
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.shared import id_param, page_query, posted, render_page, text_param
+from seatwise.subscriptions.invitations import person_invite
 from seatwise.subscriptions.licensing import license_products_set, live_subscriptions
+from seatwise.subscriptions.people import person_remove
 
 
 def _name(person: Person) -> str:

@@ -34,8 +34,8 @@ def _last_day(subscription: Subscription) -> str:
 def subscription_cancel_view(
     request: HttpRequest, admin: BillingAdmin, subscription_id: int
 ) -> HttpResponse:
-    """Cancel Subscription: a confirmation page, then **Yes, Cancel** (research §1.7): the
-    subscription is "Pending Cancellation" and runs to the end of its term."""
+    """Cancel Subscription: a confirmation page, then **Yes, Cancel**: the subscription is
+    "Pending Cancellation" and runs to the end of its term."""
     subscription = subscription_or_404(admin, subscription_id)
     if request.method == "POST":
         was_pending = subscription.status == Subscription.Status.PENDING_CANCELLATION

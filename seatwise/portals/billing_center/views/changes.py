@@ -33,7 +33,6 @@ from seatwise.billing.changes import (
     renewal_seats_set,
 )
 from seatwise.billing.orders import seats_purchase, seats_purchase_review
-from seatwise.billing.pricing import Preview
 from seatwise.catalog.models import Plan
 from seatwise.catalog.selectors import plan_get
 from seatwise.core.errors import ServiceError
@@ -54,6 +53,7 @@ from seatwise.portals.billing_center.forms import (
 from seatwise.portals.billing_center.selectors import PlanOption, plan_options
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.shared import render_page
+from seatwise.pricing.lines import Preview
 from seatwise.subscriptions.models import Subscription
 
 

@@ -1,5 +1,6 @@
-"""The invoice history: the account's invoices and credit notes by keyset pages, each as a
-PDF, and **Pay Now** of an open invoice by the card on file."""
+"""The invoice history: the account's invoices and credit notes by keyset pages, each as its
+archived PDF and UBL, credit notes with their settlement, the account's open credit, and **Pay
+Now** of an open invoice by the card on file."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -24,12 +24,12 @@ from seatwise.billing.selectors import (
 )
 from seatwise.core.errors import ServiceError
 from seatwise.core.money import format_money
+from seatwise.invoicing.archive import PDF, UBL
 from seatwise.invoicing.models import Invoice
-from seatwise.invoicing.rendering import invoice_pdf
-from seatwise.invoicing.selectors import document_for
 from seatwise.payments.selectors import default_payment_method
 from seatwise.portals.billing_center.access import BillingAdmin, billing_admin_required
 from seatwise.portals.billing_center.forms import PayForm, new_form_key
+from seatwise.portals.invoice_history import document_download, open_credit, settlements_of
 from seatwise.portals.shared import id_param, page_query, render_page
 
 
@@ -41,12 +41,15 @@ class InvoiceRow:
     total: str
     due: str | None  # None for a credit note: it is never paid
     payable: bool = False  # Pay Now is offered
+    settlement: str = ""  # a credit note: refunded, set off, or nothing to settle
 
 
-def _invoice_row(invoice: Invoice, language: str) -> InvoiceRow:
+def _invoice_row(invoice: Invoice, language: str, settlements: dict[int, str]) -> InvoiceRow:
     total = format_money(invoice.gross_total, invoice.currency, language)
     if invoice.kind != Invoice.Kind.INVOICE:
-        return InvoiceRow(invoice=invoice, total=total, due=None)
+        return InvoiceRow(
+            invoice=invoice, total=total, due=None, settlement=settlements.get(invoice.pk, "")
+        )
     pay_now = invoice_pay_now(invoice, due=amount_due(invoice))
     return InvoiceRow(
         invoice=invoice,
@@ -66,11 +69,15 @@ def invoices(request: HttpRequest, admin: BillingAdmin) -> HttpResponse:
         account_id=admin.account.pk, after=after, limit=INVOICES_PER_PAGE
     )
     language = admin.person.language
+    settlements = settlements_of(page, language)
     return render_page(
         request,
         "billing_center/invoices.html",
         {
-            "rows": [_invoice_row(invoice, language) for invoice in page],
+            "rows": [_invoice_row(invoice, language, settlements) for invoice in page],
+            "open_credit": open_credit(
+                account_id=admin.account.pk, currency=admin.account.currency, language=language
+            ),
             "next_query": page_query(after=next_after) if next_after else None,
             "first_page": after is not None,
         },
@@ -82,15 +89,25 @@ def invoices(request: HttpRequest, admin: BillingAdmin) -> HttpResponse:
 @require_safe
 @billing_admin_required
 def invoice_download(request: HttpRequest, admin: BillingAdmin, invoice_id: int) -> HttpResponse:
-    """The issued document as a PDF (Factur-X), rendered from its snapshot: always the same."""
+    """The issued document as its archived PDF (Factur-X): the same bytes every time."""
+    return _download(admin, invoice_id, PDF)
+
+
+@login_required
+@require_safe
+@billing_admin_required
+def invoice_ubl_download(
+    request: HttpRequest, admin: BillingAdmin, invoice_id: int
+) -> HttpResponse:
+    """The issued document as its archived UBL 2.1 XML (EN 16931), beside the PDF."""
+    return _download(admin, invoice_id, UBL)
+
+
+def _download(admin: BillingAdmin, invoice_id: int, file_format: str) -> HttpResponse:
     invoice = invoice_in_account(account_id=admin.account.pk, invoice_id=invoice_id)
     if invoice is None:
         raise Http404
-    response = HttpResponse(invoice_pdf(document_for(invoice)), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"{invoice.number}.pdf"
-    )
-    return response
+    return document_download(invoice=invoice, file_format=file_format, by=admin.actor)
 
 
 @login_required

@@ -1,5 +1,6 @@
-"""The **Invoice History** tab: invoices and credit notes by keyset pages, each as a PDF, and
-**Pay Now** of an open invoice → **Pay in full** or **Partial payment**, by the card on file or
+"""The **Invoice History** tab: invoices and credit notes by keyset pages, each as its archived
+PDF and UBL, credit notes with their settlement, the account's open credit, and **Pay Now** of
+an open invoice → **Pay in full** or **Partial payment**, by the card on file or
 a new card used once.
 
 Pay Now's form carries an idempotency key, so that a double click, a reload of the POST or a
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -31,15 +31,15 @@ from seatwise.billing.selectors import (
 )
 from seatwise.core.errors import ServiceError
 from seatwise.core.money import format_money
+from seatwise.invoicing.archive import PDF, UBL
 from seatwise.invoicing.models import Invoice
-from seatwise.invoicing.rendering import invoice_pdf as render_invoice_pdf
-from seatwise.invoicing.selectors import document_for
 from seatwise.payments.selectors import default_payment_method
 from seatwise.portals.billing_center.forms import REFUSAL_FIELDS, CardForm
 from seatwise.portals.corporate.account_forms import PayForm, new_payment_key
 from seatwise.portals.corporate.frame import portal_frame
 from seatwise.portals.corporate.session import corporate_required, portal_actor
 from seatwise.portals.forms import add_service_error
+from seatwise.portals.invoice_history import document_download, open_credit, settlements_of
 from seatwise.portals.shared import id_param, page_query, reader_language, render_page
 
 
@@ -49,13 +49,20 @@ class InvoiceRow:
     total: str
     due: str | None  # None for a credit note: it is never paid
     payable: bool
+    settlement: str = ""  # a credit note: refunded, set off, or nothing to settle
 
 
-def _row(invoice: Invoice) -> InvoiceRow:
+def _row(invoice: Invoice, settlements: dict[int, str]) -> InvoiceRow:
     language = reader_language()
     total = format_money(invoice.gross_total, invoice.currency, language)
     if invoice.kind != Invoice.Kind.INVOICE:
-        return InvoiceRow(invoice=invoice, total=total, due=None, payable=False)
+        return InvoiceRow(
+            invoice=invoice,
+            total=total,
+            due=None,
+            payable=False,
+            settlement=settlements.get(invoice.pk, ""),
+        )
     pay_now = invoice_pay_now(invoice, due=amount_due(invoice))
     return InvoiceRow(
         invoice=invoice,
@@ -74,11 +81,18 @@ def invoices(request: HttpRequest, credential: CorporateCredential) -> HttpRespo
     page, next_after = invoice_history_page(
         account_id=credential.account_id, after=after, limit=INVOICES_PER_PAGE
     )
+    language = reader_language()
+    settlements = settlements_of(page, language)
     return render_page(
         request,
         "corporate/invoices.html",
         {
-            "rows": [_row(invoice) for invoice in page],
+            "rows": [_row(invoice, settlements) for invoice in page],
+            "open_credit": open_credit(
+                account_id=credential.account_id,
+                currency=credential.account.currency,
+                language=language,
+            ),
             "next_query": page_query(after=next_after) if next_after else None,
             "first_page": after is not None,
         },
@@ -99,15 +113,20 @@ def _invoice_or_404(credential: CorporateCredential, invoice_id: int) -> Invoice
 def invoice_pdf(
     request: HttpRequest, credential: CorporateCredential, invoice_id: int
 ) -> HttpResponse:
-    """The issued document as a PDF, rendered from its snapshot: always the same."""
+    """The issued document as its archived PDF (Factur-X): the same bytes every time."""
     invoice = _invoice_or_404(credential, invoice_id)
-    response = HttpResponse(
-        render_invoice_pdf(document_for(invoice)), content_type="application/pdf"
-    )
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"{invoice.number}.pdf"
-    )
-    return response
+    return document_download(invoice=invoice, file_format=PDF, by=portal_actor(credential))
+
+
+@never_cache
+@require_safe
+@corporate_required
+def invoice_ubl(
+    request: HttpRequest, credential: CorporateCredential, invoice_id: int
+) -> HttpResponse:
+    """The issued document as its archived UBL 2.1 XML (EN 16931), beside the PDF."""
+    invoice = _invoice_or_404(credential, invoice_id)
+    return document_download(invoice=invoice, file_format=UBL, by=portal_actor(credential))
 
 
 @sensitive_post_parameters("card_number", "cvc")

@@ -57,7 +57,7 @@ from seatwise.payments.models import PaymentMethod
 from seatwise.portals.corporate.frame import portal_frame
 from seatwise.portals.corporate.ordering_forms import AddSeatsForm, CheckoutForm
 from seatwise.portals.corporate.session import corporate_required, portal_actor
-from seatwise.portals.forms import add_service_error
+from seatwise.portals.forms import add_service_error, new_form_key, posted_form_key
 from seatwise.portals.shared import id_param, page_query, reader_language, render_page
 
 # While the worker has the order, its page reloads itself this often (a <meta> refresh: no
@@ -139,7 +139,11 @@ def _same_cart(quote: Quote, seats: dict[int, int]) -> bool:
 @require_http_methods(["GET", "HEAD", "POST"])
 @corporate_required
 def add_seats(request: HttpRequest, credential: CorporateCredential) -> HttpResponse:
-    """**Add Seats**: **New Seat Qty** per product → **Save Cart and Review** → the quote."""
+    """**Add Seats**: **New Seat Qty** per product → **Save Cart and Review** → the quote.
+
+    The form's key is issued when the page is shown: every submission of that page (a double
+    click, a reload, the confirmation that replaces an open quote, sent many times at once)
+    gets the one quote it made (``quote_create``, ``request_key``)."""
     account = credential.account
     card_missing: Refused | None = None
     try:
@@ -161,6 +165,9 @@ def add_seats(request: HttpRequest, credential: CorporateCredential) -> HttpResp
     if current is not None and not current.is_open:
         current = None  # past its 7 days: a new cart simply expires it (as the job would)
     form = AddSeatsForm(request.POST or None, subscriptions=subscriptions)
+    # The page carries one key from the moment it is shown, through the confirmation step:
+    # the same form sent many times (at once, too) makes one quote.
+    form_key = posted_form_key(form)
     confirm = False
     if request.method == "POST" and form.is_valid():
         seats = form.seats()
@@ -170,6 +177,7 @@ def add_seats(request: HttpRequest, credential: CorporateCredential) -> HttpResp
                 seats=seats,
                 replace_open=form.cleaned_data["replace_open"],
                 by=portal_actor(credential),
+                request_key=form.cleaned_data["form_key"],
             )
         except Refused as refusal:
             if refusal.code != "open_quote":
@@ -186,12 +194,28 @@ def add_seats(request: HttpRequest, credential: CorporateCredential) -> HttpResp
         except ServiceError as error:
             add_service_error(form, error)
         else:
-            return redirect("corporate:quote", quote_id=quote.pk)
+            if _same_cart(quote, seats):
+                return redirect("corporate:quote", quote_id=quote.pk)
+            # The key made a quote of another cart before (a page restored by the browser
+            # with its old key): say so, and give the page a new key for the cart shown.
+            form.add_error(
+                None,
+                _(
+                    "This form was already sent and made quote %(number)s. To price the "
+                    "cart below instead, save it again."
+                )
+                % {"number": quote.number},
+            )
+            form_key = new_form_key()
+            current = open_quote(account_id=account.pk)
+            if current is not None and not current.is_open:
+                current = None
     return render_page(
         request,
         "corporate/add_seats.html",
         {
             "form": form,
+            "form_key": form_key,
             "rows": form.rows(),
             "open_quote": current,
             "card_missing": card_missing,

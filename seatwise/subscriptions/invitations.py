@@ -1,6 +1,6 @@
 """Admin Center › Add Users: a new user with their products and an e-mailed invitation.
 
-Research §1.2.3: a brand-new user gets a welcome e-mail with a link to create a password; the
+A brand-new user gets a welcome e-mail with a link to create a password; the
 admin chooses their products (seats) and their language; names are at most 32 characters, the
 e-mail address at most 128.
 """

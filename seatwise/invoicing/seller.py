@@ -22,11 +22,24 @@ class Seller:
     vat_id: str
     email: str
     iban: str
+    # What a company's business letters and invoices must name (in Germany § 35a GmbHG,
+    # § 80 AktG, § 37a HGB): the register court, the register number, the managing directors.
+    register_court: str = ""
+    register_number: str = ""
+    managing_directors: tuple[str, ...] = ()
+
+
+def _setting_text(name: str) -> str:
+    return str(getattr(settings, name, "") or "").strip()
 
 
 def seller() -> Seller:
-    """The seller from ``settings.SEATWISE_SELLER``, read at call time (never at import)."""
+    """The seller from ``settings.SEATWISE_SELLER`` and ``SEATWISE_SELLER_REGISTER_COURT``,
+    ``SEATWISE_SELLER_REGISTER_NUMBER``, ``SEATWISE_SELLER_MANAGING_DIRECTORS`` (names separated
+    by ``|``, or a list), read at call time (never at import); each of the three is optional."""
     data = settings.SEATWISE_SELLER
+    directors = getattr(settings, "SEATWISE_SELLER_MANAGING_DIRECTORS", "") or ""
+    names = directors.split("|") if isinstance(directors, str) else list(directors)
     return Seller(
         name=str(data["name"]),
         address_lines=tuple(str(line) for line in data["address_lines"]),
@@ -34,6 +47,9 @@ def seller() -> Seller:
         vat_id=str(data["vat_id"]),
         email=str(data["email"]),
         iban=str(data["iban"]),
+        register_court=_setting_text("SEATWISE_SELLER_REGISTER_COURT"),
+        register_number=_setting_text("SEATWISE_SELLER_REGISTER_NUMBER"),
+        managing_directors=tuple(str(name).strip() for name in names if str(name).strip()),
     )
 
 

@@ -3,8 +3,8 @@
 The pure functions (``term_price``, ``term_line``, ``proration``, ``plan_change``,
 ``totals``) take plain values and touch no database; the ``preview_*`` functions read the
 catalog price and call them. A price preview and the invoice of the same purchase are built
-from the same ``preview_*`` call (issue 4: "the amount shown before a purchase is, to the
-cent, the amount invoiced").
+from the same ``preview_*`` call, so that the amount shown before a purchase is, to the cent,
+the amount invoiced.
 
 Prices are per seat for one full term of the plan, net of VAT. A term is the date range
 ``[term_start, term_end)``. Changes mid-term are co-termed: they are charged (or credited)
@@ -79,7 +79,9 @@ class ProratedLine:
 
 @dataclass(frozen=True, slots=True)
 class PlanPrice:
-    """What ``plan_change`` needs to know of a plan: plain values from the catalog."""
+    """What ``plan_change`` needs to know of a plan: plain values. ``unit_amount`` is the net
+    price of one seat for a whole term: for the plan changed from, the price the current term
+    was sold at; for the plan changed to, today's catalog price."""
 
     code: str
     tier_rank: int
@@ -213,13 +215,13 @@ def plan_change(
     term_end: date,
     on: date,
 ) -> PlanChange:
-    """Change from plan ``old`` to ``new`` on day ``on`` (SPEC: upgrade now, prorated;
+    """Change from plan ``old`` to ``new`` on day ``on`` (an upgrade now, prorated; a
     downgrade at renewal).
 
     - An **upgrade** (higher ``tier_rank``, same interval) takes effect now, for the rest of
       the current term: a credit for the unused days of ``old`` (negative) and a charge for
       the same days of ``new``, each rounded once. The credit is exactly what the same seats
-      of ``old`` cost for those days, so it never exceeds what was paid for them.
+      of ``old`` cost for those days at ``old.unit_amount``, the price they were sold at.
     - A **downgrade** (lower or equal ``tier_rank``) and any **change of interval** take
       effect at renewal: the current term is paid and runs unchanged (no refunds of prepaid
       terms), nothing is invoiced now, and the renewal invoices the new plan's full term.
@@ -286,6 +288,25 @@ def _unit_amount(*, plan: Plan, currency: str) -> Decimal:
     return amount
 
 
+def sold_unit_amount(subscription: Subscription) -> Decimal:
+    """The net price of one seat for a whole term at which ``subscription``'s current term was
+    sold: what the customer paid, whatever the catalog says today.
+
+    The source is ``Subscription.term_unit_amount``, written in the same transaction as the sale
+    of the term: the catalog price when the subscription was added, the renewal invoice's
+    whole-term line per seat at renewal, the term price of the upgrade invoice's charge line at
+    an upgrade. It is read from the subscription rather than looked up among invoices because no
+    invoice line names the subscription it billed, and the subscription holds the price for
+    exactly the plan and term it is on now. Seats added during the term
+    (``orders.seats_purchase``, the Corporate Billing Portal's orders) were charged pro rata at
+    the catalog price of their day and count at this price too. A subscription whose price was
+    never known (see ``subscriptions`` migration 0004) falls back to the catalog price.
+    """
+    if subscription.term_unit_amount is not None:
+        return subscription.term_unit_amount
+    return _unit_amount(plan=subscription.plan, currency=subscription.account.currency)
+
+
 def _check_on(subscription: Subscription, on: date) -> None:
     if not subscription.term_start <= on < subscription.term_end:
         raise Refused(
@@ -334,8 +355,11 @@ def preview_plan_change(
 ) -> Preview:
     """The lines and totals of changing ``subscription`` to ``new_plan`` on ``on``.
 
-    An upgrade is invoiced now (see ``plan_change``); a downgrade or an interval change
-    previews as ``at_renewal`` with no lines and zero totals.
+    An upgrade is invoiced now (see ``plan_change``): the unused days of the current plan are
+    credited at the price the term was sold at (``sold_unit_amount``), the same days of the new
+    plan are charged at today's catalog price. The review shown to the customer and the
+    invoice are both this call's lines, so they agree to the cent. A downgrade or an interval
+    change previews as ``at_renewal`` with no lines and zero totals.
     """
     if new_plan.product_id != subscription.product_id:
         raise Refused(
@@ -353,7 +377,7 @@ def preview_plan_change(
             code=old_plan.code,
             tier_rank=old_plan.tier_rank,
             interval=old_plan.interval,
-            unit_amount=_unit_amount(plan=old_plan, currency=currency),
+            unit_amount=sold_unit_amount(subscription),
         ),
         new=PlanPrice(
             code=new_plan.code,
