@@ -30,7 +30,7 @@ step "translations are complete and current"
 python scripts/check_translations.py
 
 step "pytest on SQLite, database task backend"
-pytest -q -n "$WORKERS" "$@"
+pytest -q -n "$WORKERS" --durations=20 "$@"
 
 step "pytest on PostgreSQL, Redis + RQ task backend"
 pgdir=$(mktemp -d /tmp/seatwise-pg.XXXXXX)
@@ -48,4 +48,4 @@ redis-server --port "$redisport" --bind 127.0.0.1 --save '' --appendonly no --di
 	--daemonize yes --logfile "$redisdir/redis.log" >/dev/null
 DATABASE_URL="postgres://postgres@127.0.0.1:${pgport}/seatwise" \
 	SEATWISE_TASK_BACKEND=rq SEATWISE_REDIS_URL="redis://127.0.0.1:${redisport}/0" \
-	pytest -q -n "$WORKERS" "$@"
+	pytest -q -n "$WORKERS" --durations=20 "$@"

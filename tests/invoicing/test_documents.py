@@ -208,8 +208,12 @@ class TestArchive:
         assert out.getvalue() == "1 documents archived\n"
         assert ArchivedDocument.objects.count() == 2
 
-    def test_issuing_enqueues_the_archiving_of_the_document(self, account):
-        invoice = issue(account)
+    def test_issuing_enqueues_the_archiving_of_the_document(
+        self, account, django_capture_on_commit_callbacks
+    ):
+        # With a broker the task is enqueued once the issuing transaction has committed.
+        with django_capture_on_commit_callbacks(execute=True):
+            invoice = issue(account)
 
         assert queued_tasks() == [
             ("seatwise.invoicing.tasks.document_archive_task", {"invoice_id": invoice.pk})
