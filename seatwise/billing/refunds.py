@@ -147,14 +147,23 @@ def late_payments_settle(*, by: Actor) -> int:
                 done += _late_payment_refund(charge=charge, by=by)
         except Exception:
             logger.exception("late payment %s: not settled, tried again next run", charge.pk)
-    notes = Invoice.objects.filter(
-        kind=Invoice.Kind.CREDIT_NOTE,
-        settlement=Invoice.Settlement.REFUND,
-        created_at__gte=since,
-    ).order_by("pk")
+    notes = (
+        Invoice.objects.filter(
+            kind=Invoice.Kind.CREDIT_NOTE,
+            settlement=Invoice.Settlement.REFUND,
+            created_at__gte=since,
+        )
+        .select_related("corrects__account")
+        .order_by("pk")
+    )
     for note in notes:
         refunds = list(Refund.objects.filter(credit_note_id=note.pk))
         if _refunded(refunds) >= note.settlement_amount:
+            # Made in full, perhaps settled by the reconciler since: the customer is told once.
+            assert note.corrects is not None
+            for refund in refunds:
+                if refund.status == Refund.Status.SUCCEEDED:
+                    refund_told(invoice=note.corrects, refund=refund)
             continue
         try:
             made = credit_note_refund(credit_note=note, by=by)

@@ -265,3 +265,32 @@ def test_a_pay_now_payment_reported_after_the_invoice_was_paid_otherwise_is_refu
     invoice.refresh_from_db()
     assert (invoice.status, invoice.paid_amount) == ("paid", invoice.gross_total)
     assert OutgoingEmail.objects.filter(kind="refund").count() == 1
+
+
+def test_a_refund_whose_answer_never_came_is_settled_by_asking_the_gateway_never_twice():
+    invoice = paid_purchase()
+    set_test_gateway_mode("timeout_after_charge", times=1)  # refunded, then no answer
+
+    note = credit_note_issue(
+        invoice=invoice,
+        reason="Seats bought by mistake",
+        settlement=Invoice.Settlement.REFUND,
+        amount_net=Decimal("10.00"),
+        by=SYSTEM,
+        idempotency_key="support:credit-timeout",
+    )
+    first = credit_note_refund(credit_note=note, by=SYSTEM)
+
+    assert [r.status for r in first] == ["unknown"]
+    assert TestGatewayRefund.objects.count() == 1
+    # Within the grace nobody asks; after it the reconciler asks and records the refund.
+    assert charges_reconcile(by=SYSTEM) == 0
+    with time_machine.travel(timezone.now() + call_grace() + timedelta(seconds=1), tick=False):
+        assert charges_reconcile(by=SYSTEM) == 1
+        assert late_payments_settle(by=SYSTEM) == 0
+        assert late_payments_settle(by=SYSTEM) == 0
+    refund = Refund.objects.get()
+    assert (refund.status, refund.amount) == ("succeeded", Decimal("11.90"))
+    assert TestGatewayRefund.objects.count() == 1
+    # The customer is told once, though the reconciler, not the caller, saw it succeed.
+    assert OutgoingEmail.objects.filter(kind="refund").count() == 1
