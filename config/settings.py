@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "seatwise.notifications",
     "seatwise.tax",
     "seatwise.invoicing",
+    "seatwise.sales",
     "seatwise.ordering",
     "seatwise.helpcenter",
     "seatwise.support",
@@ -333,6 +334,11 @@ SEATWISE_PAYMENT_GATEWAY = os.environ.get(
 SEATWISE_GATEWAY_TIMEOUT_SECONDS = int(os.environ.get("SEATWISE_GATEWAY_TIMEOUT_SECONDS", "80"))
 SEATWISE_GATEWAY_GRACE_SECONDS = int(os.environ.get("SEATWISE_GATEWAY_GRACE_SECONDS", "120"))
 SEATWISE_API_PAGE_SIZE = 50
+# The plan of each kind of purchase the sales pipeline runs (seatwise.sales.plans).
+SEATWISE_PURCHASE_PLANS = {
+    "seats": "seatwise.billing.orders.SeatsPlan",
+    "plan_change": "seatwise.billing.changes.PlanChangePlan",
+}
 # The address people reach Seatwise at, for links in e-mails.
 SEATWISE_SITE_URL = os.environ.get("SEATWISE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SEATWISE_MAIL_DOMAIN = os.environ.get("SEATWISE_MAIL_DOMAIN", "seatwise.test")

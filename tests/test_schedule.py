@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = {
     ("seatwise.billing.tasks.renewals_run_task", "0 3 * * *"),
     ("seatwise.payments.tasks.reconcile_charges_task", "* * * * *"),
-    ("seatwise.billing.tasks.purchases_settle_task", "* * * * *"),
+    ("seatwise.sales.tasks.purchases_resume_task", "* * * * *"),
     ("seatwise.billing.tasks.late_payments_settle_task", "* * * * *"),
     ("seatwise.ordering.tasks.service_orders_resume_task", "* * * * *"),
     ("seatwise.ordering.tasks.quotes_expire_task", "0 * * * *"),

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from seatwise.accounts.lock_objects import corporate_credential_lock
 from seatwise.accounts.models import EMAIL_MAX, CorporateCredential
 from seatwise.accounts.selectors import billing_contact_of
 from seatwise.accounts.services import corporate_password_set
@@ -97,7 +98,7 @@ def corporate_authenticate(*, user_id: str, password: str) -> CorporateCredentia
     matches = _password_matches(password, checked_hash)
     now = timezone.now()
     with transaction.atomic():
-        credential = CorporateCredential.objects.select_for_update().get(pk=found.pk)
+        credential = corporate_credential_lock(found.pk)
         if credential.locked_until is not None and credential.locked_until > now:
             raise Refused("locked", _locked_message(), field="user_id")
         # A match counts only for the hash that was checked: if the password changed while
@@ -246,7 +247,7 @@ def corporate_password_reset_complete(*, token: str, password: str) -> Corporate
     contact = billing_contact_of(credential.account)
     by = Actor.for_person(contact) if contact is not None else Actor.system("corporate-reset")
     with transaction.atomic():
-        current = CorporateCredential.objects.select_for_update().get(pk=credential.pk)
+        current = corporate_credential_lock(credential.pk)
         if current.password != credential.password:
             # Used in the meantime, by a concurrent request with the same link.
             raise Refused(

@@ -16,7 +16,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from seatwise.accounts.lock_objects import account_lock, people_lock
+from seatwise.accounts.lock_objects import (
+    account_lock,
+    corporate_credential_lock_by_account,
+    people_lock,
+)
 from seatwise.accounts.models import EMAIL_MAX, NAME_MAX, Account, CorporateCredential, Person
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, snapshot
@@ -372,7 +376,7 @@ def corporate_password_set(*, account: Account, password: str, by: Actor) -> Cor
     """Set the Corporate Billing Portal password of a corporate account."""
     _check_password(password, field="password")
     with transaction.atomic():
-        credential = CorporateCredential.objects.select_for_update().get(account_id=account.pk)
+        credential = corporate_credential_lock_by_account(account.pk)
         credential.password = make_password(password)
         credential.password_changed_at = timezone.now()
         credential.save(update_fields=["password", "password_changed_at"])

@@ -52,14 +52,15 @@ from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, snapshot
 from seatwise.billing.orders import (
     PURCHASABLE,
+    CardPurchasePlan,
     automatic_card_of,
-    issued_purchase_invoice,
+    card_purchase_start,
     price_changed_refuse,
-    purchase_complete,
+    purchase_found,
     purchase_in_flight_refuse,
-    purchase_invoice_issue,
-    purchase_keys,
-    purchase_pay,
+    purchase_key_check,
+    purchase_message,
+    purchase_status,
 )
 from seatwise.catalog.models import Plan
 from seatwise.core.errors import Invalid, Refused
@@ -67,8 +68,10 @@ from seatwise.core.money import quantize
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.seller import account_tax_decision
 from seatwise.payments.models import Charge
-from seatwise.payments.selectors import charge_for_key
 from seatwise.pricing.lines import Preview, preview_plan_change
+from seatwise.sales.models import Purchase
+from seatwise.sales.runner import purchase_run
+from seatwise.subscriptions.lock_objects import subscription_lock_in_account
 from seatwise.subscriptions.models import Subscription
 from seatwise.subscriptions.services import MAX_SEATS
 
@@ -76,7 +79,6 @@ PlanChangeStatus = Literal[
     "completed", "declined", "not_attempted", "processing", "scheduled", "cleared", "unchanged"
 ]
 SeatsChangeStatus = Literal["scheduled", "cleared", "unchanged"]
-PLAN_CHANGE_PURPOSE = "plan_change"
 PLAN_FIELDS = ["plan", "pending_plan", "term_unit_amount"]
 
 
@@ -113,10 +115,6 @@ class SeatsChangeResult:
     effective_on: date
 
 
-def plan_change_purpose(*, subscription_id: int, plan_id: int) -> str:
-    return f"{PLAN_CHANGE_PURPOSE}:{subscription_id}:{plan_id}"
-
-
 def _current(*, subscription: Subscription, account: Account, lock: bool) -> Subscription:
     """The subscription read again (under the account's lock, held by the caller, when
     ``lock``), online only, active or pending cancellation."""
@@ -126,10 +124,16 @@ def _current(*, subscription: Subscription, account: Account, lock: bool) -> Sub
             _("This subscription is managed in the Corporate Billing Portal."),
             field="subscription",
         )
-    rows = Subscription.objects.select_related("account", "plan", "product", "pending_plan")
     if lock:
-        rows = rows.select_for_update(of=("self",))
-    current = rows.filter(pk=subscription.pk, account_id=account.pk).first()
+        current = subscription_lock_in_account(
+            account_id=account.pk, subscription_id=subscription.pk
+        )
+    else:
+        current = (
+            Subscription.objects.select_related("account", "plan", "product", "pending_plan")
+            .filter(pk=subscription.pk, account_id=account.pk)
+            .first()
+        )
     if current is None or current.status not in PURCHASABLE:
         raise Refused(
             "subscription_not_active",
@@ -190,28 +194,26 @@ def _term_price_charged(invoice: Invoice) -> Decimal:
     return quantize(line.net_amount / line.quantity, invoice.currency)
 
 
-def plan_change_complete(
-    *, invoice: Invoice, charge: Charge, subscription_id: int, plan_id: int, by: Actor
-) -> Subscription | None:
-    """Step 3 of an upgrade: the plan switched (a pending change dropped) at the price the
-    invoice charged for it, once."""
-    plan = Plan.objects.get(pk=plan_id)
-    price = _term_price_charged(invoice)
+class PlanChangePlan(CardPurchasePlan):
+    """An upgrade: the plan switched (a pending change dropped) at the price the invoice
+    charged for it."""
 
-    def switch(held: Subscription) -> None:
-        held.plan = plan
-        held.pending_plan = None
-        held.term_unit_amount = price
+    kind = Purchase.Kind.PLAN_CHANGE
+    source = Invoice.Source.PLAN_CHANGE
 
-    return purchase_complete(
-        invoice=invoice,
-        charge=charge,
-        subscription_id=subscription_id,
-        fields=PLAN_FIELDS,
-        change=switch,
-        action="subscription.plan_change",
-        by=by,
-    )
+    def apply(self, purchase: Purchase, *, by: Actor) -> None:
+        assert purchase.invoice is not None
+        plan = Plan.objects.get(pk=int(purchase.params["plan"]))
+        price = _term_price_charged(purchase.invoice)
+
+        def switch(held: Subscription) -> None:
+            held.plan = plan
+            held.pending_plan = None
+            held.term_unit_amount = price
+
+        self.subscription_change(
+            purchase, fields=PLAN_FIELDS, action="subscription.plan_change", change=switch, by=by
+        )
 
 
 def _plan_decision(
@@ -270,9 +272,9 @@ def _plan_change_start(
     key: str,
     expected_gross: Decimal | None,
     by: Actor,
-) -> Invoice | PlanChangeResult:
-    """Under the account's lock: schedule, clear or switch at no cost (the result), or issue
-    an upgrade's invoice (step 1 of the purchase, to be paid)."""
+) -> Purchase | PlanChangeResult:
+    """Under the account's lock: schedule, clear or switch at no cost (the result), or start
+    an upgrade's purchase (to be invoiced and paid)."""
     current = _current(subscription=subscription, account=account, lock=True)
     review = _plan_decision(current=current, account=account, new_plan=new_plan, day=day)
     if review.kind == "none":
@@ -302,14 +304,19 @@ def _plan_change_start(
             new=snapshot(current, PLAN_FIELDS),
         )
         return PlanChangeResult("completed", current, None, None, day)
-    return purchase_invoice_issue(
+    return card_purchase_start(
+        kind=Purchase.Kind.PLAN_CHANGE,
         account=account,
-        preview=review.preview,
-        source=Invoice.Source.PLAN_CHANGE,
         key=key,
+        params=_upgrade_params(subscription=current, new_plan=new_plan),
+        preview=review.preview,
         on=day,
         by=by,
     )
+
+
+def _upgrade_params(*, subscription: Subscription, new_plan: Plan) -> dict[str, int]:
+    return {"subscription": subscription.pk, "plan": new_plan.pk}
 
 
 def plan_change(
@@ -327,65 +334,42 @@ def plan_change(
     charges once. ``expected_gross``: the total the customer reviewed; a different price now
     is refused before anything is written. Call it outside ``transaction.atomic()``.
     """
-    keys = purchase_keys(idempotency_key)
+    key = purchase_key_check(idempotency_key)
     account = subscription.account
-    purpose = plan_change_purpose(subscription_id=subscription.pk, plan_id=new_plan.pk)
-    found = issued_purchase_invoice(
-        key=keys.invoice, account_id=account.pk, source=Invoice.Source.PLAN_CHANGE
-    )
+    kind = Purchase.Kind.PLAN_CHANGE
+    params = _upgrade_params(subscription=subscription, new_plan=new_plan)
+    found = purchase_found(account_id=account.pk, key=key, kind=kind, params=params)
     if found is None:
         day = on or timezone.localdate()
         with transaction.atomic():
             locked_account = account_lock(account.pk)
-            # A twin call with the same key (a double click) may have issued it meanwhile.
-            found = issued_purchase_invoice(
-                key=keys.invoice, account_id=account.pk, source=Invoice.Source.PLAN_CHANGE
-            )
+            # A twin call with the same key (a double click) may have started it meanwhile.
+            found = purchase_found(account_id=account.pk, key=key, kind=kind, params=params)
             if found is None:
                 started = _plan_change_start(
                     subscription=subscription,
                     account=locked_account,
                     new_plan=new_plan,
                     day=day,
-                    key=keys.invoice,
+                    key=key,
                     expected_gross=expected_gross,
                     by=by,
                 )
                 if isinstance(started, PlanChangeResult):
                     return started
                 found = started
-    earlier = charge_for_key(keys.charge)
-    if earlier is not None and earlier.purpose != purpose:
-        raise Refused(
-            "idempotency_key_reused",
-            _("This idempotency key was already used for another purchase."),
-            field="idempotency_key",
-        )
-    issued: Invoice = found
-
-    def complete(charge: Charge) -> None:
-        plan_change_complete(
-            invoice=issued,
-            charge=charge,
-            subscription_id=subscription.pk,
-            plan_id=new_plan.pk,
-            by=by,
-        )
-
-    status, charge = purchase_pay(
-        invoice=issued, keys=keys, purpose=purpose, complete=complete, by=by
-    )
+    purchase = purchase_run(found.pk, by=by)
+    status = purchase_status(purchase)
     current = Subscription.objects.select_related("plan", "product", "pending_plan").get(
         pk=subscription.pk
     )
+    invoice = purchase.invoice
     if status == "completed":
-        return PlanChangeResult(status, current, issued, charge, issued.issue_date)
-    message = (
-        charge.message
-        if charge is not None
-        else str(_("Nothing was charged: there is no card for automatic payments."))
+        assert invoice is not None
+        return PlanChangeResult(status, current, invoice, purchase.charge, invoice.issue_date)
+    return PlanChangeResult(
+        status, current, invoice, purchase.charge, None, purchase_message(purchase)
     )
-    return PlanChangeResult(status, current, issued, charge, None, message)
 
 
 def _seats_decision(

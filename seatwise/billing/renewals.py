@@ -66,6 +66,7 @@ from seatwise.payments.models import Charge
 from seatwise.payments.selectors import charge_for_key, default_payment_method
 from seatwise.payments.services import charge_card
 from seatwise.pricing.lines import term_line
+from seatwise.subscriptions.lock_objects import subscription_lock
 from seatwise.subscriptions.models import Subscription
 from seatwise.subscriptions.services import term_end_for
 
@@ -237,11 +238,7 @@ def _renewed(
     old_end = subscription.term_end
     with transaction.atomic():
         locked = invoice_lock(invoice.pk)
-        held = (
-            Subscription.objects.select_for_update(of=("self",))
-            .select_related("plan", "pending_plan")
-            .get(pk=subscription.pk)
-        )
+        held = subscription_lock(subscription.pk)
         unpaid = Invoice.Status.OPEN if charge is not None else Invoice.Status.PAID
         if held.term_end != old_end or locked.status != unpaid:
             return "skipped"  # renewed by another run meanwhile
@@ -296,7 +293,7 @@ def _declined(
 ) -> Outcome:
     """Count the failed try, schedule the next or suspend, and tell the billing contact."""
     with transaction.atomic():
-        held = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        held = subscription_lock(subscription.pk)
         if held.term_end != subscription.term_end or held.dunning_attempts != attempt - 1:
             return "skipped"  # this try was already counted by another run
         old = snapshot(held, DUNNING_FIELDS)
@@ -359,7 +356,7 @@ def _payment_failed_email(
 
 def _cancel_at_term_end(*, subscription: Subscription, by: Actor) -> Outcome:
     with transaction.atomic():
-        held = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        held = subscription_lock(subscription.pk)
         if held.status != Subscription.Status.PENDING_CANCELLATION:
             return "skipped"
         old = snapshot(held, ["status"])

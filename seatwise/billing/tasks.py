@@ -10,7 +10,6 @@ from django.utils import timezone
 from seatwise.audit.actors import Actor
 from seatwise.billing.refunds import late_payments_settle
 from seatwise.billing.renewals import renewals_run
-from seatwise.billing.settlement import purchases_settle
 
 
 @task()
@@ -19,14 +18,6 @@ def renewals_run_task(*, on: str | None = None) -> int:
     or after a crash: each term is invoiced and charged once (``billing.renewals``)."""
     day = date.fromisoformat(on) if on else timezone.localdate()
     return renewals_run(on=day, by=Actor.system("billing.renewals"))
-
-
-@task()
-def purchases_settle_task() -> int:
-    """Complete (or void, by the decline rule) the seat purchases and plan upgrades whose
-    charge the payments reconciler has settled since (``billing.settlement``). Idempotent:
-    each purchase is completed at most once, and the gateway is never called."""
-    return purchases_settle(by=Actor.system("billing.settlement"))
 
 
 @task()

@@ -10,8 +10,8 @@ delivery is at least once:
 
 - renewals: each term is invoiced and charged once (``billing.renewals``);
 - the charge reconciler only asks the gateway, never charges (``payments.reconcile``);
-- settling purchases completes each purchase at most once and never calls the gateway
-  (``billing.settlement``);
+- resuming purchases does each step of a purchase once, and only asks the gateway about a
+  charge already made (``sales.runner``);
 - resuming service orders picks up each order where it stopped (``ordering.pipeline``);
 - expiring quotes moves only quotes still open past their 7 days (``ordering.services``);
 - card-expiry reminders are recorded once per card and reminder (``payments.reminders``);
@@ -64,9 +64,9 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "settle charges whose outcome is unknown by asking the gateway",
     ),
     PeriodicJob(
-        "seatwise.billing.tasks.purchases_settle_task",
+        "seatwise.sales.tasks.purchases_resume_task",
         "* * * * *",
-        "complete (or void) the Billing Center purchases whose charge has since been settled",
+        "run again the open purchases: a charge settled since, a crashed worker's purchase",
     ),
     PeriodicJob(
         "seatwise.billing.tasks.late_payments_settle_task",

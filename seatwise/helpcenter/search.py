@@ -43,6 +43,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from seatwise.helpcenter.articles import Article, Library, fold, library
+from seatwise.helpcenter.lock_objects import search_index_state_lock
 from seatwise.helpcenter.models import STATE_ID, SearchIndexState
 
 QUERY_MAX_CHARS = 200
@@ -237,7 +238,7 @@ def search_index_rebuild(*, content: Library | None = None, only_if_stale: bool 
         SearchIndexState.objects.bulk_create(
             [SearchIndexState(pk=STATE_ID, fingerprint="", built_at=now)], ignore_conflicts=True
         )
-        state = SearchIndexState.objects.select_for_update().get(pk=STATE_ID)
+        state = search_index_state_lock()
         if only_if_stale and state.fingerprint == content.fingerprint:
             return False
         with connection.cursor() as cursor:

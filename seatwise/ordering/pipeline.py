@@ -58,10 +58,13 @@ from seatwise.invoicing.lock_objects import invoice_lock
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.services import invoice_issue, invoice_record_payment
 from seatwise.notifications.services import email_queue
+from seatwise.ordering.lock_objects import service_order_lock
 from seatwise.ordering.models import Quote, QuoteLine, ServiceOrder
 from seatwise.ordering.services import quote_line_priced, quote_tax_decision
+from seatwise.payments.lock_objects import charge_lock
 from seatwise.payments.models import Charge
 from seatwise.payments.services import charge_card
+from seatwise.subscriptions.lock_objects import subscription_lock
 from seatwise.subscriptions.models import LIVE_STATUSES, LicenseAssignment, Subscription
 from seatwise.subscriptions.services import license_assign
 
@@ -100,7 +103,7 @@ def _recorded(value: int | None) -> int:
 
 
 def _order_lock(order_id: int) -> ServiceOrder:
-    return ServiceOrder.objects.select_for_update().get(pk=order_id)
+    return service_order_lock(order_id)
 
 
 def _step_record(order: ServiceOrder, step: str, **fields: object) -> None:
@@ -188,7 +191,7 @@ def _seats_add(order_id: int, quote: Quote) -> None:
         if _done(order, "seats_added"):
             return
         for line in _lines(quote):
-            held = Subscription.objects.select_for_update().get(pk=line.subscription_id)
+            held = subscription_lock(line.subscription_id)
             old = snapshot(held, ["seats"])
             held.seats += line.quantity
             held.save(update_fields=["seats"])
@@ -308,7 +311,7 @@ def _pay(order_id: int) -> None:
         order = _order_lock(order_id)
         if _done(order, "paid"):
             return
-        charge = Charge.objects.select_for_update().get(pk=_recorded(order.charge_id))
+        charge = charge_lock(_recorded(order.charge_id))
         if charge.invoice_id is None:
             # Payments never import invoicing; the orchestration that pays an invoice links
             # the two (payments.models.Charge), so the receipt names the invoice.

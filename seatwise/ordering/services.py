@@ -43,6 +43,13 @@ from seatwise.core.errors import Invalid, Refused
 from seatwise.core.tasking import enqueue_on_commit
 from seatwise.core.validation import clean_country, clean_email, clean_language, clean_text
 from seatwise.invoicing.seller import account_tax_decision, seller
+from seatwise.ordering.lock_objects import (
+    open_quote_lock,
+    quote_lock,
+    service_order_lock,
+    service_order_lock_by_quote,
+    service_order_lock_by_quote_existing,
+)
 from seatwise.ordering.models import Quote, QuoteLine, ServiceOrder
 from seatwise.ordering.selectors import add_seats_subscriptions
 from seatwise.payments.gateways.base import CardDetails
@@ -304,11 +311,7 @@ def quote_create(
         )
         if earlier is not None:
             return earlier
-        current = (
-            Quote.objects.select_for_update()
-            .filter(account_id=account.pk, status=Quote.Status.OPEN)
-            .first()
-        )
+        current = open_quote_lock(account.pk)
         if current is not None and current.expires_at > now and not replace_open:
             raise Refused(
                 "open_quote",
@@ -386,10 +389,6 @@ def quote_create(
     return quote
 
 
-def _quote_lock(quote_id: int) -> Quote:
-    return Quote.objects.select_for_update().get(pk=quote_id)
-
-
 def _refuse_decided(quote: Quote, *, now: datetime) -> None:
     if quote.status == Quote.Status.EXPIRED or (
         quote.status == Quote.Status.OPEN and quote.expires_at <= now
@@ -428,7 +427,7 @@ def quote_accept(*, quote: Quote, by: Actor) -> Quote:
     """Accept an open quote (Quotes tab, or the checkout). Accepting it again returns it."""
     now = timezone.now()
     with transaction.atomic():
-        locked = _quote_lock(quote.pk)
+        locked = quote_lock(quote.pk)
         if locked.status == Quote.Status.ACCEPTED:
             return locked
         _refuse_decided(locked, now=now)
@@ -440,7 +439,7 @@ def quote_reject(*, quote: Quote, by: Actor) -> Quote:
     """Reject an open quote. Rejecting it again returns it; an accepted one is refused."""
     now = timezone.now()
     with transaction.atomic():
-        locked = _quote_lock(quote.pk)
+        locked = quote_lock(quote.pk)
         if locked.status == Quote.Status.REJECTED:
             return locked
         if locked.status == Quote.Status.ACCEPTED:
@@ -483,7 +482,7 @@ def quotes_expire(*, now: datetime, by: Actor) -> int:
             return expired
         for quote_id in ids:
             with transaction.atomic():
-                locked = _quote_lock(quote_id)
+                locked = quote_lock(quote_id)
                 if locked.status == Quote.Status.OPEN and locked.expires_at <= now:
                     _expire(locked, now=now, by=by)
                     expired += 1
@@ -664,7 +663,7 @@ def checkout_save(
     )
     with transaction.atomic():
         account_lock(account.pk)
-        locked = _quote_lock(quote.pk)
+        locked = quote_lock(quote.pk)
         if locked.status != Quote.Status.ACCEPTED:
             _refuse_decided(locked, now=now)
             _accept_locked(locked, now=now, by=by)
@@ -678,7 +677,7 @@ def checkout_save(
 
 def _draft_order_save(*, quote: Quote, values: dict[str, object], by: Actor) -> ServiceOrder:
     """Create the quote's order, or update it while a draft. Call under the quote's lock."""
-    order = ServiceOrder.objects.select_for_update().filter(quote_id=quote.pk).first()
+    order = service_order_lock_by_quote(quote.pk)
     if order is None:
         try:
             with transaction.atomic():
@@ -690,7 +689,7 @@ def _draft_order_save(*, quote: Quote, values: dict[str, object], by: Actor) -> 
                 )
         except IntegrityError:
             # A concurrent caller created it first (the lock makes this unlikely): theirs.
-            order = ServiceOrder.objects.select_for_update().get(quote_id=quote.pk)
+            order = service_order_lock_by_quote_existing(quote.pk)
         else:
             audit_record(
                 by=by,
@@ -780,7 +779,7 @@ def service_order_place(*, order: ServiceOrder, by: Actor) -> ServiceOrder:
 
     now = timezone.now()
     with transaction.atomic():
-        locked = ServiceOrder.objects.select_for_update().get(pk=order.pk)
+        locked = service_order_lock(order.pk)
         if locked.is_placed:
             return locked
         quote = Quote.objects.get(pk=locked.quote_id)

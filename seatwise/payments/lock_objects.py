@@ -3,7 +3,9 @@ on PostgreSQL these take the row lock. Call inside ``transaction.atomic()``."""
 
 from __future__ import annotations
 
-from seatwise.payments.models import Charge, Refund
+from django.db.models import Q
+
+from seatwise.payments.models import Charge, PaymentMethod, Refund, TestGatewayMode
 
 
 def charge_lock_by_key(idempotency_key: str) -> Charge | None:
@@ -20,3 +22,24 @@ def refund_lock_by_key(idempotency_key: str) -> Refund | None:
 
 def refund_lock(refund_id: int) -> Refund:
     return Refund.objects.select_for_update().select_related("charge").get(pk=refund_id)
+
+
+def payment_method_lock(payment_method_id: int) -> PaymentMethod:
+    return PaymentMethod.objects.select_for_update().get(pk=payment_method_id)
+
+
+def payment_method_lock_matching(payment_method_id: int, where: Q) -> PaymentMethod | None:
+    """The card if it still matches ``where``, locked, or None. Its account is read with it
+    but not locked (``of=("self",)``): ``payment_method_add`` locks the account before the
+    cards, so locking the account after the card could deadlock with it."""
+    return (
+        PaymentMethod.objects.select_for_update(of=("self",))
+        .select_related("account")
+        .filter(where, pk=payment_method_id)
+        .first()
+    )
+
+
+def gateway_test_mode_lock() -> TestGatewayMode | None:
+    """The test gateway's mode row, locked, or None while no mode was ever set."""
+    return TestGatewayMode.objects.select_for_update().filter(pk=1).first()

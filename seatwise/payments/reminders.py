@@ -38,6 +38,7 @@ from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record
 from seatwise.core.dates import add_months
 from seatwise.notifications.services import email_queue
+from seatwise.payments.lock_objects import payment_method_lock_matching
 from seatwise.payments.models import CardExpiryReminder, PaymentMethod
 
 logger = logging.getLogger(__name__)
@@ -110,12 +111,7 @@ def card_expiry_reminder_send(*, payment_method_id: int, reminder: str, by: Acto
     with transaction.atomic():
         # The card's row only (not the account's): payment_method_add locks the account and
         # then the cards, so taking the account here as well could deadlock with it.
-        method = (
-            PaymentMethod.objects.select_for_update(of=("self",))
-            .select_related("account")
-            .filter(_chargeable_defaults(), pk=payment_method_id)
-            .first()
-        )
+        method = payment_method_lock_matching(payment_method_id, _chargeable_defaults())
         if method is None:
             return False
         account = method.account

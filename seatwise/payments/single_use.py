@@ -17,6 +17,7 @@ from seatwise.accounts.models import Account
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record
 from seatwise.payments.gateways.base import CardDetails
+from seatwise.payments.lock_objects import payment_method_lock
 from seatwise.payments.models import PaymentMethod
 from seatwise.payments.services import payment_method_add
 
@@ -45,7 +46,7 @@ def single_use_card_retire(*, payment_method: PaymentMethod, by: Actor) -> Payme
     if payment_method.is_automatic or payment_method.is_default:
         raise ValueError("only a single-use card is retired after its payment")
     with transaction.atomic():
-        method = PaymentMethod.objects.select_for_update().get(pk=payment_method.pk)
+        method = payment_method_lock(payment_method.pk)
         if method.removed_at is not None:
             return method
         method.removed_at = timezone.now()

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from seatwise.audit.models import AuditEntry
 from seatwise.billing.refunds import credit_note_refund, late_payments_settle
-from seatwise.billing.settlement import purchases_settle
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.services import credit_note_issue
 from seatwise.notifications.models import OutgoingEmail
@@ -24,6 +23,7 @@ from seatwise.payments.gateways.test import TestGateway, set_test_gateway_mode
 from seatwise.payments.models import Charge, Refund, TestGatewayCharge, TestGatewayRefund
 from seatwise.payments.reconcile import charges_reconcile
 from seatwise.payments.services import call_grace
+from seatwise.sales.runner import purchases_resume
 from tests.billing.test_settlement import buy, german_subscription
 from tests.factories import SYSTEM
 
@@ -34,7 +34,7 @@ def every_minute_jobs() -> tuple[int, int, int]:
     """What the scheduler runs every minute, in its order."""
     return (
         charges_reconcile(by=SYSTEM),
-        purchases_settle(by=SYSTEM),
+        purchases_resume(by=SYSTEM),
         late_payments_settle(by=SYSTEM),
     )
 

@@ -10,10 +10,8 @@ import pytest
 from seatwise.billing.orders import seats_purchase
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.seller import account_tax_decision
-from seatwise.invoicing.services import invoice_issue
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.payments.models import Charge, TestGatewayCharge
-from seatwise.payments.services import charge_card
 from seatwise.pricing.lines import preview_seat_addition
 from seatwise.subscriptions.models import Subscription
 from tests.factories import (
@@ -25,6 +23,7 @@ from tests.factories import (
     make_person,
     make_subscription,
 )
+from tests.sales.crashing import crash_after
 from tests.tax.data import ensure_eu_vat_rates
 
 TERM_START = date(2026, 3, 1)  # a 31-day term: [2026-03-01, 2026-04-01)
@@ -155,32 +154,14 @@ def test_same_key_twice_one_invoice_one_charge_seats_once():
 
 
 @pytest.mark.django_db
-def test_a_crash_after_the_charge_is_completed_once_by_the_retry():
+def test_a_crash_after_the_charge_is_completed_once_by_the_retry(monkeypatch):
     # Given a purchase that crashed after the gateway charged: invoice issued, charge
     # succeeded, but no payment recorded and no seats added
     subscription = german_subscription()
-    account = subscription.account
-    tax = account_tax_decision(account=account, on=ON)
-    preview = preview_seat_addition(subscription=subscription, seats_to_add=3, on=ON, tax=tax)
-    invoice = invoice_issue(
-        account=account,
-        lines=preview.lines,
-        tax=tax,
-        source="seats",
-        by=SYSTEM,
-        idempotency_key="order-1:invoice",
-        issue_date=ON,
-    )
-    charge_card(
-        account=account,
-        payment_method=account.payment_methods.get(),
-        amount=invoice.gross_total,
-        currency="EUR",
-        idempotency_key="order-1:charge",
-        purpose="seats",
-        by=SYSTEM,
-        invoice_id=invoice.pk,
-    )
+    with crash_after(monkeypatch, "charged"):
+        buy(subscription)
+    invoice = Invoice.objects.get()
+    assert (invoice.status, subscription.seats) == ("open", 5)
 
     # When the purchase is retried with the same key, twice
     retried = buy(subscription)
@@ -189,7 +170,7 @@ def test_a_crash_after_the_charge_is_completed_once_by_the_retry():
     # Then it completed exactly once
     assert retried.status == "completed"
     assert retried.invoice.pk == invoice.pk
-    assert Invoice.objects.filter(account=account).count() == 1
+    assert Invoice.objects.filter(account=subscription.account).count() == 1
     assert TestGatewayCharge.objects.count() == 1
     invoice.refresh_from_db()
     assert (invoice.status, invoice.paid_amount) == ("paid", Decimal("33.86"))

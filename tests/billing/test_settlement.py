@@ -1,5 +1,6 @@
 """Purchases whose payment outcome was unknown: "processing", then settled by the payments
-reconciler, then completed exactly once by ``purchases_settle`` (or voided on a decline)."""
+reconciler, then completed exactly once by the pipeline's resume job (or voided on a
+decline)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,14 @@ from seatwise.audit.models import AuditEntry
 from seatwise.billing.changes import plan_change
 from seatwise.billing.invoice_payments import invoice_pay
 from seatwise.billing.orders import seats_purchase
-from seatwise.billing.settlement import STRAY_AFTER, purchases_settle
 from seatwise.core.errors import Refused
 from seatwise.invoicing.models import Invoice
-from seatwise.invoicing.seller import account_tax_decision
-from seatwise.invoicing.services import invoice_issue
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.payments.gateways.test import set_test_gateway_mode
 from seatwise.payments.models import Charge, TestGatewayCharge
-from seatwise.pricing.lines import preview_seat_addition
+from seatwise.payments.services import call_grace
+from seatwise.sales.models import Purchase
+from seatwise.sales.runner import purchases_resume
 from seatwise.subscriptions.models import Subscription
 from tests.factories import (
     SYSTEM,
@@ -33,6 +33,7 @@ from tests.factories import (
     plan,
 )
 from tests.payments.charging import reconcile_after_grace
+from tests.sales.crashing import crash_after
 from tests.tax.data import ensure_eu_vat_rates
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +60,11 @@ def reconcile() -> int:
     return reconcile_after_grace()
 
 
+def resume() -> int:
+    """The resume job as it runs once the purchase's caller may have given up."""
+    return purchases_resume(by=SYSTEM, now=timezone.now() + call_grace())
+
+
 def buy(subscription: Subscription, key: str = "order-1"):
     return seats_purchase(
         subscription=subscription, seats_to_add=3, by=SYSTEM, idempotency_key=key, on=ON
@@ -78,12 +84,13 @@ def test_a_processing_seat_purchase_is_completed_once_after_the_reconciler_settl
     pending = buy(subscription)
     assert pending.status == "processing"
     assert pending.invoice.status == "open"
-    assert purchases_settle(by=SYSTEM) == 0  # the outcome is still unknown: nothing to do
+    # Left alone while a gateway call of its caller may still be under way
+    assert purchases_resume(by=SYSTEM) == 0
 
     # When the reconciler asks the gateway, and the settlement job runs twice
     assert reconcile() == 1
-    assert purchases_settle(by=SYSTEM) == 1
-    assert purchases_settle(by=SYSTEM) == 0
+    assert resume() == 1
+    assert resume() == 0
 
     # Then the seats were added once, the invoice is paid, and the mails are queued once
     subscription.refresh_from_db()
@@ -110,9 +117,9 @@ def test_a_processing_upgrade_is_completed_once():
     assert subscription.plan.code == "goto-meeting-standard-monthly"
 
     reconcile()
-    assert purchases_settle(by=SYSTEM) == 1
+    assert resume() == 1
     assert upgrade(subscription).status == "completed"  # the retry: nothing more
-    assert purchases_settle(by=SYSTEM) == 0
+    assert resume() == 0
 
     subscription.refresh_from_db()
     assert subscription.plan.code == BUSINESS
@@ -130,7 +137,7 @@ def test_the_retry_first_then_the_job_completes_once():
     # The customer retries before the reconciler ran: the retry asks the gateway itself
     assert buy(subscription).status == "completed"
     reconcile()
-    assert purchases_settle(by=SYSTEM) == 0
+    assert resume() == 0
 
     subscription.refresh_from_db()
     assert subscription.seats == 8
@@ -144,8 +151,8 @@ def test_a_processing_purchase_declined_at_the_gateway_is_voided_and_changes_not
     assert pending.status == "processing"
 
     reconcile()
-    assert purchases_settle(by=SYSTEM) == 1
-    assert purchases_settle(by=SYSTEM) == 0
+    assert resume() == 1
+    assert resume() == 0
 
     pending.invoice.refresh_from_db()
     assert pending.invoice.status == "credited"
@@ -158,46 +165,44 @@ def test_a_processing_purchase_declined_at_the_gateway_is_voided_and_changes_not
     assert Invoice.objects.count() == 2
 
 
-def test_an_invoice_whose_purchase_crashed_before_the_charge_is_voided_later():
-    # Given a purchase that crashed right after issuing its invoice
+def test_a_purchase_whose_caller_crashed_after_the_invoice_is_completed_once(monkeypatch):
+    # Given a purchase whose caller crashed right after its invoice was issued
     subscription = german_subscription()
-    account = subscription.account
-    tax = account_tax_decision(account=account, on=ON)
-    preview = preview_seat_addition(subscription=subscription, seats_to_add=3, on=ON, tax=tax)
-    invoice = invoice_issue(
-        account=account,
-        lines=preview.lines,
-        tax=tax,
-        source="seats",
-        by=SYSTEM,
-        idempotency_key="order-1:invoice",
-        issue_date=ON,
-    )
+    with crash_after(monkeypatch, "invoiced"):
+        buy(subscription)
+    invoice = Invoice.objects.get()
+    assert (invoice.status, Charge.objects.count()) == ("open", 0)
 
-    # Not yet: its purchase may still be on the way to the gateway
-    assert purchases_settle(by=SYSTEM) == 0
-    with time_machine.travel(timezone.now() + STRAY_AFTER + timedelta(seconds=1)):
-        assert purchases_settle(by=SYSTEM) == 1
+    # Not yet: its caller may still be on the way to the gateway
+    assert purchases_resume(by=SYSTEM) == 0
+    assert TestGatewayCharge.objects.count() == 0
+    # Once the caller may have given up, the resume job charges and completes it, once
+    assert resume() == 1
+    assert resume() == 0
 
     invoice.refresh_from_db()
-    assert invoice.status == "credited"
-    # A late retry with the same key finds it voided and charges nothing
-    assert buy(subscription).status == "not_attempted"
-    assert TestGatewayCharge.objects.count() == Charge.objects.count() == 0
+    assert (invoice.status, invoice.paid_amount) == ("paid", Decimal("33.86"))
+    assert TestGatewayCharge.objects.count() == Charge.objects.count() == 1
     subscription.refresh_from_db()
-    assert subscription.seats == 5
+    assert subscription.seats == 8
+    # A late retry with the same key finds it done and charges nothing more
+    assert buy(subscription).status == "completed"
+    assert TestGatewayCharge.objects.count() == 1
+    assert Purchase.objects.get().step == "completed"
 
 
 def test_the_task_settles_purchases():
-    from seatwise.billing.tasks import purchases_settle_task
+    from seatwise.sales.tasks import purchases_resume_task
 
     subscription = german_subscription()
     set_test_gateway_mode("timeout_after_charge", times=1)
     buy(subscription)
     reconcile()
 
-    assert purchases_settle_task.call() == 1
-    assert purchases_settle_task.call() == 0
+    assert purchases_resume_task.call() == 0  # its caller's time is not over yet
+    with time_machine.travel(timezone.now() + call_grace() + timedelta(seconds=1)):
+        assert purchases_resume_task.call() == 1
+        assert purchases_resume_task.call() == 0
     subscription.refresh_from_db()
     assert subscription.seats == 8
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from seatwise.audit.models import AuditEntry
 from seatwise.invoicing.models import Invoice
@@ -164,8 +165,9 @@ class TestChangePlan:
         assert invoice.status == "credited"
 
     def test_an_unknown_outcome_is_said_and_settled_later(self, client):
-        from seatwise.billing.settlement import purchases_settle
         from seatwise.payments.gateways.test import set_test_gateway_mode
+        from seatwise.payments.services import call_grace
+        from seatwise.sales.runner import purchases_resume
         from tests.payments.charging import reconcile_after_grace
 
         subscription = subscription_for(client)
@@ -183,7 +185,7 @@ class TestChangePlan:
         subscription.refresh_from_db()
         assert subscription.plan.code == STANDARD
         reconcile_after_grace()
-        assert purchases_settle(by=SYSTEM) == 1
+        assert purchases_resume(by=SYSTEM, now=timezone.now() + call_grace()) == 1
         subscription.refresh_from_db()
         assert subscription.plan.code == BUSINESS
         assert TestGatewayCharge.objects.count() == 1

@@ -46,6 +46,7 @@ from seatwise.payments.gateways.base import (
     RefundResult,
     StoredCard,
 )
+from seatwise.payments.lock_objects import gateway_test_mode_lock
 from seatwise.payments.models import (
     TestGatewayCard,
     TestGatewayCharge,
@@ -292,7 +293,7 @@ def set_test_gateway_mode(mode: str, *, times: int | None = None, delay_seconds:
 def _take_mode() -> tuple[str, float]:
     """The mode for this call, counting it against ``remaining``."""
     with transaction.atomic():
-        row = TestGatewayMode.objects.select_for_update().filter(pk=1).first()
+        row = gateway_test_mode_lock()
         if row is None or row.mode == TestGatewayMode.Mode.NORMAL:
             return TestGatewayMode.Mode.NORMAL, 0.0
         mode, delay = row.mode, row.delay_seconds

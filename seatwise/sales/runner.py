@@ -1,0 +1,349 @@
+"""The one pipeline every purchase runs through.
+
+A purchase (``sales.models.Purchase``) goes through the same steps in the same order, whatever
+its kind: ``invoiced`` → ``charged`` → ``applied`` → ``paid`` → ``notified`` → ``completed``.
+Its plan (``sales.plans``) says what each step does for its kind; this module says how every
+step is run:
+
+- **Once.** A step runs in its own transaction with the purchase's row locked, only if the
+  purchase's ``step`` is the one before it, and commits together with ``step`` naming it and
+  its audit entry (``purchase.<step>``). A worker killed at any point, a customer's retry and
+  the resume job running at once each find the step done or do it; none does it twice.
+- **One key scheme.** Everything a step creates elsewhere is created under
+  ``purchase:<id>:<step>[:<try>]``: the invoice (``:invoice``), the charge of each try
+  (``:charge:<try>``), the credit note that voids an unpaid purchase (``:void``).
+- **The charge** is the only step that calls out: outside any transaction, at most once per
+  key (``payments.services.charge_card`` asks the gateway, never charges again, about an
+  attempt whose outcome is unknown). A success is recorded as the step; a decline (or no charge
+  possible) goes to the plan's ``declined`` (void the invoice and fail, or try again later); an
+  unknown outcome leaves the purchase open at ``invoiced`` until the gateway says otherwise.
+- **Batches.** ``steps_run`` runs one step for many purchases in one transaction (the plan's
+  ``invoice_many`` may issue a block of invoices at once); the bill run uses it.
+- **Resumption.** ``purchases_resume`` (every minute) runs again every open purchase whose
+  ``resume_at`` has come: an unknown charge settled since, a crashed worker's purchase.
+
+**Fault hook** (tests and drills): when the environment variable ``SEATWISE_PURCHASE_FAULT``
+is ``<step>`` or ``<kind>:<step>``, the process kills itself with SIGKILL right after that step
+committed, as a crash at the worst moment would.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from seatwise.accounts.models import Account
+from seatwise.audit.actors import Actor
+from seatwise.audit.services import audit_record
+from seatwise.core.errors import Refused, ServiceError
+from seatwise.invoicing.models import Invoice
+from seatwise.payments.models import Charge, PaymentMethod
+from seatwise.payments.selectors import charge_for_key
+from seatwise.payments.services import call_grace
+from seatwise.sales.lock_objects import purchase_lock, purchases_lock
+from seatwise.sales.models import STEPS, Purchase
+from seatwise.sales.plans import PurchasePlan, plan_for
+
+logger = logging.getLogger(__name__)
+
+FAULT_ENV = "SEATWISE_PURCHASE_FAULT"
+BATCH_SIZE = 100
+# Outcomes after which the same charge key is never sent to the gateway again.
+SETTLED = (Charge.Status.SUCCEEDED, Charge.Status.DECLINED, Charge.Status.NOT_ATTEMPTED)
+# The fields a step may change on the purchase, saved with the step.
+_SAVED = [
+    "step",
+    "status",
+    "invoice",
+    "charge",
+    "void_note",
+    "tries",
+    "resume_at",
+    "failure_code",
+    "failure_message",
+    "updated_at",
+    "completed_at",
+]
+
+
+def step_key(purchase: Purchase, step: str, attempt: int | None = None) -> str:
+    """The idempotency key of what ``step`` of ``purchase`` creates elsewhere."""
+    key = f"purchase:{purchase.pk}:{step}"
+    return f"{key}:{attempt}" if attempt is not None else key
+
+
+def purchase_start(
+    *,
+    kind: str,
+    account: Account,
+    key: str,
+    params: dict[str, Any],
+    by: Actor,
+    lines: dict[str, Any] | None = None,
+    currency: str = "",
+    payment_method: PaymentMethod | None = None,
+    invoice: Invoice | None = None,
+) -> tuple[Purchase, bool]:
+    """Store a new purchase, or find the one started before under ``key`` (True: new).
+
+    Call it in the caller's transaction, under the lock that serialises the purchase's checks
+    (the account's, or the invoice's for Pay Now): a twin call with the same key then finds the
+    first one's purchase. The same key for another purchase is refused.
+    """
+    earlier = Purchase.objects.filter(account_id=account.pk, key=key).first()
+    if earlier is not None:
+        if earlier.kind != kind or earlier.params != params:
+            raise Refused(
+                "idempotency_key_reused",
+                _("This idempotency key was already used for another purchase."),
+                field="idempotency_key",
+            )
+        return earlier, False
+    now = timezone.now()
+    purchase = Purchase.objects.create(
+        kind=kind,
+        account=account,
+        key=key,
+        params=params,
+        lines=lines or {},
+        currency=currency,
+        payment_method=payment_method,
+        invoice=invoice,
+        # Left to its caller for as long as a gateway call may take.
+        resume_at=now + call_grace(),
+        created_at=now,
+        updated_at=now,
+    )
+    audit_record(
+        by=by,
+        action="purchase.started",
+        obj=purchase,
+        account_id=account.pk,
+        new={"kind": kind, **{k: str(v) for k, v in params.items()}},
+    )
+    return purchase, True
+
+
+def purchases_in_flight(*, account_id: int, kinds: tuple[str, ...]) -> bool:
+    """Whether a purchase of one of ``kinds`` of the account is still open."""
+    return Purchase.objects.filter(
+        account_id=account_id, kind__in=kinds, status=Purchase.Status.OPEN
+    ).exists()
+
+
+def purchase_run(purchase_id: int, *, by: Actor) -> Purchase:
+    """Run the purchase's remaining steps; return it as it stands (``open`` while its charge's
+    outcome is unknown). Call it outside ``transaction.atomic()``: the charge must be committed
+    before the gateway is called. A refusal of the card before the gateway is called (it was
+    removed) fails the purchase and is raised."""
+    while True:
+        purchase = Purchase.objects.select_related(
+            "account", "invoice", "charge", "payment_method"
+        ).get(pk=purchase_id)
+        step = purchase.next_step
+        if step is None:
+            return purchase
+        if step == "charged":
+            if not _charge_step(purchase, plan_for(purchase.kind), by=by):
+                return Purchase.objects.get(pk=purchase_id)
+        else:
+            steps_run(step, [purchase_id], by=by)
+
+
+def steps_run(step: str, purchase_ids: list[int], *, by: Actor) -> list[Purchase]:
+    """Run ``step`` (any step but ``charged``) for the purchases whose next step it is, in one
+    transaction; the purchases it ran for."""
+    if step == "charged" or step not in STEPS:
+        raise ValueError(f"steps_run cannot run {step!r}")
+    with transaction.atomic():
+        todo = [p for p in purchases_lock(purchase_ids) if p.next_step == step]
+        by_kind: dict[str, list[Purchase]] = defaultdict(list)
+        for purchase in todo:
+            by_kind[purchase.kind].append(purchase)
+        for kind, purchases in by_kind.items():
+            plan = plan_for(kind)
+            if step == "invoiced":
+                plan.invoice_many(purchases, by=by)
+            else:
+                for purchase in purchases:
+                    _step_do(plan, purchase, step, by=by)
+        for purchase in todo:
+            _step_record(purchase, step, by=by)
+    for purchase in todo:
+        _fault_point(purchase.kind, step)
+    return todo
+
+
+def _step_do(plan: PurchasePlan, purchase: Purchase, step: str, *, by: Actor) -> None:
+    if step == "applied":
+        plan.apply(purchase, by=by)
+    elif step == "paid":
+        plan.pay(purchase, by=by)
+    elif step == "notified":
+        plan.notify(purchase, by=by)
+
+
+def _step_record(purchase: Purchase, step: str, *, by: Actor) -> None:
+    """Mark ``step`` done on the locked purchase, with its audit entry."""
+    now = timezone.now()
+    purchase.step = step
+    purchase.updated_at = now
+    if step == "completed":
+        purchase.status = Purchase.Status.COMPLETED
+        purchase.completed_at = now
+        purchase.resume_at = None
+    purchase.save(update_fields=_SAVED)
+    audit_record(
+        by=by,
+        action=f"purchase.{step}",
+        obj=purchase,
+        account_id=purchase.account_id,
+        new=_described(purchase),
+    )
+
+
+def _described(purchase: Purchase) -> dict[str, Any]:
+    return {
+        "kind": purchase.kind,
+        "step": purchase.step,
+        "status": purchase.status,
+        "invoice": purchase.invoice.number if purchase.invoice is not None else None,
+        "charge": purchase.charge_id,
+        "void_note": purchase.void_note.number if purchase.void_note is not None else None,
+    }
+
+
+def _charge_step(purchase: Purchase, plan: PurchasePlan, *, by: Actor) -> bool:
+    """The charge step. True: the step is recorded or the purchase ended; False: the charge's
+    outcome is unknown and the purchase waits for it."""
+    key = step_key(purchase, "charge", purchase.tries)
+    charge = charge_for_key(key)
+    if charge is None or charge.status not in SETTLED:
+        amount = plan.amount_due(purchase)
+        if charge is None and amount <= 0:
+            return _charge_settle(purchase.pk, None, by=by, succeeded=True)
+        if charge is None and _abandoned(purchase, plan):
+            return _charge_settle(purchase.pk, None, by=by, succeeded=False)
+        if charge is None and purchase.payment_method_id is None:
+            return _charge_settle(purchase.pk, None, by=by, succeeded=False)
+        try:
+            charge = plan.charge(purchase, key=key, amount=amount, by=by)
+        except ServiceError as refusal:
+            if charge_for_key(key) is None:
+                # Refused before the gateway was called (the card was removed): nothing was
+                # charged, and no charge holds the key.
+                _charge_settle(purchase.pk, None, by=by, succeeded=False, refusal=refusal)
+            raise
+    if charge.status == Charge.Status.SUCCEEDED:
+        return _charge_settle(purchase.pk, charge, by=by, succeeded=True)
+    if charge.status in (Charge.Status.DECLINED, Charge.Status.NOT_ATTEMPTED):
+        return _charge_settle(purchase.pk, charge, by=by, succeeded=False)
+    _charge_wait(purchase.pk, charge)
+    return False
+
+
+def _abandoned(purchase: Purchase, plan: PurchasePlan) -> bool:
+    after = plan.abandon_after
+    return after is not None and timezone.now() - purchase.created_at >= after
+
+
+def _charge_settle(
+    purchase_id: int,
+    charge: Charge | None,
+    *,
+    by: Actor,
+    succeeded: bool,
+    refusal: ServiceError | None = None,
+) -> bool:
+    """Record the charge step (``succeeded``: paid, or nothing to pay) or hand the decline to
+    the plan, under the purchase's lock; a purchase past this step is left alone."""
+    with transaction.atomic():
+        purchase = purchase_lock(purchase_id)
+        if purchase.next_step != "charged":
+            return True
+        purchase.charge = charge
+        if succeeded:
+            _step_record(purchase, "charged", by=by)
+        else:
+            tries = purchase.tries
+            if charge is not None:
+                purchase.failure_code = charge.decline_code or charge.status
+                purchase.failure_message = charge.message[:500]
+            elif refusal is not None:
+                purchase.failure_code = refusal.code[:64]
+                purchase.failure_message = str(refusal.message)[:500]
+            else:
+                purchase.failure_code = "no_automatic_payment_method"
+            plan_for(purchase.kind).declined(purchase, charge=charge, by=by)
+            purchase.updated_at = timezone.now()
+            if purchase.status != Purchase.Status.OPEN:
+                purchase.resume_at = None
+            purchase.save(update_fields=_SAVED)
+            audit_record(
+                by=by,
+                action="purchase.declined",
+                obj=purchase,
+                account_id=purchase.account_id,
+                new={
+                    **_described(purchase),
+                    "try": tries,
+                    "failure_code": purchase.failure_code,
+                },
+            )
+    if succeeded:
+        _fault_point(purchase.kind, "charged")
+    return True
+
+
+def _charge_wait(purchase_id: int, charge: Charge) -> None:
+    """An unknown outcome: keep the charge on the purchase and look again after the grace."""
+    with transaction.atomic():
+        purchase = purchase_lock(purchase_id)
+        if purchase.next_step != "charged":
+            return
+        purchase.charge = charge
+        purchase.resume_at = timezone.now() + call_grace()
+        purchase.updated_at = timezone.now()
+        purchase.save(update_fields=["charge", "resume_at", "updated_at"])
+
+
+def purchases_resume(*, by: Actor, now: datetime | None = None) -> int:
+    """Run again every open purchase whose ``resume_at`` has come; the number that ended
+    (completed or failed). One purchase's failure does not stop the others."""
+    now = now or timezone.now()
+    ended = 0
+    after = 0
+    while True:
+        ids = list(
+            Purchase.objects.filter(status=Purchase.Status.OPEN, pk__gt=after)
+            .filter(Q(resume_at__isnull=True) | Q(resume_at__lte=now))
+            .order_by("pk")
+            .values_list("pk", flat=True)[:BATCH_SIZE]
+        )
+        if not ids:
+            return ended
+        after = ids[-1]
+        for purchase_id in ids:
+            try:
+                purchase = purchase_run(purchase_id, by=by)
+            except Exception:
+                logger.exception("purchase %s: not resumed, tried again next run", purchase_id)
+                continue
+            ended += purchase.status != Purchase.Status.OPEN
+
+
+def _fault_point(kind: str, step: str) -> None:
+    """The fault hook: see the module docstring."""
+    fault = os.environ.get(FAULT_ENV)
+    if fault and fault in (step, f"{kind}:{step}"):
+        logger.warning("%s=%s: killing the process after this step", FAULT_ENV, fault)
+        os.kill(os.getpid(), signal.SIGKILL)

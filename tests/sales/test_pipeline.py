@@ -1,0 +1,137 @@
+"""The sales pipeline, written once and run for every kind of purchase: a crash right after
+any step leaves a purchase that the resume job (or the customer's retry) completes exactly
+once — one invoice, one charge at the gateway, the effect once, the e-mails once, each step
+audited once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from seatwise.audit.models import AuditEntry
+from seatwise.billing.changes import plan_change
+from seatwise.billing.orders import seats_purchase
+from seatwise.invoicing.models import Invoice
+from seatwise.notifications.models import OutgoingEmail
+from seatwise.payments.models import Charge, TestGatewayCharge
+from seatwise.payments.services import call_grace
+from seatwise.sales.models import STEPS, Purchase
+from seatwise.sales.runner import purchases_resume
+from seatwise.subscriptions.models import Subscription
+from tests.factories import (
+    SYSTEM,
+    ensure_default_catalog,
+    make_account,
+    make_card,
+    make_subscription,
+    plan,
+)
+from tests.sales.crashing import crash_after
+from tests.tax.data import ensure_eu_vat_rates
+
+pytestmark = pytest.mark.django_db
+
+ON = date(2026, 3, 11)
+BUSINESS = "goto-meeting-business-monthly"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How a customer starts a purchase of this kind, and what it changes when completed."""
+
+    start: Callable[[Subscription], object]
+    effect: Callable[[Subscription], object]
+    before: object
+    after: object
+
+
+KINDS = {
+    "seats": Kind(
+        start=lambda s: seats_purchase(
+            subscription=s, seats_to_add=3, by=SYSTEM, idempotency_key="k-1", on=ON
+        ),
+        effect=lambda s: s.seats,
+        before=5,
+        after=8,
+    ),
+    "plan_change": Kind(
+        start=lambda s: plan_change(
+            subscription=s, new_plan=plan(BUSINESS), by=SYSTEM, idempotency_key="k-1", on=ON
+        ),
+        effect=lambda s: s.plan.code,
+        before="goto-meeting-standard-monthly",
+        after=BUSINESS,
+    ),
+}
+CRASH_STEPS = [step for step in STEPS if step != "completed"]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data():
+    ensure_default_catalog()
+    ensure_eu_vat_rates()
+
+
+def subscription_with_card() -> Subscription:
+    account = make_account(country="DE", currency="EUR", language="en")
+    make_card(account, "4242424242424242")
+    return make_subscription(account, seats=5, term_start=date(2026, 3, 1))
+
+
+def effect_of(kind: Kind, subscription: Subscription) -> object:
+    return kind.effect(Subscription.objects.select_related("plan").get(pk=subscription.pk))
+
+
+def assert_completed_once(kind: Kind, subscription: Subscription) -> None:
+    purchase = Purchase.objects.get()
+    assert (purchase.status, purchase.step) == ("completed", "completed")
+    invoice = Invoice.objects.get()
+    assert (invoice.status, invoice.paid_amount) == ("paid", invoice.gross_total)
+    assert TestGatewayCharge.objects.count() == Charge.objects.count() == 1
+    assert effect_of(kind, subscription) == kind.after
+    assert sorted(OutgoingEmail.objects.values_list("kind", flat=True)) == ["invoice", "receipt"]
+    actions = list(
+        AuditEntry.objects.filter(action__startswith="purchase.")
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["purchase.started", *(f"purchase.{step}" for step in STEPS)]
+
+
+@pytest.mark.parametrize("step", CRASH_STEPS)
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_a_crash_after_each_step_is_completed_once_by_the_resume_job(monkeypatch, name, step):
+    kind = KINDS[name]
+    subscription = subscription_with_card()
+    with crash_after(monkeypatch, step):
+        kind.start(subscription)
+    assert Purchase.objects.get().step == step
+
+    # Left alone while its caller may still be working on it; then completed, once
+    assert purchases_resume(by=SYSTEM) == 0
+    later = timezone.now() + call_grace()
+    assert purchases_resume(by=SYSTEM, now=later) == 1
+    assert purchases_resume(by=SYSTEM, now=later) == 0
+
+    assert_completed_once(kind, subscription)
+
+
+@pytest.mark.parametrize("step", CRASH_STEPS)
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_a_crash_after_each_step_is_completed_once_by_the_customers_retry(monkeypatch, name, step):
+    kind = KINDS[name]
+    subscription = subscription_with_card()
+    with crash_after(monkeypatch, step):
+        kind.start(subscription)
+    assert effect_of(kind, subscription) == (
+        kind.after if Purchase.objects.get().done("applied") else kind.before
+    )
+
+    kind.start(subscription)
+    kind.start(subscription)
+
+    assert_completed_once(kind, subscription)
