@@ -17,6 +17,7 @@ from seatwise.payments.gateways.base import CardDetails
 from seatwise.payments.models import Charge, PaymentMethod, TestGatewayCharge
 from seatwise.payments.selectors import default_payment_method
 from seatwise.payments.services import charge_card
+from tests.concurrency import all_at_once
 from tests.corporate.helpers import corporate_account, invoice_contact_add, issue_invoice
 from tests.factories import SYSTEM, billing_contact, ensure_default_catalog, make_card
 from tests.tax.data import ensure_eu_vat_rates
@@ -506,36 +507,6 @@ def test_invoice_and_receipt_e_mails_of_orders_and_renewals_go_to_the_invoice_co
     ]
 
 
-def _all_at_once(functions) -> list[str]:
-    """Run ``functions`` in threads released together; each one's outcome or error class."""
-    import threading
-
-    from django.db import close_old_connections, connections
-
-    barrier = threading.Barrier(len(functions))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def runner(function) -> None:
-        try:
-            barrier.wait()
-            result = function()
-        except Exception as error:  # every failure counts, not only refusals
-            result = type(error).__name__
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=runner, args=(f,)) for f in functions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    close_old_connections()
-    return sorted(outcomes)
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("with_new_card", [False, True], ids=["card-on-file", "new-card"])
 def test_one_form_submitted_eight_times_at_once_charges_once(with_new_card):
@@ -551,7 +522,7 @@ def test_one_form_submitted_eight_times_at_once_charges_once(with_new_card):
             idempotency_key=KEY,
         ).status
 
-    outcomes = _all_at_once([submit] * 8)
+    outcomes = all_at_once([submit] * 8)
 
     # Every submitter is told the payment went through or is being processed; none failed.
     assert set(outcomes) <= {"paid", "processing"}, outcomes
@@ -577,7 +548,7 @@ def test_eight_different_forms_paying_in_full_at_once_charge_once():
 
         return pay
 
-    outcomes = _all_at_once([submit(f"pay-now-form-{n}") for n in range(8)])
+    outcomes = all_at_once([submit(f"pay-now-form-{n}") for n in range(8)])
 
     # One is paid; the others are refused, as nothing is left to pay: one gateway charge.
     assert outcomes == ["Refused"] * 7 + ["paid"]

@@ -22,6 +22,7 @@ from seatwise.payments.services import call_grace
 from seatwise.sales.models import STEPS, Purchase
 from seatwise.sales.runner import purchases_resume
 from seatwise.subscriptions.models import Subscription
+from tests.concurrency import all_at_once
 from tests.factories import (
     SYSTEM,
     ensure_default_catalog,
@@ -43,7 +44,7 @@ BUSINESS = "goto-meeting-business-monthly"
 class Kind:
     """How a customer starts a purchase of this kind, and what it changes when completed."""
 
-    start: Callable[[Subscription], object]
+    start: Callable[..., object]
     effect: Callable[[Subscription], object]
     before: object
     after: object
@@ -51,16 +52,16 @@ class Kind:
 
 KINDS = {
     "seats": Kind(
-        start=lambda s: seats_purchase(
-            subscription=s, seats_to_add=3, by=SYSTEM, idempotency_key="k-1", on=ON
+        start=lambda s, key="k-1": seats_purchase(
+            subscription=s, seats_to_add=3, by=SYSTEM, idempotency_key=key, on=ON
         ),
         effect=lambda s: s.seats,
         before=5,
         after=8,
     ),
     "plan_change": Kind(
-        start=lambda s: plan_change(
-            subscription=s, new_plan=plan(BUSINESS), by=SYSTEM, idempotency_key="k-1", on=ON
+        start=lambda s, key="k-1": plan_change(
+            subscription=s, new_plan=plan(BUSINESS), by=SYSTEM, idempotency_key=key, on=ON
         ),
         effect=lambda s: s.plan.code,
         before="goto-meeting-standard-monthly",
@@ -68,6 +69,10 @@ KINDS = {
     ),
 }
 CRASH_STEPS = [step for step in STEPS if step != "completed"]
+
+
+def status_of(result: object) -> str:
+    return str(getattr(result, "status", result))
 
 
 @pytest.fixture(autouse=True)
@@ -135,3 +140,43 @@ def test_a_crash_after_each_step_is_completed_once_by_the_customers_retry(monkey
     kind.start(subscription)
 
     assert_completed_once(kind, subscription)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_one_confirmation_sent_eight_times_at_once_is_one_purchase(name):
+    kind = KINDS[name]
+    subscription = subscription_with_card()
+
+    outcomes = all_at_once([lambda: status_of(kind.start(subscription))] * 8)
+
+    # Every submitter is told it went through or is being processed; none failed
+    assert set(outcomes) <= {"completed", "processing"}, outcomes
+    assert "completed" in outcomes
+    assert_completed_once(kind, subscription)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_eight_different_confirmations_at_once_buy_once(name):
+    # Eight tabs, each with its own form, confirmed at the same instant
+    kind = KINDS[name]
+    subscription = subscription_with_card()
+
+    outcomes = all_at_once(
+        [lambda n=n: status_of(kind.start(subscription, f"tab-{n}")) for n in range(8)]
+    )
+
+    # Each form is its own purchase: one at a time goes through, the others are refused
+    # while it is open, or (a plan already switched) find nothing to do
+    completed = outcomes.count("completed")
+    assert completed >= 1, outcomes
+    assert set(outcomes) <= {"completed", "Refused", "unchanged"}, outcomes
+    assert Purchase.objects.filter(status="completed").count() == completed
+    assert not Purchase.objects.exclude(status="completed").exists()
+    # Every purchase that went through was charged once and took effect once
+    assert TestGatewayCharge.objects.count() == Charge.objects.count() == completed
+    if name == "seats":
+        assert effect_of(kind, subscription) == 5 + 3 * completed
+    else:
+        assert (effect_of(kind, subscription), completed) == (kind.after, 1)
