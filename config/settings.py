@@ -338,6 +338,7 @@ SEATWISE_API_PAGE_SIZE = 50
 SEATWISE_PURCHASE_PLANS = {
     "seats": "seatwise.billing.orders.SeatsPlan",
     "plan_change": "seatwise.billing.changes.PlanChangePlan",
+    "pay_now": "seatwise.billing.invoice_payments.PayNowPlan",
 }
 # The address people reach Seatwise at, for links in e-mails.
 SEATWISE_SITE_URL = os.environ.get("SEATWISE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -1,31 +1,24 @@
 """**Pay Now** of an open invoice: in full or in part, by the card on file or a new card used
 once. A new card given for this payment is used once and not kept for renewals.
 
-``invoice_pay`` takes the customer's ``idempotency_key`` (one per Pay Now form shown) and runs
-three steps, so that a double click, a reload or a retried request pays once:
+A payment is a purchase of the sales pipeline (``sales.runner``), kind ``pay_now``, for the
+invoice it pays: ``invoice_pay`` starts it under the customer's ``idempotency_key`` (one per
+Pay Now form shown), so a double click, a reload or a retried request is the same purchase and
+pays once. Its plan (``PayNowPlan``) issues no invoice, charges the amount asked for on the
+chosen card (a new card is given to the gateway for this payment only, charged with
+``one_time=True`` and retired after the call, ``payments.single_use``), records the payment on
+the invoice (a partial payment leaves it open with the rest due) and queues the receipt e-mail,
+PDF attached, to the billing contact and the invoice contacts.
 
-1. **Replay**: a charge already made under the key (``invoice:<id>:pay:<key>``) is not made
-   again; the steps below continue from it.
-2. **Charge**, outside any transaction (``payments.services.charge_card`` commits its row before
-   it calls the gateway, and the gateway charges at most once per key). A new card is given to
-   the gateway for this payment only (``payments.single_use``): charged with ``one_time=True``,
-   then retired, so no renewal or order ever charges it; Seatwise keeps only its token, brand,
-   last four digits and expiry.
-3. **Record**, in one transaction under the invoice's lock: the payment on the invoice
-   (``invoicing.services.invoice_record_payment``: a partial payment leaves it open with the
-   rest due, the last one makes it paid) and the receipt e-mail, PDF attached, to the billing
-   contact and the invoice contacts (``billing.receipts.receipt_emails_queue``). Invariant: the
-   billing contact's receipt e-mail of a charge (dedupe key ``receipt:<charge id>``) exists
-   exactly when its payment was recorded, because both commit together; a retry that finds it
-   records nothing more.
-
-A decline records nothing on the invoice and returns the card's message. An outcome the gateway
-did not give in time is settled by the payments reconciler; Pay Now with the same key then
-records it. The amount is refused before anything is charged when it is not positive, not in
-the currency's minor unit, or more than is due (less what other charges of the invoice may
-still take); the check is made again under the invoice's lock in the transaction that inserts
-the charge (``charge_card(before_insert=…)``), so that two Pay Now forms of one invoice
-submitted at the same instant cannot both take what is due.
+The amount is refused before anything is charged when it is not positive, not in the
+currency's minor unit, or more than is due (less what other charges of the invoice may still
+take); the check is made again under the invoice's lock in the transaction that inserts the
+charge (``charge_card(before_insert=…)``), so that two Pay Now forms of one invoice submitted
+at the same instant cannot both take what is due. A decline records nothing on the invoice and
+returns the card's message. An outcome the gateway did not give in time leaves the payment
+"processing": the pipeline's resume job records it once the gateway tells it. A payment that
+arrives when the invoice has less left to pay (paid otherwise meanwhile) ends the purchase
+unrecorded, and ``billing.refunds`` gives the money back.
 """
 
 from __future__ import annotations
@@ -48,17 +41,17 @@ from seatwise.core.money import format_money, quantize
 from seatwise.invoicing.lock_objects import invoice_lock
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.selectors import invoice_amount_due
-from seatwise.invoicing.services import invoice_record_payment
-from seatwise.notifications.models import OutgoingEmail
 from seatwise.payments.gateways.base import CardDetails
 from seatwise.payments.models import Charge, PaymentMethod
 from seatwise.payments.selectors import charge_for_key
 from seatwise.payments.services import charge_card
 from seatwise.payments.single_use import single_use_card_add, single_use_card_retire
+from seatwise.sales.models import Purchase
+from seatwise.sales.plans import PurchasePlan
+from seatwise.sales.runner import purchase_run, purchase_start
 
 logger = logging.getLogger(__name__)
 
-PURPOSE = "invoice_payment"
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 IN_FLIGHT = (Charge.Status.PENDING, Charge.Status.UNKNOWN)
 PaymentStatus = Literal["paid", "declined", "not_attempted", "processing"]
@@ -86,10 +79,10 @@ def _check_key(idempotency_key: str) -> None:
 def _in_flight(invoice: Invoice) -> Decimal:
     """What charges of this invoice may still take beyond what is recorded on it: those whose
     outcome is not known yet, and those that succeeded but whose payment is not recorded yet
-    (the moment between the gateway's answer and ``_record``). Pay Now's own charges and the
-    charge of the purchase that issued the invoice alike (a seat purchase or plan change still
-    "processing" is completed by ``billing.settlement``), so paying it again never charges
-    twice. Every payment of an invoice is a charge linked to it, so the succeeded charges
+    (the moment between the gateway's answer and the pipeline's ``paid`` step). Pay Now's own
+    charges and the charge of the purchase that issued the invoice alike (a seat purchase or
+    plan change still "processing" is completed by the pipeline), so paying it again never
+    charges twice. Every payment of an invoice is a charge linked to it, so the succeeded charges
     beyond ``paid_amount`` are the unrecorded ones.
     """
     totals = dict(
@@ -176,93 +169,81 @@ def _card_on_file(invoice: Invoice, payment_method: PaymentMethod) -> PaymentMet
     return method
 
 
-def _record(*, invoice: Invoice, charge: Charge, by: Actor) -> Invoice:
-    """Step 3 (see the module docstring), once per charge."""
-    with transaction.atomic():
-        locked = invoice_lock(invoice.pk)
-        if OutgoingEmail.objects.filter(dedupe_key=f"receipt:{charge.pk}").exists():
-            return locked
-        paid = invoice_record_payment(
-            invoice=locked, amount=charge.amount, reference=f"charge:{charge.pk}", by=by
-        )
-        receipt_emails_queue(invoice=paid, charge=charge)
-    return paid
+class PayNowPlan(PurchasePlan):
+    """Pay Now: no invoice to issue (the purchase pays ``purchase.invoice``), the amount asked
+    for charged on the chosen card, the payment recorded, the receipt e-mailed."""
 
+    kind = Purchase.Kind.PAY_NOW
 
-def invoice_payment_settle(*, charge: Charge, by: Actor) -> bool:
-    """Record a Pay Now charge that succeeded after its caller stopped waiting (the
-    reconciler settled it): the payment on its invoice and the receipt, once. False when the
-    invoice has less left to pay by then (paid or credited meanwhile): the charge is for
-    ``billing.refunds`` to give back."""
-    assert charge.invoice_id is not None
-    invoice = Invoice.objects.get(pk=charge.invoice_id)
-    try:
-        _record(invoice=invoice, charge=charge, by=by)
-    except Refused:
-        return False
-    return True
+    def amount_due(self, purchase: Purchase) -> Decimal:
+        return Decimal(purchase.params["amount"])
 
-
-def _outcome(*, invoice: Invoice, charge: Charge, by: Actor) -> InvoicePayment:
-    if charge.status == Charge.Status.SUCCEEDED:
+    def charge(self, purchase: Purchase, *, key: str, amount: Decimal, by: Actor) -> Charge:
+        invoice, method = purchase.invoice, purchase.payment_method
+        assert invoice is not None
+        assert method is not None
+        single_use = not method.is_automatic
+        earlier = charge_for_key(key)
+        if earlier is not None and (single_use or method.removed_at is not None):
+            # Its card was used once and retired (or removed): only the reconciler asks the
+            # gateway about it now.
+            return earlier
         try:
-            paid = _record(invoice=invoice, charge=charge, by=by)
+            return charge_card(
+                account=purchase.account,
+                payment_method=method,
+                amount=amount,
+                currency=invoice.currency,
+                idempotency_key=key,
+                purpose=self.kind,
+                by=by,
+                invoice_id=invoice.pk,
+                one_time=single_use,
+                description=invoice.number,
+                before_insert=lambda: _still_payable(invoice_id=invoice.pk, amount=amount),
+            )
+        finally:
+            if single_use:
+                single_use_card_retire(payment_method=method, by=by)
+
+    def pay(self, purchase: Purchase, *, by: Actor) -> None:
+        try:
+            super().pay(purchase, by=by)
         except Refused:
-            # Another payment, made at the same moment under another key, left less due than
-            # this charge took. The charge stands; the difference is for customer service.
-            logger.error("charge %s exceeds what is due on invoice %s", charge.pk, invoice.pk)
-            return InvoicePayment(
-                status="processing",
-                invoice=invoice,
-                charge=charge,
-                amount_due=invoice_amount_due(invoice),
-                message=gettext(
-                    "We received your payment, but invoice %(number)s had less left to pay by "
-                    "then. Customer service will contact you about the difference."
-                )
-                % {"number": invoice.number},
+            # Another payment, made meanwhile, left less due than this charge took: nothing
+            # is recorded, and the money goes back (``billing.refunds``).
+            logger.error(
+                "charge %s exceeds what is due on invoice %s",
+                purchase.charge_id,
+                purchase.invoice_id,
             )
-        due = invoice_amount_due(paid)
-        if due > 0:
-            message = gettext(
-                "Thank you: your payment of %(amount)s was received. Still due on invoice "
-                "%(number)s: %(due)s. The receipt is on its way by e-mail."
-            )
-        else:
-            message = gettext(
-                "Thank you: your payment of %(amount)s was received. Invoice %(number)s is "
-                "paid. The receipt is on its way by e-mail."
-            )
-        language = _language()
-        return InvoicePayment(
-            status="paid",
-            invoice=paid,
-            charge=charge,
-            amount_due=due,
-            message=message
-            % {
-                "amount": format_money(charge.amount, charge.currency, language),
-                "number": paid.number,
-                "due": format_money(due, paid.currency, language),
-            },
+            purchase.status = Purchase.Status.FAILED
+            purchase.failure_code = OVERPAID
+
+    def notify(self, purchase: Purchase, *, by: Actor) -> None:
+        assert purchase.invoice is not None
+        assert purchase.charge is not None
+        receipt_emails_queue(invoice=purchase.invoice, charge=purchase.charge)
+
+
+OVERPAID = "more_than_due"
+
+
+def _purchase_key(invoice: Invoice, idempotency_key: str) -> str:
+    return f"pay:{invoice.pk}:{idempotency_key}"
+
+
+def _found(*, invoice: Invoice, key: str) -> Purchase | None:
+    found = Purchase.objects.filter(account_id=invoice.account_id, key=key).first()
+    if found is not None and (
+        found.kind != Purchase.Kind.PAY_NOW or found.invoice_id != invoice.pk
+    ):
+        raise Refused(
+            "idempotency_key_reused",
+            _("This payment reference was already used for a different payment."),
+            field="idempotency_key",
         )
-    status: PaymentStatus
-    if charge.status == Charge.Status.DECLINED:
-        status = "declined"
-    elif charge.status == Charge.Status.NOT_ATTEMPTED:
-        status = "not_attempted"
-    else:
-        status = "processing"
-    invoice.refresh_from_db()
-    return InvoicePayment(
-        status=status,
-        invoice=invoice,
-        charge=charge,
-        amount_due=invoice_amount_due(invoice),
-        message=" ".join((str(charge.message), gettext("Nothing was paid on the invoice.")))
-        if status != "processing"
-        else charge.message,
-    )
+    return found
 
 
 def invoice_pay(
@@ -291,78 +272,105 @@ def invoice_pay(
         )
     # Read again: the caller's copy may be older than a payment made since.
     invoice = Invoice.objects.select_related("account").get(pk=invoice.pk)
-    key = f"invoice:{invoice.pk}:pay:{idempotency_key}"
-    existing = charge_for_key(key)
-    if existing is not None:
-        return _replay(invoice=invoice, charge=existing, by=by)
-    try:
-        to_pay = _payable_amount(invoice, amount)
-        method = (
-            _card_on_file(invoice, payment_method)
-            if payment_method is not None
-            else single_use_card_add(
-                account=invoice.account,
-                card=card,  # type: ignore[arg-type]
-                by=by,
-                idempotency_key=idempotency_key,
+    key = _purchase_key(invoice, idempotency_key)
+    purchase = _found(invoice=invoice, key=key)
+    if purchase is None:
+        try:
+            to_pay = _payable_amount(invoice, amount)
+        except Refused:
+            # The same form submitted at the same moment may have paid since the check.
+            if (purchase := _found(invoice=invoice, key=key)) is None:
+                raise
+        else:
+            method = (
+                _card_on_file(invoice, payment_method)
+                if payment_method is not None
+                else single_use_card_add(
+                    account=invoice.account,
+                    card=card,  # type: ignore[arg-type]
+                    by=by,
+                    idempotency_key=idempotency_key,
+                )
             )
-        )
-    except Refused:
-        # The same form submitted at the same moment may have charged (and paid) since the
-        # check above: that submission's payment is this one's too.
-        if (found := charge_for_key(key)) is not None:
-            return _replay(invoice=invoice, charge=found, by=by)
-        raise
-    single_use = card is not None
-    try:
-        charge = charge_card(
-            account=invoice.account,
-            payment_method=method,
-            amount=to_pay,
-            currency=invoice.currency,
-            idempotency_key=key,
-            purpose=PURPOSE,
-            by=by,
-            invoice_id=invoice.pk,
-            one_time=single_use,
-            description=invoice.number,
-            before_insert=lambda: _still_payable(invoice_id=invoice.pk, amount=to_pay),
-        )
-    except Refused:
-        if single_use:
-            single_use_card_retire(payment_method=method, by=by)
-        # Two submissions of one form at the same moment: the other one made the charge (and
-        # may have retired the single-use card already).
-        if (found := charge_for_key(key)) is not None:
-            return _replay(invoice=invoice, charge=found, by=by)
-        raise
-    if single_use:
-        single_use_card_retire(payment_method=method, by=by)
-    return _outcome(invoice=invoice, charge=charge, by=by)
+            with transaction.atomic():
+                locked = invoice_lock(invoice.pk)
+                # A twin submission of the same form may have started it meanwhile.
+                purchase = _found(invoice=locked, key=key)
+                if purchase is None:
+                    purchase, _new = purchase_start(
+                        kind=Purchase.Kind.PAY_NOW,
+                        account=invoice.account,
+                        key=key,
+                        params={"invoice": locked.pk, "amount": str(to_pay)},
+                        currency=locked.currency,
+                        payment_method=method,
+                        invoice=locked,
+                        by=by,
+                    )
+    elif purchase.status == Purchase.Status.FAILED and purchase.charge_id is None:
+        raise Refused(purchase.failure_code or "not_paid", purchase.failure_message, field="amount")
+    purchase = purchase_run(purchase.pk, by=by)
+    return _outcome(purchase)
 
 
-def _replay(*, invoice: Invoice, charge: Charge, by: Actor) -> InvoicePayment:
-    """The same form submitted again: nothing is charged again. A charge whose outcome was
-    unknown is asked about again (``charge_card`` asks the gateway, never charges twice) when
-    its card can still be charged; a settled one is recorded if it was not yet."""
-    if charge.invoice_id != invoice.pk or charge.purpose != PURPOSE:
-        raise Refused(
-            "idempotency_key_reused",
-            _("This payment reference was already used for a different payment."),
-            field="idempotency_key",
-        )
-    if not charge.is_settled:
-        method = charge.payment_method
-        if method.removed_at is None and method.is_automatic:
-            charge = charge_card(
-                account=invoice.account,
-                payment_method=method,
-                amount=charge.amount,
-                currency=charge.currency,
-                idempotency_key=charge.idempotency_key,
-                purpose=PURPOSE,
-                by=by,
-                invoice_id=invoice.pk,
-                description=invoice.number,
+def _outcome(purchase: Purchase) -> InvoicePayment:
+    assert purchase.invoice_id is not None  # a Pay Now purchase pays its invoice
+    invoice = Invoice.objects.get(pk=purchase.invoice_id)
+    charge = purchase.charge
+    if charge is None:
+        # Refused before the gateway was called (the run raised it the first time).
+        raise Refused(purchase.failure_code or "not_paid", purchase.failure_message, field="amount")
+    due = invoice_amount_due(invoice)
+    language = _language()
+    if purchase.status == Purchase.Status.COMPLETED:
+        if due > 0:
+            message = gettext(
+                "Thank you: your payment of %(amount)s was received. Still due on invoice "
+                "%(number)s: %(due)s. The receipt is on its way by e-mail."
             )
-    return _outcome(invoice=invoice, charge=charge, by=by)
+        else:
+            message = gettext(
+                "Thank you: your payment of %(amount)s was received. Invoice %(number)s is "
+                "paid. The receipt is on its way by e-mail."
+            )
+        return InvoicePayment(
+            status="paid",
+            invoice=invoice,
+            charge=charge,
+            amount_due=due,
+            message=message
+            % {
+                "amount": format_money(charge.amount, charge.currency, language),
+                "number": invoice.number,
+                "due": format_money(due, invoice.currency, language),
+            },
+        )
+    if purchase.failure_code == OVERPAID:
+        return InvoicePayment(
+            status="processing",
+            invoice=invoice,
+            charge=charge,
+            amount_due=due,
+            message=gettext(
+                "We received your payment, but invoice %(number)s had less left to pay by "
+                "then. The payment is refunded to your card."
+            )
+            % {"number": invoice.number},
+        )
+    status: PaymentStatus
+    if purchase.status == Purchase.Status.OPEN:
+        return InvoicePayment(
+            status="processing",
+            invoice=invoice,
+            charge=charge,
+            amount_due=due,
+            message=charge.message,
+        )
+    status = "declined" if charge.status == Charge.Status.DECLINED else "not_attempted"
+    return InvoicePayment(
+        status=status,
+        invoice=invoice,
+        charge=charge,
+        amount_due=due,
+        message=" ".join((str(charge.message), gettext("Nothing was paid on the invoice."))),
+    )

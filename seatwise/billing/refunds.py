@@ -12,10 +12,10 @@ with the same keys until it is made.
 
 **A late payment.** The gateway may report a charge as succeeded after Seatwise took it for
 never made (``payments.reconcile``: the gateway answered after the caller gave up) and voided
-its purchase by a credit note that settled nothing. Nothing was delivered for that money: it
-is refunded in full under ``<charge key>:refund``, audited, and the billing contact is told
-by e-mail. A Pay Now charge that succeeded late is recorded on its invoice as usual (the
-receipt goes out); if the invoice has less left to pay by then, it is refunded in full.
+its purchase by a credit note that settled nothing; or a Pay Now payment may arrive when its
+invoice has less left to pay. Nothing was delivered for that money: a succeeded charge of a
+purchase that failed (``sales``) or of a voided invoice is refunded in full under
+``<charge key>:refund``, audited, and the billing contact is told by e-mail.
 """
 
 from __future__ import annotations
@@ -25,14 +25,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record
-from seatwise.billing.invoice_payments import PURPOSE as PAY_NOW_PURPOSE
-from seatwise.billing.invoice_payments import invoice_payment_settle
 from seatwise.billing.receipts import invoice_recipients
 from seatwise.core.money import format_money
 from seatwise.invoicing.models import Invoice
@@ -40,6 +37,7 @@ from seatwise.notifications.models import OutgoingEmail
 from seatwise.notifications.services import email_queue
 from seatwise.payments.models import Charge, Refund
 from seatwise.payments.refunds import refund_charge, refundable_amount
+from seatwise.sales.models import Purchase
 
 logger = logging.getLogger(__name__)
 
@@ -123,30 +121,20 @@ def late_payments_settle(*, by: Actor) -> int:
             done += _late_payment_refund(charge=charge, by=by)
         except Exception:
             logger.exception("late payment %s: refund failed, tried again next run", charge.pk)
-    # Pay Now charges the reconciler settled after their caller stopped waiting.
-    unrecorded = (
-        Charge.objects.filter(
-            status=Charge.Status.SUCCEEDED,
-            settled_at__gte=since,
-            purpose=PAY_NOW_PURPOSE,
-            invoice_id__isnull=False,
-        )
-        .exclude(
-            Exists(
-                OutgoingEmail.objects.filter(
-                    dedupe_key=Concat(Value("receipt:"), Cast(OuterRef("pk"), CharField()))
-                )
-            )
-        )
+    # Charges of purchases that ended without keeping the money: voided before the payment
+    # was known, or a Pay Now that found less left to pay.
+    failed = Purchase.objects.filter(charge_id=OuterRef("pk"), status=Purchase.Status.FAILED)
+    kept_nothing = (
+        Charge.objects.filter(status=Charge.Status.SUCCEEDED, settled_at__gte=since)
+        .filter(Exists(failed))
         .exclude(Exists(Refund.objects.filter(charge=OuterRef("pk"), status="succeeded")))
         .order_by("pk")
     )
-    for charge in unrecorded:
+    for charge in kept_nothing:
         try:
-            if not invoice_payment_settle(charge=charge, by=by):
-                done += _late_payment_refund(charge=charge, by=by)
+            done += _late_payment_refund(charge=charge, by=by)
         except Exception:
-            logger.exception("late payment %s: not settled, tried again next run", charge.pk)
+            logger.exception("late payment %s: refund failed, tried again next run", charge.pk)
     notes = (
         Invoice.objects.filter(
             kind=Invoice.Kind.CREDIT_NOTE,

@@ -228,7 +228,8 @@ def test_a_pay_now_payment_settled_by_the_reconciler_is_recorded_with_its_receip
     assert paying.status == "processing"
 
     with time_machine.travel(timezone.now() + call_grace() + timedelta(seconds=1), tick=False):
-        assert every_minute_jobs() == (1, 0, 0)
+        # The reconciler settles the charge; the pipeline's resume job records the payment
+        assert every_minute_jobs() == (1, 1, 0)
         assert every_minute_jobs() == (0, 0, 0)
 
     invoice.refresh_from_db()
@@ -256,7 +257,8 @@ def test_a_pay_now_payment_reported_after_the_invoice_was_paid_otherwise_is_refu
     )
 
     with time_machine.travel(timezone.now() + call_grace() + timedelta(seconds=1), tick=False):
-        assert every_minute_jobs() == (1, 0, 1)
+        # Settled; the payment finds nothing left to pay and ends unrecorded; refunded
+        assert every_minute_jobs() == (1, 1, 1)
         assert every_minute_jobs() == (0, 0, 0)
 
     refund = Refund.objects.get()
