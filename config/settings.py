@@ -338,7 +338,10 @@ SEATWISE_API_PAGE_SIZE = 50
 SEATWISE_PURCHASE_PLANS = {
     "seats": "seatwise.billing.orders.SeatsPlan",
     "plan_change": "seatwise.billing.changes.PlanChangePlan",
+    "service_order": "seatwise.ordering.pipeline.ServiceOrderPlan",
+    "renewal": "seatwise.billing.renewals.RenewalPlan",
     "pay_now": "seatwise.billing.invoice_payments.PayNowPlan",
+    "refund": "seatwise.billing.refunds.RefundPlan",
 }
 # The address people reach Seatwise at, for links in e-mails.
 SEATWISE_SITE_URL = os.environ.get("SEATWISE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -8,6 +8,61 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+# The modules whose tests wait longest (real workers, schedulers, browsers, the million-account
+# build; from `pytest --durations`), longest first. They run first, so that with several
+# processes (pytest-xdist) the rest of the suite fills the time around them, instead of one
+# process finishing them alone at the end.
+SLOW_MODULES = (
+    "tests/support/test_scale.py",
+    "tests/ordering/test_crash.py",
+    "tests/test_schedule.py",
+    "tests/browser/test_article_003.py",
+    "tests/articles/test_email_the_billing_admin.py",
+    "tests/ordering/test_concurrency.py",
+    "tests/corporate/test_add_seats.py",
+    "tests/test_scale_out.py",
+    "tests/notifications/test_outbox.py",
+    "tests/api/test_schemathesis.py",
+    "tests/invoicing/test_numbering.py",
+    "tests/notifications/test_delivery.py",
+    "tests/browser/test_article_001_online.py",
+    "tests/test_operations.py",
+)
+# Modules whose tests all run in one process: a module-scoped fixture of theirs is too dear to
+# build twice (test_scale's million accounts).
+ONE_PROCESS_MODULES = frozenset({"tests/support/test_scale.py"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow modules first (each kept whole and in its own order), then the rest as
+    collected."""
+    rank = {path: n for n, path in enumerate(SLOW_MODULES)}
+    last = len(SLOW_MODULES)
+    # sort is stable: within a module, and among the other modules, the collected order stays.
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], last))
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: unknown without it (-p no:xdist)
+def pytest_xdist_make_scheduler(config, log):
+    """With ``-n`` (pytest-xdist's default ``--dist load``): each test goes to the next free
+    process, in the order above, but a module of ONE_PROCESS_MODULES goes whole to one.
+
+    (``--dist load`` sends long runs of consecutive tests, which would give all the slow
+    modules to the first process; ``--dist loadgroup``'s ``xdist_group`` mark does not group
+    under pytest 9.)
+    """
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SlowFirst(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module in ONE_PROCESS_MODULES else nodeid
+
+    return SlowFirst(config, log)
+
+
 @pytest.fixture
 def system_actor():
     from tests.factories import SYSTEM
@@ -98,3 +153,24 @@ def _english_between_tests():
     translation.activate("en")
     yield
     translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    """Every database test starts with the data the migrations load (the default catalog and
+    the EU VAT rates). A transactional test ends by emptying every table, so a later test in
+    the same process would otherwise depend on where the scheduler put it; they are loaded
+    again, with the migrations' own code, when they are missing."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db")
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("django_db_setup")
+    blocker = request.getfixturevalue("django_db_blocker")
+    from tests.factories import ensure_default_catalog
+    from tests.tax.data import ensure_eu_vat_rates
+
+    with blocker.unblock():
+        ensure_default_catalog()
+        ensure_eu_vat_rates()

@@ -6,7 +6,13 @@ import os
 
 
 def worker_command() -> list[str]:
-    """The task worker of the configured backend, run until the queues are empty."""
+    """The task worker of the configured backend, run until the queues are empty.
+
+    Without the system checks: they import every URL module (WeasyPrint, factur-x, the API)
+    and parse the help library, two of the three seconds of CPU a worker start costs, and a
+    test starts a worker hundreds of times. The checks run in ``manage.py check`` and the
+    suite's own tests of them (tests/test_operations.py starts its workers with them).
+    """
     import sys
 
     from django.conf import settings
@@ -14,6 +20,7 @@ def worker_command() -> list[str]:
     if settings.SEATWISE_TASK_BACKEND == "rq":
         # RQ's SimpleWorker runs each job in the worker's own process (no forked work-horse):
         # a job that kills its process (the crash tests' fault hook) kills the worker itself.
+        # Ours exits as soon as its jobs are done (tests/rq_worker.py).
         return [
             sys.executable,
             "manage.py",
@@ -23,10 +30,11 @@ def worker_command() -> list[str]:
             "--job-class",
             "django_tasks_rq.Job",
             "--worker-class",
-            "rq.worker.SimpleWorker",
+            "tests.rq_worker.QuickExitSimpleWorker",
             "--burst",
             "--verbosity",
             "0",
+            "--skip-checks",
         ]
     return [
         sys.executable,
@@ -39,6 +47,7 @@ def worker_command() -> list[str]:
         "*",
         "--verbosity",
         "0",
+        "--skip-checks",
     ]
 
 

@@ -23,7 +23,6 @@ EXPECTED = {
     ("seatwise.payments.tasks.reconcile_charges_task", "* * * * *"),
     ("seatwise.sales.tasks.purchases_resume_task", "* * * * *"),
     ("seatwise.billing.tasks.late_payments_settle_task", "* * * * *"),
-    ("seatwise.ordering.tasks.service_orders_resume_task", "* * * * *"),
     ("seatwise.ordering.tasks.quotes_expire_task", "0 * * * *"),
     ("seatwise.payments.tasks.card_expiry_reminders_task", "0 7 * * *"),
     ("seatwise.notifications.tasks.outbox_relay_task", "* * * * *"),

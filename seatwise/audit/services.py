@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
@@ -28,6 +29,31 @@ def audit_record(
         object_id=str(obj.pk),
         old=old,
         new=new,
+    )
+
+
+def audit_record_many(
+    *,
+    by: Actor,
+    action: str,
+    entries: Sequence[tuple[models.Model, int | None, dict[str, Any] | None]],
+) -> None:
+    """``audit_record`` of the same ``action`` on many objects, in one INSERT (a batch job's
+    writes): each entry is (object, account id, new). Call it inside the writes' transaction."""
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                actor_kind=by.kind,
+                actor_label=by.label[:200],
+                actor_person_id=by.person_id,
+                account_id=account_id,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                new=new,
+            )
+            for obj, account_id, new in entries
+        ]
     )
 
 

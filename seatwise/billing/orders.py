@@ -41,7 +41,7 @@ from seatwise.core.errors import Invalid, Refused
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.seller import account_tax_decision
 from seatwise.invoicing.services import credit_note_issue, invoice_issue
-from seatwise.payments.models import Charge, PaymentMethod
+from seatwise.payments.models import Charge, PaymentMethod, Refund
 from seatwise.payments.selectors import default_payment_method
 from seatwise.pricing.lines import Preview, preview_seat_addition
 from seatwise.pricing.snapshot import lines_restore, lines_snapshot
@@ -200,7 +200,7 @@ class CardPurchasePlan(PurchasePlan):
             issue_date=date.fromisoformat(purchase.lines["issue_date"]),
         )
 
-    def declined(self, purchase: Purchase, *, charge: Charge | None, by: Actor) -> None:
+    def declined(self, purchase: Purchase, *, charge: Charge | Refund | None, by: Actor) -> None:
         purchase.status = Purchase.Status.FAILED
         if purchase.invoice is not None:
             purchase.void_note = purchase_void(

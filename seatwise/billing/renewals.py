@@ -1,48 +1,65 @@
-"""Renewals and dunning: the scheduled job that renews due subscriptions.
+"""Renewals and dunning: the daily job that renews due subscriptions, a kind of purchase of
+the sales pipeline (``sales.runner``; ``RenewalPlan``).
 
 ``renewals_run(on=…)`` takes every live subscription whose term ended on or before ``on`` and
-that renews automatically, in keyset batches, and for each:
+that renews automatically, in keyset batches (``BATCH_SIZE``), and:
 
-- **pending cancellation** → ``cancelled`` at term end, nothing invoiced;
-- otherwise the **renewal invoice** of the next term (``term_line`` at today's catalog price),
-  idempotency key ``renewal:<subscription id>:<term end>``: one invoice per term, however often
-  the job runs, is killed or restarted. It is issued on the day it is made (today), never on the
-  term start: a run that comes late (a job down for days, a catch-up with an earlier ``on``)
-  issues today's invoice, numbered in today's year and due 14 days from today, so that no
-  invoice is back-dated into a period whose numbers and VAT returns are closed. Its VAT is the
-  account's on that day (the renewal is paid in advance, when it is invoiced: the day the VAT
-  falls due, as for the exchange rate of ``invoice_issue``). Its line is still the new term,
-  ``[term end, next term end)``: the service period. It applies the changes scheduled for the
-  renewal (``billing.changes``): the plan is ``pending_plan`` when set (a downgrade or an
-  interval change; its term length decides the new term end), and the seats are
-  ``max(renewal_seats, seats_assigned)`` when a reduction is set (nobody loses a license by it),
-  else the current seats. ``billing.changes`` refuses to alter them once the term has ended, so
-  the renewal applies exactly what its invoice charged;
-- its **charge** on the default card, key ``renewal:<id>:<term end>:charge:<try>``: one charge
-  per try. The try number is ``dunning_attempts + 1``, and ``dunning_attempts`` advances only
-  after a try's outcome is recorded, so a crashed run repeats the same key and the gateway is
-  not charged again (``payments.services.charge_card``);
-- on **success**, in one transaction: the payment on the invoice, the term advanced (guarded:
-  only if ``term_end`` is still the old one, so a second run renews nothing more), the renewal's
-  plan and seats applied with the price per seat the invoice charged
-  (``Subscription.term_unit_amount``) and the scheduled changes cleared, the dunning state
-  cleared, the invoice and receipt e-mails queued;
-- on **decline** (or no card): the invoice stays open, ``dunning_attempts`` + 1 and the next
-  try on ``term_end`` + 1, + 3, + 7 days (``RETRY_DAYS``), a ``payment_failed`` e-mail to the
-  billing contact; a failed last try suspends the subscription;
-- on an **unknown** outcome: nothing; the reconciler settles the charge and the next run, with
-  the same key, reads the settled outcome.
+- a subscription **pending cancellation** is ``cancelled`` at term end, nothing invoiced;
+- for the others it **starts their purchases set-based**: one ``Purchase`` of kind
+  ``renewal`` per subscription and term, key ``renewal:<subscription id>:<term end>``, params
+  ``{"subscription": id, "term_end": iso date}``, stored in one INSERT for the batch
+  (``sales.runner.purchases_start_many``): a second run, a restarted or a concurrent one finds
+  the same purchases, so a term is renewed once however often the job runs;
+- it runs the ``invoiced`` step for the whole batch in **one transaction**
+  (``sales.runner.steps_run``; ``RenewalPlan.invoice_many`` issues the batch's invoices; if
+  one of them cannot be issued, a missing price say, the batch is issued one purchase at a
+  time and that one is logged and tried again by the next run);
+- then it runs each purchase's remaining steps (``purchase_run``), except those waiting for
+  their next try (``Subscription.next_retry_on`` after ``on``);
+- last, it completes the renewal purchases a crash left after their term advanced.
 
-The renewal invoice uses the account's open credit (credit notes settled by set-off) at issue:
-the card is charged what is due, the gross less that credit, and not at all when the credit
-paid the invoice in full (then the term advances with the invoice e-mail and no receipt).
+The steps of a renewal, each once (``sales.runner``: keys ``purchase:<id>:<step>[:<try>]``):
+
+- **invoiced**: the invoice of the next term (``term_line`` at today's catalog price). It is
+  issued on the day it is made (today), never on the term start: a run that comes late (a job
+  down for days, a catch-up with an earlier ``on``) issues today's invoice, numbered in
+  today's year and due 14 days from today, so that no invoice is back-dated into a period
+  whose numbers and VAT returns are closed. Its VAT is the account's on that day (the renewal
+  is paid in advance, when it is invoiced: the day the VAT falls due, as for the exchange rate
+  of ``invoice_issue``). Its line is still the new term, ``[term end, next term end)``: the
+  service period. It applies the changes scheduled for the renewal (``billing.changes``): the
+  plan is ``pending_plan`` when set (a downgrade or an interval change; its term length
+  decides the new term end), and the seats are ``max(renewal_seats, seats_assigned)`` when a
+  reduction is set (nobody loses a license by it), else the current seats.
+  ``billing.changes`` refuses to alter them once the term has ended, so the renewal applies
+  exactly what its invoice charged. The invoice uses the account's open credit (credit notes
+  settled by set-off) at issue;
+- **charged**: what the invoice still has due (the gross less that credit and any payment
+  made since, Pay Now during the retries), on the account's default automatic card read at
+  each try (a card replaced during the dunning is the one the next try charges), key
+  ``purchase:<id>:charge:<try>``; nothing when nothing is due (the credit paid it in full);
+  no card counts as a decline;
+- a **decline** is the dunning: the invoice stays open, ``Subscription.dunning_attempts`` is
+  the tries failed so far and the next try is on ``term_end`` + 1, + 3, + 7 days
+  (``RETRY_DAYS``, ``Subscription.next_retry_on``, shown by the portals; the purchase resumes
+  at the start of that day, by ``sales.runner.purchases_resume`` or this job), with a
+  ``payment_failed`` e-mail to the billing contact; a failed last try suspends the
+  subscription and fails the purchase (the invoice stays open, for Pay Now);
+- **applied**: the term advanced (guarded: only if ``term_end`` is still the purchase's, so
+  nothing renews a term twice), the renewal's plan and seats applied with the price per seat
+  the invoice charged (``Subscription.term_unit_amount``), the scheduled changes and the
+  dunning state cleared; an invoice that customer service credited before anything was paid
+  renews nothing, nor does a subscription cancelled or suspended during the dunning (nothing
+  is charged then; the purchase fails, the subscription is left as it is);
+- **paid**: the charge recorded on the invoice; **notified**: the invoice and receipt e-mails
+  (no receipt when the credit paid it).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
-from typing import Literal
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
@@ -56,16 +73,22 @@ from seatwise.billing.receipts import payment_emails_queue
 from seatwise.catalog.models import Plan
 from seatwise.catalog.selectors import price_of
 from seatwise.core.money import format_money, quantize
-from seatwise.invoicing.lock_objects import invoice_lock
 from seatwise.invoicing.models import Invoice
-from seatwise.invoicing.selectors import invoice_amount_due
 from seatwise.invoicing.seller import account_tax_decision
-from seatwise.invoicing.services import invoice_issue, invoice_record_payment
+from seatwise.invoicing.services import invoice_issue
 from seatwise.notifications.services import email_queue
-from seatwise.payments.models import Charge
+from seatwise.payments.models import Charge, Refund
 from seatwise.payments.selectors import charge_for_key, default_payment_method
-from seatwise.payments.services import charge_card
 from seatwise.pricing.lines import term_line
+from seatwise.sales.models import Purchase
+from seatwise.sales.plans import PurchasePlan
+from seatwise.sales.runner import (
+    NewPurchase,
+    purchase_run,
+    purchases_start_many,
+    step_key,
+    steps_run,
+)
 from seatwise.subscriptions.lock_objects import subscription_lock
 from seatwise.subscriptions.models import Subscription
 from seatwise.subscriptions.services import term_end_for
@@ -75,7 +98,8 @@ logger = logging.getLogger(__name__)
 # Days after the term end of the tries that follow a failed first charge; after the last one
 # fails, the subscription is suspended.
 RETRY_DAYS = (1, 3, 7)
-BATCH_SIZE = 100
+# Subscriptions per batch: their purchases are started in one transaction and invoiced in one.
+BATCH_SIZE = 500
 DUNNING_FIELDS = ["status", "dunning_attempts", "next_retry_on"]
 RENEWAL_FIELDS = [
     "plan",
@@ -87,7 +111,8 @@ RENEWAL_FIELDS = [
     "term_unit_amount",
     *DUNNING_FIELDS,
 ]
-Outcome = Literal["renewed", "cancelled", "declined", "suspended", "waiting", "skipped"]
+# The renewal purchases a crash may leave open after the term advanced (finished by the run).
+_AFTER_APPLIED = ("applied", "paid", "notified")
 
 
 def _due(*, on: date) -> Q:
@@ -97,64 +122,118 @@ def _due(*, on: date) -> Q:
     )
 
 
+def renewal_key(subscription: Subscription) -> str:
+    """The key of the purchase that renews the subscription's current term."""
+    return f"renewal:{subscription.pk}:{subscription.term_end.isoformat()}"
+
+
 def renewals_run(*, on: date, by: Actor) -> int:
     """Renew (or cancel, or dun) every subscription due on ``on``; the number renewed.
 
-    Safe to run again, concurrently, or after a crash: see the module docstring.
+    Safe to run again, concurrently, or after a crash: see the module docstring. Call it
+    outside ``transaction.atomic()``: each charge is committed before the gateway is called.
     """
     renewed = 0
     after = 0
     while True:
+        batch = list(
+            Subscription.objects.select_related("account")
+            .filter(_due(on=on), pk__gt=after)
+            .order_by("pk")[:BATCH_SIZE]
+        )
+        if not batch:
+            break
+        after = batch[-1].pk
+        renewing: list[Subscription] = []
+        for subscription in batch:
+            if subscription.status != Subscription.Status.PENDING_CANCELLATION:
+                renewing.append(subscription)
+                continue
+            try:
+                _cancel_at_term_end(subscription=subscription, by=by)
+            except Exception:
+                logger.exception("cancellation of subscription %s failed", subscription.pk)
+        renewed += _renewals_batch(renewing, on=on, by=by)
+    return renewed + _renewals_finish(by=by)
+
+
+def _renewals_batch(subscriptions: list[Subscription], *, on: date, by: Actor) -> int:
+    """Start, invoice (one transaction) and run the renewals of one batch; how many renewed."""
+    purchases = purchases_start_many(
+        kind=Purchase.Kind.RENEWAL,
+        new=[
+            NewPurchase(
+                account_id=subscription.account_id,
+                key=renewal_key(subscription),
+                params={
+                    "subscription": subscription.pk,
+                    "term_end": subscription.term_end.isoformat(),
+                },
+                currency=subscription.account.currency,
+            )
+            for subscription in subscriptions
+        ],
+        by=by,
+    )
+    _invoices_issue([p.pk for p in purchases if p.next_step == "invoiced"], by=by)
+    retry_on = {subscription.pk: subscription.next_retry_on for subscription in subscriptions}
+    renewed = 0
+    for purchase in purchases:
+        waits_until = retry_on.get(int(purchase.params["subscription"]))
+        if purchase.status != Purchase.Status.OPEN or (waits_until and waits_until > on):
+            continue
+        renewed += _run(purchase.pk, by=by)
+    return renewed
+
+
+def _invoices_issue(purchase_ids: list[int], *, by: Actor) -> None:
+    """The ``invoiced`` step of a batch in one transaction; one at a time if that fails, so
+    that one renewal's failure (a missing price, a VAT rate) does not stop the others."""
+    if not purchase_ids:
+        return
+    try:
+        steps_run("invoiced", purchase_ids, by=by)
+    except Exception:
+        logger.exception("renewal invoices of a batch: issued one at a time")
+        for purchase_id in purchase_ids:
+            try:
+                steps_run("invoiced", [purchase_id], by=by)
+            except Exception:
+                logger.exception("renewal purchase %s: not invoiced, tried again", purchase_id)
+
+
+def _run(purchase_id: int, *, by: Actor) -> int:
+    """Run a renewal's remaining steps; 1 if it completed now."""
+    try:
+        purchase = purchase_run(purchase_id, by=by)
+    except Exception:
+        # Logged and tried again by the next run (or the resume job).
+        logger.exception("renewal purchase %s failed", purchase_id)
+        return 0
+    return int(purchase.status == Purchase.Status.COMPLETED)
+
+
+def _renewals_finish(*, by: Actor) -> int:
+    """Complete the renewal purchases a crash left open after their term advanced (their
+    subscription is no longer due, so the batches do not find them)."""
+    renewed = 0
+    after = 0
+    while True:
         ids = list(
-            Subscription.objects.filter(_due(on=on), pk__gt=after)
+            Purchase.objects.filter(
+                kind=Purchase.Kind.RENEWAL,
+                status=Purchase.Status.OPEN,
+                step__in=_AFTER_APPLIED,
+                pk__gt=after,
+            )
             .order_by("pk")
             .values_list("pk", flat=True)[:BATCH_SIZE]
         )
         if not ids:
             return renewed
         after = ids[-1]
-        for subscription_id in ids:
-            try:
-                outcome = subscription_renew(subscription_id=subscription_id, on=on, by=by)
-            except Exception:
-                # One subscription's failure (a missing price, a VAT rate) must not stop the
-                # run; it is logged and tried again by the next run.
-                logger.exception("renewal of subscription %s failed", subscription_id)
-                continue
-            renewed += outcome == "renewed"
-
-
-def subscription_renew(*, subscription_id: int, on: date, by: Actor) -> Outcome:
-    """Renew one subscription if it is due on ``on`` (see the module docstring)."""
-    subscription = (
-        Subscription.objects.select_related("account", "plan", "product", "pending_plan")
-        .filter(_due(on=on), pk=subscription_id)
-        .first()
-    )
-    if subscription is None:
-        return "skipped"
-    if subscription.status == Subscription.Status.PENDING_CANCELLATION:
-        return _cancel_at_term_end(subscription=subscription, by=by)
-    if subscription.next_retry_on is not None and subscription.next_retry_on > on:
-        return "waiting"
-    term_end = subscription.term_end
-    invoice = _renewal_invoice(subscription=subscription, by=by)
-    attempt = subscription.dunning_attempts + 1
-    charge_key = f"renewal:{subscription.pk}:{term_end.isoformat()}:charge:{attempt}"
-    if invoice.status == Invoice.Status.CREDITED:
-        logger.warning("renewal invoice %s was credited: not charged", invoice.number)
-        return "skipped"
-    if invoice.status == Invoice.Status.PAID:
-        # The account's credit (or a payment made meanwhile) paid the invoice: no charge.
-        return _renewed(subscription=subscription, invoice=invoice, charge=None, by=by)
-    charge = _renewal_charge(invoice=invoice, key=charge_key, by=by)
-    if charge is not None and charge.status == Charge.Status.SUCCEEDED:
-        return _renewed(subscription=subscription, invoice=invoice, charge=charge, by=by)
-    if charge is None or charge.status == Charge.Status.DECLINED:
-        return _declined(
-            subscription=subscription, invoice=invoice, charge=charge, attempt=attempt, by=by
-        )
-    return "waiting"  # unknown or not attempted: the same key is tried again next run
+        for purchase_id in ids:
+            renewed += _run(purchase_id, by=by)
 
 
 def renewal_plan(subscription: Subscription) -> Plan:
@@ -170,13 +249,9 @@ def renewal_seats(subscription: Subscription) -> int:
     return max(subscription.renewal_seats, subscription.seats_assigned, 1)
 
 
-def _renewal_invoice(*, subscription: Subscription, by: Actor) -> Invoice:
+def _renewal_invoice(*, subscription: Subscription, key: str, by: Actor) -> Invoice:
     """The invoice of the next term: issued today, for the service period of the new term
-    (see the module docstring); the one issued before under the term's key, if any."""
-    key = f"renewal:{subscription.pk}:{subscription.term_end.isoformat()}"
-    issued = Invoice.objects.filter(idempotency_key=key).first()
-    if issued is not None:
-        return issued
+    (see the module docstring); the one issued before under ``key``, if any."""
     account = subscription.account
     start = subscription.term_end
     today = timezone.localdate()
@@ -203,63 +278,156 @@ def _renewal_invoice(*, subscription: Subscription, by: Actor) -> Invoice:
     )
 
 
-def _renewal_charge(*, invoice: Invoice, key: str, by: Actor) -> Charge | None:
-    """The try's charge; None when the account has no card to charge (counts as a decline)."""
-    charge = charge_for_key(key)
-    if charge is not None and charge.is_settled:
-        return charge
-    method = (
-        charge.payment_method
-        if charge is not None
-        else default_payment_method(account_id=invoice.account_id)
-    )
-    if method is None or not method.is_automatic or method.removed_at is not None:
-        return None
-    return charge_card(
-        account=invoice.account,
-        payment_method=method,
-        # What is due now: the gross less the account credit the invoice used at issue and
-        # any payment made since (Pay Now during the retries).
-        amount=charge.amount if charge is not None else invoice_amount_due(invoice),
-        currency=invoice.currency,
-        idempotency_key=key,
-        purpose="renewal",
-        by=by,
-        invoice_id=invoice.pk,
-        description=invoice.number,
-    )
+def _subscription_id(purchase: Purchase) -> int:
+    return int(purchase.params["subscription"])
 
 
-def _renewed(
-    *, subscription: Subscription, invoice: Invoice, charge: Charge | None, by: Actor
-) -> Outcome:
-    """Record the payment (``charge``; None when the invoice was paid without one) and advance
-    the term, once. Lock order: invoice, subscription."""
-    old_end = subscription.term_end
-    with transaction.atomic():
-        locked = invoice_lock(invoice.pk)
-        held = subscription_lock(subscription.pk)
-        unpaid = Invoice.Status.OPEN if charge is not None else Invoice.Status.PAID
-        if held.term_end != old_end or locked.status != unpaid:
-            return "skipped"  # renewed by another run meanwhile
-        paid = (
-            invoice_record_payment(
-                invoice=locked, amount=charge.amount, reference=f"charge:{charge.pk}", by=by
+def _term_end(purchase: Purchase) -> date:
+    return date.fromisoformat(purchase.params["term_end"])
+
+
+def _renewable(subscription: Subscription) -> bool:
+    return subscription.status == Subscription.Status.ACTIVE and subscription.auto_renew
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class RenewalPlan(PurchasePlan):
+    """A subscription's next term: invoiced on the run day, charged on the default automatic
+    card, retried on the dunning days, applied once paid (see the module docstring)."""
+
+    kind = Purchase.Kind.RENEWAL
+
+    def invoice(self, purchase: Purchase, *, by: Actor) -> None:
+        self.invoice_many([purchase], by=by)
+
+    def invoice_many(self, purchases: list[Purchase], *, by: Actor) -> None:
+        """The batch's renewal invoices, in the step's one transaction. (Each is numbered by
+        ``invoice_issue``, one counter lock each; a block of numbers at once is not yet.)"""
+        subscriptions = Subscription.objects.select_related(
+            "account", "plan", "pending_plan"
+        ).in_bulk([_subscription_id(purchase) for purchase in purchases])
+        # A renewal invoice issued before renewals were purchases (key ``renewal:<id>:<term
+        # end>``, the purchase's key): the purchase takes it over rather than issue another.
+        earlier = {
+            invoice.idempotency_key: invoice
+            for invoice in Invoice.objects.filter(
+                idempotency_key__in=[purchase.key for purchase in purchases]
             )
-            if charge is not None
-            else locked
-        )
+        }
+        for purchase in purchases:
+            subscription = subscriptions[_subscription_id(purchase)]
+            if subscription.term_end != _term_end(purchase):
+                raise ValueError(f"renewal purchase {purchase.pk}: the term is no longer due")
+            # The dunning goes on where it stands (a subscription dunned before the pipeline).
+            purchase.tries = max(purchase.tries, subscription.dunning_attempts + 1)
+            purchase.invoice = earlier.get(purchase.key) or _renewal_invoice(
+                subscription=subscription, key=step_key(purchase, "invoice"), by=by
+            )
+
+    def amount_due(self, purchase: Purchase) -> Decimal:
+        """What the invoice still has due; nothing for a subscription that no longer renews
+        (cancelled or suspended during the dunning). It also takes the card of this try: the
+        account's default automatic card now (a card replaced during the dunning is the one
+        charged next); none means no charge, a decline for the runner."""
+        if not _renewable(Subscription.objects.get(pk=_subscription_id(purchase))):
+            return Decimal("0.00")  # nothing charged; the apply step ends it
+        method = default_payment_method(account_id=purchase.account_id)
+        if method is not None and not method.is_automatic:
+            method = None
+        if purchase.payment_method_id != (method.pk if method is not None else None):
+            purchase.payment_method = method
+            Purchase.objects.filter(pk=purchase.pk).update(payment_method=method)
+        return super().amount_due(purchase)
+
+    def charge(self, purchase: Purchase, *, key: str, amount: Decimal, by: Actor) -> Charge:
+        earlier = charge_for_key(key)
+        if earlier is not None:
+            # An outcome still unknown: asked about with the card and amount it was sent with.
+            purchase.payment_method = earlier.payment_method
+            amount = earlier.amount
+        made = super().charge(purchase, key=key, amount=amount, by=by)
+        assert isinstance(made, Charge)
+        return made
+
+    def declined(self, purchase: Purchase, *, charge: Charge | Refund | None, by: Actor) -> None:
+        """The dunning: count the failed try, schedule the next (``resume_at``) or suspend
+        the subscription and fail the purchase, and tell the billing contact."""
+        charge = charge if isinstance(charge, Charge) else None  # a renewal only charges
+        attempt = purchase.tries
+        last = attempt > len(RETRY_DAYS)
+        held = subscription_lock(_subscription_id(purchase))
+        if held.term_end == _term_end(purchase):
+            old = snapshot(held, DUNNING_FIELDS)
+            held.dunning_attempts = attempt
+            if last:
+                held.status = Subscription.Status.SUSPENDED
+                held.next_retry_on = None
+            else:
+                held.next_retry_on = held.term_end + timedelta(days=RETRY_DAYS[attempt - 1])
+            held.save(update_fields=DUNNING_FIELDS)
+            invoice = purchase.invoice
+            assert invoice is not None
+            audit_record(
+                by=by,
+                action="subscription.suspend" if last else "subscription.renewal_declined",
+                obj=held,
+                account_id=held.account_id,
+                old=old,
+                new={
+                    **snapshot(held, DUNNING_FIELDS),
+                    "invoice": invoice.number,
+                    "charge": charge.pk if charge else None,
+                },
+            )
+            _payment_failed_email(
+                subscription=held,
+                invoice=invoice,
+                charge=charge,
+                key=step_key(purchase, "failed", attempt),
+                suspended=last,
+            )
+        if last or held.next_retry_on is None:
+            purchase.status = Purchase.Status.FAILED
+        else:
+            purchase.tries = attempt + 1
+            purchase.resume_at = _day_start(held.next_retry_on)
+
+    def apply(self, purchase: Purchase, *, by: Actor) -> None:
+        """The term advanced, once, with the plan, seats and price its invoice charged."""
+        invoice = purchase.invoice
+        assert invoice is not None
+        old_end = _term_end(purchase)
+        held = subscription_lock(_subscription_id(purchase))
+        if purchase.charge_id is None and (
+            invoice.status == Invoice.Status.CREDITED or not _renewable(held)
+        ):
+            # Nothing was charged, and customer service credited the invoice or the
+            # subscription ended during the dunning: nothing renews.
+            logger.warning("renewal purchase %s: not renewed", purchase.pk)
+            purchase.status = Purchase.Status.FAILED
+            purchase.failure_code = (
+                "invoice_credited"
+                if invoice.status == Invoice.Status.CREDITED
+                else "subscription_not_renewing"
+            )
+            purchase.resume_at = None
+            return
+        if held.term_end != old_end:
+            logger.warning("renewal purchase %s: term renewed already", purchase.pk)
+            return
         old = snapshot(held, RENEWAL_FIELDS)
         # The plan, seats and price the invoice charged: its one whole-term line holds the
         # seats and, per seat, the price the new term is sold at; the plan is the scheduled
         # one (frozen since the term ended, see billing.changes).
-        quantity, net_amount = locked.lines.values_list("quantity", "net_amount").get()
-        invoiced_seats = int(quantity)
+        quantity, net_amount = invoice.lines.values_list("quantity", "net_amount").get()
         plan = renewal_plan(held)
         held.plan = plan
-        held.term_unit_amount = quantize(net_amount / quantity, locked.currency)
+        held.term_unit_amount = quantize(net_amount / quantity, invoice.currency)
         # Licenses assigned since the invoice was issued keep their seats.
-        held.seats = max(invoiced_seats, held.seats_assigned)
+        held.seats = max(int(quantity), held.seats_assigned)
         held.pending_plan = None
         held.renewal_seats = None
         held.term_start = old_end
@@ -275,52 +443,14 @@ def _renewed(
             old=old,
             new={
                 **snapshot(held, RENEWAL_FIELDS),
-                "invoice": paid.number,
-                "charge": charge.pk if charge is not None else None,
-            },
-        )
-        payment_emails_queue(invoice=paid, charge=charge)
-    return "renewed"
-
-
-def _declined(
-    *,
-    subscription: Subscription,
-    invoice: Invoice,
-    charge: Charge | None,
-    attempt: int,
-    by: Actor,
-) -> Outcome:
-    """Count the failed try, schedule the next or suspend, and tell the billing contact."""
-    with transaction.atomic():
-        held = subscription_lock(subscription.pk)
-        if held.term_end != subscription.term_end or held.dunning_attempts != attempt - 1:
-            return "skipped"  # this try was already counted by another run
-        old = snapshot(held, DUNNING_FIELDS)
-        held.dunning_attempts = attempt
-        last = attempt > len(RETRY_DAYS)
-        if last:
-            held.status = Subscription.Status.SUSPENDED
-            held.next_retry_on = None
-        else:
-            held.next_retry_on = held.term_end + timedelta(days=RETRY_DAYS[attempt - 1])
-        held.save(update_fields=DUNNING_FIELDS)
-        audit_record(
-            by=by,
-            action="subscription.suspend" if last else "subscription.renewal_declined",
-            obj=held,
-            account_id=held.account_id,
-            old=old,
-            new={
-                **snapshot(held, DUNNING_FIELDS),
                 "invoice": invoice.number,
-                "charge": charge.pk if charge else None,
+                "charge": purchase.charge_id,
             },
         )
-        _payment_failed_email(
-            subscription=held, invoice=invoice, charge=charge, attempt=attempt, suspended=last
-        )
-    return "suspended" if last else "declined"
+
+    def notify(self, purchase: Purchase, *, by: Actor) -> None:
+        assert purchase.invoice is not None
+        payment_emails_queue(invoice=purchase.invoice, charge=purchase.charge)
 
 
 def _payment_failed_email(
@@ -328,7 +458,7 @@ def _payment_failed_email(
     subscription: Subscription,
     invoice: Invoice,
     charge: Charge | None,
-    attempt: int,
+    key: str,
     suspended: bool,
 ) -> None:
     contact = billing_contact_of(subscription.account)
@@ -350,15 +480,15 @@ def _payment_failed_email(
             "suspended": suspended,
             "retry_on": subscription.next_retry_on,
         },
-        dedupe_key=f"renewal:{subscription.pk}:{subscription.term_end.isoformat()}:failed:{attempt}",
+        dedupe_key=key,
     )
 
 
-def _cancel_at_term_end(*, subscription: Subscription, by: Actor) -> Outcome:
+def _cancel_at_term_end(*, subscription: Subscription, by: Actor) -> None:
     with transaction.atomic():
         held = subscription_lock(subscription.pk)
         if held.status != Subscription.Status.PENDING_CANCELLATION:
-            return "skipped"
+            return
         old = snapshot(held, ["status"])
         held.status = Subscription.Status.CANCELLED
         held.save(update_fields=["status"])
@@ -370,4 +500,3 @@ def _cancel_at_term_end(*, subscription: Subscription, by: Actor) -> Outcome:
             old=old,
             new=snapshot(held, ["status"]),
         )
-    return "cancelled"

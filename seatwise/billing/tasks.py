@@ -22,6 +22,6 @@ def renewals_run_task(*, on: str | None = None) -> int:
 
 @task()
 def late_payments_settle_task() -> int:
-    """Refund the payments that arrived after their purchase was voided, and make the refunds
-    credit notes promise (``billing.refunds``). Idempotent: one refund per key."""
+    """Refund the payments no purchase kept (``billing.refunds``). Idempotent: one refund
+    purchase per charge."""
     return late_payments_settle(by=Actor.system("billing.refunds"))

@@ -12,7 +12,6 @@ delivery is at least once:
 - the charge reconciler only asks the gateway, never charges (``payments.reconcile``);
 - resuming purchases does each step of a purchase once, and only asks the gateway about a
   charge already made (``sales.runner``);
-- resuming service orders picks up each order where it stopped (``ordering.pipeline``);
 - expiring quotes moves only quotes still open past their 7 days (``ordering.services``);
 - card-expiry reminders are recorded once per card and reminder (``payments.reminders``);
 - archiving documents stores each document's file once (a unique constraint per document and
@@ -71,14 +70,8 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "seatwise.billing.tasks.late_payments_settle_task",
         "* * * * *",
-        "refund payments that arrived after their purchase was cancelled, and finish the "
-        "refunds credit notes promise",
-    ),
-    PeriodicJob(
-        "seatwise.ordering.tasks.service_orders_resume_task",
-        "* * * * *",
-        "process again the placed service orders left unfinished (a killed worker, a charge "
-        "settled since)",
+        "refund the payments no purchase kept (arrived after their purchase was cancelled, or "
+        "with nothing left to pay)",
     ),
     PeriodicJob(
         "seatwise.ordering.tasks.quotes_expire_task",

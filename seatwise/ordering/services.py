@@ -5,8 +5,9 @@ A billing admin prices a cart of seats to add (``quote_create``), accepts or rej
 (``quote_accept``, ``quote_reject``; the scheduled ``quotes_expire`` expires an open quote 7 days
 after it was sent), saves the checkout (``checkout_save``: admin contact, payment method and
 billing address make the quote's one draft service order) and places the order
-(``service_order_place``). Placing enqueues the processing task in the same transaction, so the
-order cannot be placed without it; the worker runs ``seatwise.ordering.pipeline``.
+(``service_order_place``). Placing starts the order's purchase in the sales pipeline and
+enqueues the processing task in the same transaction, so the order cannot be placed without
+them; the worker runs the purchase (``seatwise.ordering.pipeline``).
 ``add_seats_check`` says whether an account may use Add Seats at all: a corporate account,
 eligible for self-service, with an automatic card. ``quote_create`` does not need the card: the
 checkout's **Payment method** step can add one.
@@ -56,6 +57,8 @@ from seatwise.payments.gateways.base import CardDetails
 from seatwise.payments.models import PaymentMethod
 from seatwise.payments.services import payment_method_add
 from seatwise.pricing.lines import ProratedLine, preview_seat_addition, totals
+from seatwise.sales.models import Purchase
+from seatwise.sales.runner import purchase_start
 from seatwise.subscriptions.models import LIVE_STATUSES, Subscription
 from seatwise.subscriptions.services import MAX_SEATS
 from seatwise.tax.decisions import (
@@ -766,25 +769,48 @@ def _check_placeable(order: ServiceOrder, quote: Quote, *, now: datetime) -> Non
             )
 
 
+def service_order_purchase_start(*, order: ServiceOrder, currency: str, by: Actor) -> Purchase:
+    """Start the purchase of a locked order being placed (kind ``service_order``, key
+    ``service-order:<id>``, charged on the order's card) and link it to the order."""
+    purchase, _new = purchase_start(
+        kind=Purchase.Kind.SERVICE_ORDER,
+        account=order.account,
+        key=f"service-order:{order.pk}",
+        params={"order": order.pk},
+        currency=currency,
+        payment_method=order.payment_method,
+        by=by,
+    )
+    order.purchase = purchase
+    order.save(update_fields=["purchase"])
+    return purchase
+
+
 def service_order_place(*, order: ServiceOrder, by: Actor) -> ServiceOrder:
-    """**Place Service Order**: draft → received, and the processing task enqueued in the same
-    transaction (the task row commits with the order, so it cannot be lost).
+    """**Place Service Order**: draft → received, its purchase started in the sales pipeline
+    (kind ``service_order``, key ``service-order:<id>``, charged on the order's card) and the
+    processing task enqueued, all in one transaction (the task row commits with the order, so
+    it cannot be lost; the pipeline's resume job finishes a purchase whose task was).
 
     Idempotent: the order's row lock serialises concurrent submitters (double click, reload,
     two tabs, retried requests); the first places it, every other caller gets the same order
-    back unchanged, so there is one order, one task, one charge. The order is processed in
-    seconds by the worker (``ordering.pipeline``), not in the articles' 24 hours.
+    back unchanged, so there is one order, one purchase, one task, one charge. The order is
+    processed in seconds by the worker (``ordering.pipeline``), not in the articles' 24 hours.
     """
     from seatwise.ordering.tasks import service_order_process_task
 
     now = timezone.now()
     with transaction.atomic():
+        # The account first, as the checkout locks it (account, quote, order): the purchase
+        # inserted below takes a key-share lock on the account row (PostgreSQL).
+        account_lock(order.account_id)
         locked = service_order_lock(order.pk)
         if locked.is_placed:
             return locked
         quote = Quote.objects.get(pk=locked.quote_id)
         _check_placeable(locked, quote, now=now)
         old = snapshot(locked, ["status"])
+        purchase = service_order_purchase_start(order=locked, currency=quote.currency, by=by)
         locked.status = ServiceOrder.Status.RECEIVED
         locked.placed_at = now
         locked.save(update_fields=["status", "placed_at"])
@@ -794,9 +820,10 @@ def service_order_place(*, order: ServiceOrder, by: Actor) -> ServiceOrder:
             obj=locked,
             account_id=locked.account_id,
             old=old,
-            new={**snapshot(locked, ["status"]), "quote": quote.number},
+            new={**snapshot(locked, ["status"]), "quote": quote.number, "purchase": purchase.pk},
         )
-        # Swept up by ordering.tasks.service_orders_resume_task if lost.
+        # If lost, the purchase is run by sales.tasks.purchases_resume_task.
         enqueue_on_commit(service_order_process_task, order_id=locked.pk)
     order.status, order.placed_at = locked.status, locked.placed_at
+    order.purchase = locked.purchase
     return locked

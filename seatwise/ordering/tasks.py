@@ -2,22 +2,19 @@
 once, and a worker may be killed at any point.
 
 - ``service_order_process_task(*, order_id)`` — enqueued by ``service_order_place`` in the
-  transaction that places the order; runs ``pipeline.service_order_process``.
+  transaction that places the order; runs the order's purchase (``pipeline``). A killed
+  worker's order is finished by the sales pipeline's resume job
+  (``sales.tasks.purchases_resume_task``).
 - ``quotes_expire_task()`` — the 7-day expiry job (schedule it, e.g. every few minutes).
-- ``service_orders_resume_task(*, older_than_seconds=120)`` — processes again the placed
-  orders left unfinished (a killed worker, a charge the payments reconciler has since
-  settled); schedule it every minute, after ``payments.tasks.reconcile_charges_task``.
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from django.tasks import task
 from django.utils import timezone
 
 from seatwise.audit.actors import Actor
-from seatwise.ordering.pipeline import service_order_process, service_orders_resume
+from seatwise.ordering.pipeline import service_order_process
 from seatwise.ordering.services import quotes_expire
 
 
@@ -31,12 +28,3 @@ def service_order_process_task(*, order_id: int) -> str:
 def quotes_expire_task() -> int:
     """Expire the open quotes whose 7 days have passed; returns how many."""
     return quotes_expire(now=timezone.now(), by=Actor.system("ordering.quotes_expire"))
-
-
-@task()
-def service_orders_resume_task(*, older_than_seconds: int = 120) -> int:
-    """Finish the placed orders still unfinished ``older_than_seconds`` after placing."""
-    return service_orders_resume(
-        older_than=timedelta(seconds=older_than_seconds),
-        by=Actor.system("ordering.resume"),
-    )

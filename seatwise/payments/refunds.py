@@ -1,13 +1,14 @@
 """Giving money back on a charge that succeeded, at most once per idempotency key.
 
-``refund_charge`` has the three steps of ``services.charge_card``: (1) in its own committed
-transaction, the refund row is inserted ``pending`` and claimed, or the row of the key found
-(a settled one is returned as it is); (2) outside any transaction the gateway is called with
-the key, after asking it first about a row that may already have reached it; (3) the outcome
-is recorded with its audit entry, if the caller still holds the claim. ``refunds_reconcile``
-settles refunds whose outcome is unknown by asking the gateway, after the same grace as for
-charges. A refund never gives back more than the charge took, less what other refunds of it
-may take (counted under the charge's lock when the row is inserted).
+``refund_charge`` has the three steps of ``services.charge_card``, with the same claims
+(``payments.claims``): (1) in its own committed transaction, the refund row is inserted
+``pending`` and claimed, or the row of the key found (a settled one is returned as it is); (2)
+outside any transaction the gateway is called with the key, after asking it first about a row
+that may already have reached it; (3) the outcome is recorded with its audit entry, if the
+caller still holds the claim. ``refunds_reconcile`` settles refunds whose outcome is unknown by
+asking the gateway, after the same grace as for charges. A refund never gives back more than the
+charge took, less what other refunds of it may take (counted under the charge's lock when the
+row is inserted).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, snapshot
 from seatwise.core.errors import Invalid, Refused
 from seatwise.core.money import quantize
+from seatwise.payments.claims import Claim, first_claim, is_claimable
+from seatwise.payments.claims import claim as claim_row
 from seatwise.payments.gateways.base import (
     Gateway,
     GatewayTimeout,
@@ -50,13 +53,6 @@ REFUND_AUDIT_FIELDS = [
     "attempts",
     "credit_note_id",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class RefundClaim:
-    refund_id: int
-    attempt: int
-    prior: str | None  # None: a row just created, the gateway cannot have seen its key
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +124,7 @@ def _refund_claim(
     reason: str,
     credit_note_id: int | None,
     gateway_alias: str,
-) -> tuple[Refund, RefundClaim | None]:
+) -> tuple[Refund, Claim | None]:
     stale_before = timezone.now() - call_grace()
     for _try in range(2):
         try:
@@ -159,38 +155,21 @@ def _refund_claim(
                         attempts=1,
                         attempted_at=timezone.now(),
                     )
-                    return refund, RefundClaim(refund_id=refund.pk, attempt=1, prior=None)
+                    return refund, first_claim(refund)
                 if (refund.charge_id, refund.amount) != (charge.pk, amount):
                     raise Refused(
                         "idempotency_key_reused",
                         _("This refund reference was already used for a different refund."),
                     )
-                if not _claimable(refund, stale_before=stale_before):
+                if not is_claimable(refund, stale_before=stale_before):
                     return refund, None
-                return refund, _claim(refund)
+                return refund, claim_row(refund)
         except IntegrityError:
             continue
     raise RuntimeError("refund row neither found nor created")  # pragma: no cover
 
 
-def _claimable(refund: Refund, *, stale_before: object) -> bool:
-    if refund.status in {Refund.Status.NOT_ATTEMPTED, Refund.Status.UNKNOWN}:
-        return True
-    return refund.status == Refund.Status.PENDING and (
-        refund.attempted_at is None or refund.attempted_at < stale_before  # type: ignore[operator]
-    )
-
-
-def _claim(refund: Refund) -> RefundClaim:
-    prior = Refund.Status.UNKNOWN if refund.status == Refund.Status.PENDING else refund.status
-    refund.status = Refund.Status.PENDING
-    refund.attempts += 1
-    refund.attempted_at = timezone.now()
-    refund.save(update_fields=["status", "attempts", "attempted_at"])
-    return RefundClaim(refund_id=refund.pk, attempt=refund.attempts, prior=prior)
-
-
-def _retrieve(*, gateway: Gateway, refund: Refund, claim: RefundClaim) -> RefundOutcome | None:
+def _retrieve(*, gateway: Gateway, refund: Refund, claim: Claim) -> RefundOutcome | None:
     try:
         found = gateway.retrieve_refund(idempotency_key=refund.idempotency_key)
     except Exception:
@@ -199,7 +178,7 @@ def _retrieve(*, gateway: Gateway, refund: Refund, claim: RefundClaim) -> Refund
     return None if found is None else RefundOutcome.from_result(found)
 
 
-def _gateway_refund(*, gateway: Gateway, refund: Refund, claim: RefundClaim) -> RefundOutcome:
+def _gateway_refund(*, gateway: Gateway, refund: Refund, claim: Claim) -> RefundOutcome:
     if claim.prior is not None:
         known = _retrieve(gateway=gateway, refund=refund, claim=claim)
         if known is not None:
@@ -223,11 +202,11 @@ def _gateway_refund(*, gateway: Gateway, refund: Refund, claim: RefundClaim) -> 
     return RefundOutcome.from_result(result)
 
 
-def refund_outcome_record(*, claim: RefundClaim, outcome: RefundOutcome, by: Actor) -> Refund:
+def refund_outcome_record(*, claim: Claim, outcome: RefundOutcome, by: Actor) -> Refund:
     """Record what the gateway said, if the caller still holds the claim; a success whoever
     holds it (money that left is never forgotten)."""
     with transaction.atomic():
-        refund = refund_lock(claim.refund_id)
+        refund = refund_lock(claim.row_id)
         held = refund.status == Refund.Status.PENDING and refund.attempts == claim.attempt
         late_success = outcome.status == Refund.Status.SUCCEEDED and refund.status != (
             Refund.Status.SUCCEEDED
@@ -275,9 +254,9 @@ def refunds_reconcile(*, by: Actor) -> int:
     for refund_id in ids:
         with transaction.atomic():
             refund = refund_lock(refund_id)
-            if not _claimable(refund, stale_before=stale_before):
+            if not is_claimable(refund, stale_before=stale_before):
                 continue
-            claim = _claim(refund)
+            claim = claim_row(refund)
         outcome = _retrieve(gateway=gateway, refund=refund, claim=claim)
         if outcome is None:
             outcome = RefundOutcome(status=Refund.Status.NOT_ATTEMPTED)

@@ -22,6 +22,8 @@ from seatwise.audit.services import audit_record, snapshot
 from seatwise.core.errors import Invalid, Refused
 from seatwise.core.money import SUPPORTED_CURRENCIES, quantize
 from seatwise.core.validation import clean_text
+from seatwise.payments.claims import Claim, first_claim, is_claimable
+from seatwise.payments.claims import claim as claim_row
 from seatwise.payments.gateways.base import (
     CardDetails,
     CardRefused,
@@ -211,19 +213,6 @@ def call_grace() -> timedelta:
 
 
 @dataclass(frozen=True, slots=True)
-class ChargeClaim:
-    """The right to talk to the gateway about one charge, held by one caller at a time.
-
-    ``attempt`` is the fencing token (the row's ``attempts`` when claimed); ``prior`` is the
-    status before the claim, None for a row just created (the gateway cannot have seen its key).
-    """
-
-    charge_id: int
-    attempt: int
-    prior: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class ChargeOutcome:
     status: str
     gateway_charge_id: str = ""
@@ -299,7 +288,7 @@ def charge_card(
     return charge_outcome_record(claim=claim, outcome=outcome, by=by)
 
 
-def charge_outcome_record(*, claim: ChargeClaim, outcome: ChargeOutcome, by: Actor) -> Charge:
+def charge_outcome_record(*, claim: Claim, outcome: ChargeOutcome, by: Actor) -> Charge:
     """Record what the gateway said, if the caller still holds the claim. When the claim went
     stale and someone else took over, their call (which asks the gateway first) records it.
 
@@ -307,11 +296,11 @@ def charge_outcome_record(*, claim: ChargeClaim, outcome: ChargeOutcome, by: Act
     attempted: the gateway took the money, and a success that arrives late must complete the
     purchase or be refunded, never be lost (``charge_late_success_record``)."""
     if outcome.status == Charge.Status.SUCCEEDED:
-        late = charge_late_success_record(charge_id=claim.charge_id, outcome=outcome, by=by)
+        late = charge_late_success_record(charge_id=claim.row_id, outcome=outcome, by=by)
         if late is not None:
             return late
     with transaction.atomic():
-        charge = charge_lock(claim.charge_id)
+        charge = charge_lock(claim.row_id)
         if charge.status != Charge.Status.PENDING or charge.attempts != claim.attempt:
             logger.warning(
                 "charge %s: claim %s lost, outcome %s left to the current holder",
@@ -385,16 +374,16 @@ def charge_late_success_record(
     return charge
 
 
-def charge_claim_for_settling(*, charge_id: int, stale_before: datetime) -> ChargeClaim | None:
+def charge_claim_for_settling(*, charge_id: int, stale_before: datetime) -> Claim | None:
     """Claim an ``unknown`` charge, or a ``pending`` one whose claim is older than
     ``stale_before`` (a crashed caller), to ask the gateway about it. None: nothing to do."""
     with transaction.atomic():
         charge = charge_lock(charge_id)
-        if not _is_claimable(charge, stale_before=stale_before) or charge.status == (
+        if not is_claimable(charge, stale_before=stale_before) or charge.status == (
             Charge.Status.NOT_ATTEMPTED
         ):
             return None
-        return _claim(charge)
+        return claim_row(charge)
 
 
 def _chargeable_method(
@@ -463,7 +452,7 @@ def _charge_claim(
     invoice_id: int | None,
     description: str,
     before_insert: Callable[[], None] | None = None,
-) -> tuple[Charge, ChargeClaim | None]:
+) -> tuple[Charge, Claim | None]:
     stale_before = timezone.now() - call_grace()
     # Two tries: on PostgreSQL a concurrent caller may insert the same key between our read
     # and our insert; the unique key makes us lose, and the second read finds its row.
@@ -488,7 +477,7 @@ def _charge_claim(
                         attempts=1,
                         attempted_at=timezone.now(),
                     )
-                    return charge, ChargeClaim(charge_id=charge.pk, attempt=1, prior=None)
+                    return charge, first_claim(charge)
                 if (
                     charge.account_id,
                     charge.payment_method_id,
@@ -505,35 +494,16 @@ def _charge_claim(
                         _("This payment reference was already used for a different payment."),
                         field="idempotency_key",
                     )
-                if not _is_claimable(charge, stale_before=stale_before):
+                if not is_claimable(charge, stale_before=stale_before):
                     return charge, None
-                return charge, _claim(charge)
+                return charge, claim_row(charge)
         except IntegrityError:
             continue
     raise RuntimeError("charge row neither found nor created")  # pragma: no cover
 
 
-def _is_claimable(charge: Charge, *, stale_before: datetime) -> bool:
-    if charge.status in {Charge.Status.NOT_ATTEMPTED, Charge.Status.UNKNOWN}:
-        return True
-    return charge.status == Charge.Status.PENDING and (
-        charge.attempted_at is None or charge.attempted_at < stale_before
-    )
-
-
-def _claim(charge: Charge) -> ChargeClaim:
-    # A pending row whose claim went stale: its caller died somewhere, maybe after the gateway
-    # charged; until the gateway says otherwise the outcome is unknown.
-    prior = Charge.Status.UNKNOWN if charge.status == Charge.Status.PENDING else charge.status
-    charge.status = Charge.Status.PENDING
-    charge.attempts += 1
-    charge.attempted_at = timezone.now()
-    charge.save(update_fields=["status", "attempts", "attempted_at"])
-    return ChargeClaim(charge_id=charge.pk, attempt=charge.attempts, prior=prior)
-
-
 def gateway_retrieve_outcome(
-    *, gateway: Gateway, charge: Charge, claim: ChargeClaim
+    *, gateway: Gateway, charge: Charge, claim: Claim
 ) -> ChargeOutcome | None:
     """Ask the gateway what became of the charge. None: it never saw the key (nothing was
     charged). When the gateway cannot answer, the prior status stands."""
@@ -545,9 +515,7 @@ def gateway_retrieve_outcome(
     return None if found is None else ChargeOutcome.from_result(found)
 
 
-def _gateway_charge(
-    *, gateway: Gateway, charge: Charge, token: str, claim: ChargeClaim
-) -> ChargeOutcome:
+def _gateway_charge(*, gateway: Gateway, charge: Charge, token: str, claim: Claim) -> ChargeOutcome:
     if claim.prior is not None:
         known = gateway_retrieve_outcome(gateway=gateway, charge=charge, claim=claim)
         if known is not None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.models import Account
 from seatwise.invoicing.models import Invoice
-from seatwise.payments.models import Charge, PaymentMethod
+from seatwise.payments.models import Charge, PaymentMethod, Refund
 
 # The steps of every purchase, in this order (``sales.runner``). A plan may do nothing in a
 # step (Pay Now issues no invoice, a refund applies nothing), but it never reorders them.
@@ -55,6 +55,9 @@ class Purchase(models.Model):
     )
     charge = models.ForeignKey(
         Charge, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    refund = models.ForeignKey(
+        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     # The credit note that voided the invoice of a purchase that was not paid.
     void_note = models.ForeignKey(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 from functools import cache
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -22,11 +22,13 @@ from seatwise.audit.actors import Actor
 from seatwise.invoicing.lock_objects import invoice_lock
 from seatwise.invoicing.selectors import invoice_amount_due
 from seatwise.invoicing.services import invoice_record_payment
-from seatwise.payments.models import Charge
+from seatwise.payments.models import Charge, Refund
+from seatwise.payments.selectors import charge_for_key
 from seatwise.payments.services import charge_card
 from seatwise.sales.models import Purchase
 
 ZERO = Decimal("0.00")
+Outcome = Literal["succeeded", "declined", "waiting"]
 
 
 class PurchasePlan:
@@ -37,6 +39,8 @@ class PurchasePlan:
     """
 
     kind: ClassVar[str]
+    # The gateway call of the ``charged`` step, which names its key: ``charge`` or ``refund``.
+    money_step: ClassVar[str] = "charge"
     # Give up (the decline rule) a purchase that never reached the gateway this long after it
     # started: its caller crashed before the charge, and was never told it went through.
     abandon_after: ClassVar[timedelta | None] = None
@@ -53,7 +57,24 @@ class PurchasePlan:
         """What the charge step charges: what the invoice still has due."""
         return invoice_amount_due(purchase.invoice) if purchase.invoice is not None else ZERO
 
-    def charge(self, purchase: Purchase, *, key: str, amount: Decimal, by: Actor) -> Charge:
+    def money_found(self, purchase: Purchase, key: str) -> Charge | Refund | None:
+        """The gateway call made before under ``key`` (a retry, a crash), if any."""
+        return charge_for_key(key)
+
+    def outcome(self, made: Charge | Refund) -> Outcome:
+        """What the runner does with the call: record it, hand it to ``declined``, or wait.
+        A charge never attempted (the gateway unreachable) is declined: it is not sent again
+        under the same key."""
+        assert isinstance(made, Charge)
+        if made.status == Charge.Status.SUCCEEDED:
+            return "succeeded"
+        if made.status in (Charge.Status.DECLINED, Charge.Status.NOT_ATTEMPTED):
+            return "declined"
+        return "waiting"
+
+    def charge(
+        self, purchase: Purchase, *, key: str, amount: Decimal, by: Actor
+    ) -> Charge | Refund:
         """Step ``charged``: the gateway call, at most once per ``key`` (outside transactions)."""
         invoice = purchase.invoice
         assert invoice is not None
@@ -70,7 +91,7 @@ class PurchasePlan:
             description=invoice.number,
         )
 
-    def declined(self, purchase: Purchase, *, charge: Charge | None, by: Actor) -> None:
+    def declined(self, purchase: Purchase, *, charge: Charge | Refund | None, by: Actor) -> None:
         """The charge was declined or never made (``charge`` None: no card, or refused before
         the gateway): end the purchase as ``failed`` (the runner saves it), or schedule another
         try (``tries`` + 1 and ``resume_at``)."""

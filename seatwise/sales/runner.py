@@ -17,8 +17,9 @@ step is run:
   attempt whose outcome is unknown). A success is recorded as the step; a decline (or no charge
   possible) goes to the plan's ``declined`` (void the invoice and fail, or try again later); an
   unknown outcome leaves the purchase open at ``invoiced`` until the gateway says otherwise.
-- **Batches.** ``steps_run`` runs one step for many purchases in one transaction (the plan's
-  ``invoice_many`` may issue a block of invoices at once); the bill run uses it.
+- **Batches.** ``purchases_start_many`` starts many purchases of a kind in one transaction
+  and ``steps_run`` runs one step for many purchases in one transaction (the plan's
+  ``invoice_many`` may issue a block of invoices at once); the renewal run uses both.
 - **Resumption.** ``purchases_resume`` (every minute) runs again every open purchase whose
   ``resume_at`` has come: an unknown charge settled since, a crashed worker's purchase.
 
@@ -33,6 +34,7 @@ import logging
 import os
 import signal
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -43,11 +45,10 @@ from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.models import Account
 from seatwise.audit.actors import Actor
-from seatwise.audit.services import audit_record
+from seatwise.audit.services import audit_record, audit_record_many
 from seatwise.core.errors import Refused, ServiceError
 from seatwise.invoicing.models import Invoice
-from seatwise.payments.models import Charge, PaymentMethod
-from seatwise.payments.selectors import charge_for_key
+from seatwise.payments.models import Charge, PaymentMethod, Refund
 from seatwise.payments.services import call_grace
 from seatwise.sales.lock_objects import purchase_lock, purchases_lock
 from seatwise.sales.models import STEPS, Purchase
@@ -57,14 +58,13 @@ logger = logging.getLogger(__name__)
 
 FAULT_ENV = "SEATWISE_PURCHASE_FAULT"
 BATCH_SIZE = 100
-# Outcomes after which the same charge key is never sent to the gateway again.
-SETTLED = (Charge.Status.SUCCEEDED, Charge.Status.DECLINED, Charge.Status.NOT_ATTEMPTED)
 # The fields a step may change on the purchase, saved with the step.
 _SAVED = [
     "step",
     "status",
     "invoice",
     "charge",
+    "refund",
     "void_note",
     "tries",
     "resume_at",
@@ -133,6 +133,77 @@ def purchase_start(
     return purchase, True
 
 
+@dataclass(frozen=True, slots=True)
+class NewPurchase:
+    """One purchase for ``purchases_start_many``: as the arguments of ``purchase_start``."""
+
+    account_id: int
+    key: str
+    params: dict[str, Any]
+    currency: str = ""
+
+
+def purchases_start_many(*, kind: str, new: list[NewPurchase], by: Actor) -> list[Purchase]:
+    """``purchase_start`` for a batch of one ``kind``, set-based: the purchases not started yet
+    stored in one INSERT with their ``purchase.started`` audit entries in another, in one
+    transaction; the batch's purchases returned in the order of ``new``.
+
+    A purchase started before under its (account, key), by an earlier run or a concurrent one,
+    is returned as it stands (the unique constraint keeps one; ``ignore_conflicts``). A key
+    already used by a purchase of another kind or with other params is left out and logged.
+    """
+    if not new:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        Purchase.objects.bulk_create(
+            [
+                Purchase(
+                    kind=kind,
+                    account_id=item.account_id,
+                    key=item.key,
+                    params=item.params,
+                    currency=item.currency,
+                    # Left to its caller for as long as a gateway call may take.
+                    resume_at=now + call_grace(),
+                    created_at=now,
+                    updated_at=now,
+                )
+                for item in new
+            ],
+            ignore_conflicts=True,
+        )
+        found = {
+            (purchase.account_id, purchase.key): purchase
+            for purchase in Purchase.objects.select_related("account").filter(
+                account_id__in={item.account_id for item in new},
+                key__in={item.key for item in new},
+            )
+        }
+        purchases: list[Purchase] = []
+        for item in new:
+            purchase = found.get((item.account_id, item.key))
+            if purchase is None or purchase.kind != kind or purchase.params != item.params:
+                logger.error("purchase key %s of account %s: reused", item.key, item.account_id)
+                continue
+            purchases.append(purchase)
+        # Ours are those stamped with this call's instant; a concurrent call audits its own.
+        audit_record_many(
+            by=by,
+            action="purchase.started",
+            entries=[
+                (
+                    purchase,
+                    purchase.account_id,
+                    {"kind": kind, **{k: str(v) for k, v in purchase.params.items()}},
+                )
+                for purchase in purchases
+                if purchase.created_at == now
+            ],
+        )
+    return purchases
+
+
 def purchases_in_flight(*, account_id: int, kinds: tuple[str, ...]) -> bool:
     """Whether a purchase of one of ``kinds`` of the account is still open."""
     return Purchase.objects.filter(
@@ -142,9 +213,10 @@ def purchases_in_flight(*, account_id: int, kinds: tuple[str, ...]) -> bool:
 
 def purchase_run(purchase_id: int, *, by: Actor) -> Purchase:
     """Run the purchase's remaining steps; return it as it stands (``open`` while its charge's
-    outcome is unknown). Call it outside ``transaction.atomic()``: the charge must be committed
-    before the gateway is called. A refusal of the card before the gateway is called (it was
-    removed) fails the purchase and is raised."""
+    outcome is unknown, or after a decline its plan tries again later). Call it outside
+    ``transaction.atomic()``: the charge must be committed before the gateway is called. A
+    refusal of the card before the gateway is called (it was removed) fails the purchase and
+    is raised."""
     while True:
         purchase = Purchase.objects.select_related(
             "account", "invoice", "charge", "payment_method"
@@ -218,37 +290,53 @@ def _described(purchase: Purchase) -> dict[str, Any]:
         "status": purchase.status,
         "invoice": purchase.invoice.number if purchase.invoice is not None else None,
         "charge": purchase.charge_id,
+        "refund": purchase.refund_id,
         "void_note": purchase.void_note.number if purchase.void_note is not None else None,
     }
 
 
 def _charge_step(purchase: Purchase, plan: PurchasePlan, *, by: Actor) -> bool:
-    """The charge step. True: the step is recorded or the purchase ended; False: the charge's
-    outcome is unknown and the purchase waits for it."""
-    key = step_key(purchase, "charge", purchase.tries)
-    charge = charge_for_key(key)
-    if charge is None or charge.status not in SETTLED:
-        amount = plan.amount_due(purchase)
-        if charge is None and amount <= 0:
+    """The charge step: the plan's gateway call (a charge, or a refund). True: the step is
+    recorded or the purchase ended; False: the call's outcome is unknown, or it was declined
+    and the plan scheduled another try: the purchase waits."""
+    key = step_key(purchase, plan.money_step, purchase.tries)
+    made = plan.money_found(purchase, key)
+    if made is None or plan.outcome(made) == "waiting":
+        # A call made before is asked about for the amount it was made for.
+        amount = made.amount if made is not None else plan.amount_due(purchase)
+        if made is None and amount <= 0:
             return _charge_settle(purchase.pk, None, by=by, succeeded=True)
-        if charge is None and _abandoned(purchase, plan):
+        if made is None and _abandoned(purchase, plan):
             return _charge_settle(purchase.pk, None, by=by, succeeded=False)
-        if charge is None and purchase.payment_method_id is None:
+        if made is None and purchase.payment_method_id is None:
             return _charge_settle(purchase.pk, None, by=by, succeeded=False)
         try:
-            charge = plan.charge(purchase, key=key, amount=amount, by=by)
+            made = plan.charge(purchase, key=key, amount=amount, by=by)
         except ServiceError as refusal:
-            if charge_for_key(key) is None:
+            twin = plan.money_found(purchase, key)
+            if twin is None:
                 # Refused before the gateway was called (the card was removed): nothing was
                 # charged, and no charge holds the key.
                 _charge_settle(purchase.pk, None, by=by, succeeded=False, refusal=refusal)
-            raise
-    if charge.status == Charge.Status.SUCCEEDED:
-        return _charge_settle(purchase.pk, charge, by=by, succeeded=True)
-    if charge.status in (Charge.Status.DECLINED, Charge.Status.NOT_ATTEMPTED):
-        return _charge_settle(purchase.pk, charge, by=by, succeeded=False)
-    _charge_wait(purchase.pk, charge)
+                raise
+            # A twin run of the same purchase made the call meanwhile (its charge is what the
+            # refusal counted): that call is this step's.
+            made = twin
+    outcome = plan.outcome(made)
+    if outcome == "succeeded":
+        return _charge_settle(purchase.pk, made, by=by, succeeded=True)
+    if outcome == "declined":
+        return _charge_settle(purchase.pk, made, by=by, succeeded=False)
+    _charge_wait(purchase.pk, made)
     return False
+
+
+def _keep(purchase: Purchase, made: Charge | Refund | None) -> None:
+    """Keep the step's gateway call on the purchase."""
+    if isinstance(made, Refund):
+        purchase.refund = made
+    else:
+        purchase.charge = made
 
 
 def _abandoned(purchase: Purchase, plan: PurchasePlan) -> bool:
@@ -258,24 +346,28 @@ def _abandoned(purchase: Purchase, plan: PurchasePlan) -> bool:
 
 def _charge_settle(
     purchase_id: int,
-    charge: Charge | None,
+    charge: Charge | Refund | None,
     *,
     by: Actor,
     succeeded: bool,
     refusal: ServiceError | None = None,
 ) -> bool:
     """Record the charge step (``succeeded``: paid, or nothing to pay) or hand the decline to
-    the plan, under the purchase's lock; a purchase past this step is left alone."""
+    the plan, under the purchase's lock; a purchase past this step is left alone. False: the
+    plan scheduled another try, the purchase waits for it."""
     with transaction.atomic():
         purchase = purchase_lock(purchase_id)
         if purchase.next_step != "charged":
             return True
-        purchase.charge = charge
+        _keep(purchase, charge)
         if succeeded:
             _step_record(purchase, "charged", by=by)
         else:
             tries = purchase.tries
-            if charge is not None:
+            if isinstance(charge, Refund):
+                purchase.failure_code = charge.failure_code or charge.status
+                purchase.failure_message = charge.gateway_message[:500]
+            elif charge is not None:
                 purchase.failure_code = charge.decline_code or charge.status
                 purchase.failure_message = charge.message[:500]
             elif refusal is not None:
@@ -301,19 +393,21 @@ def _charge_settle(
             )
     if succeeded:
         _fault_point(purchase.kind, "charged")
-    return True
+        return True
+    # Declined: ended (failed), or open for another try at ``resume_at`` (not now).
+    return purchase.status != Purchase.Status.OPEN
 
 
-def _charge_wait(purchase_id: int, charge: Charge) -> None:
-    """An unknown outcome: keep the charge on the purchase and look again after the grace."""
+def _charge_wait(purchase_id: int, made: Charge | Refund) -> None:
+    """An unknown outcome: keep the call on the purchase and look again after the grace."""
     with transaction.atomic():
         purchase = purchase_lock(purchase_id)
         if purchase.next_step != "charged":
             return
-        purchase.charge = charge
+        _keep(purchase, made)
         purchase.resume_at = timezone.now() + call_grace()
         purchase.updated_at = timezone.now()
-        purchase.save(update_fields=["charge", "resume_at", "updated_at"])
+        purchase.save(update_fields=["charge", "refund", "resume_at", "updated_at"])
 
 
 def purchases_resume(*, by: Actor, now: datetime | None = None) -> int:

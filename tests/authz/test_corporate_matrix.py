@@ -25,10 +25,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pytest
+from django.db import transaction
+from django.test.utils import override_settings
 
 from seatwise.accounts.models import Account, CorporateCredential, InvoiceContact, Person
 from seatwise.accounts.services import Address, corporate_password_set
@@ -390,9 +393,21 @@ def _corporate(name: str) -> Account:
     return account
 
 
-@pytest.fixture
-def world(settings) -> World:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """Made once for the module, in a transaction rolled back when the module ends: each test
+    runs in a savepoint within it (pytest-django), so what a test writes is undone before the
+    next one, and every test starts from the same rows."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        transaction.atomic(),
+    ):
+        yield _world()
+        transaction.set_rollback(True)
+
+
+def _world() -> World:
     a = _corporate("Alpha Konzern AG")
     b = _corporate("Bravo Holdings plc")
     sub_a = make_subscription(a, seats=5, plan_code="goto-webinar-standard-yearly")

@@ -14,10 +14,13 @@ number or a gateway token.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.db import transaction
 from django.http import QueryDict
+from django.test.utils import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seatwise.accounts.handover import NewContact
@@ -294,9 +297,21 @@ class World:
     corporate: object
 
 
-@pytest.fixture
-def world(settings) -> World:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """Made once for the module, in a transaction rolled back when the module ends: each test
+    runs in a savepoint within it (pytest-django), so what a test writes is undone before the
+    next one, and every test starts from the same rows."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        transaction.atomic(),
+    ):
+        yield _world()
+        transaction.set_rollback(True)
+
+
+def _world() -> World:
     a = make_account(language="en", name="Alpha Werkzeuge GmbH")
     make_card(a)
     account_admin = make_person(a, admin=True, language="en")

@@ -1,4 +1,5 @@
-"""Renewals: once per term whatever the retries; dunning on +1, +3, +7 days, then suspension."""
+"""Renewals: a kind of purchase of the sales pipeline, started and invoiced set-based; once per
+term whatever the retries; dunning on +1, +3, +7 days, then suspension."""
 
 from __future__ import annotations
 
@@ -10,10 +11,14 @@ import pytest
 import time_machine
 from django.conf import settings
 
+from seatwise.audit.models import AuditEntry
+from seatwise.billing import renewals
 from seatwise.billing.renewals import renewals_run
 from seatwise.invoicing.models import Invoice
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.payments.models import Charge, TestGatewayCharge
+from seatwise.sales.models import Purchase
+from seatwise.sales.runner import purchases_resume
 from seatwise.subscriptions.models import Subscription
 from tests.factories import (
     SYSTEM,
@@ -65,6 +70,25 @@ def test_run_twice_renews_invoices_and_charges_once():
         "receipt",
         "receipt",
     ]
+    # One purchase per subscription and term, run through every step once
+    purchases = Purchase.objects.order_by("pk")
+    assert [(p.kind, p.key, p.params, p.status, p.step) for p in purchases] == [
+        (
+            "renewal",
+            f"renewal:{sub.pk}:2026-04-01",
+            {"subscription": sub.pk, "term_end": "2026-04-01"},
+            "completed",
+            "completed",
+        )
+        for sub in (subscription, other)
+    ]
+    assert [p.charge.idempotency_key for p in purchases] == [
+        f"purchase:{p.pk}:charge:1" for p in purchases
+    ]
+    assert [p.invoice.idempotency_key for p in purchases] == [
+        f"purchase:{p.pk}:invoice" for p in purchases
+    ]
+    assert AuditEntry.objects.filter(action="purchase.started").count() == 2
 
 
 def test_a_late_run_issues_the_renewal_invoice_today_for_the_new_term():
@@ -140,9 +164,17 @@ def test_declines_follow_the_schedule_and_the_last_one_suspends():
     # One open invoice for the term, four tries each with its own charge, four e-mails
     invoices = Invoice.objects.filter(account=subscription.account)
     assert [(i.status, i.paid_amount) for i in invoices] == [("open", Decimal("0.00"))]
+    purchase = Purchase.objects.get()
     assert list(Charge.objects.order_by("pk").values_list("idempotency_key", "status")) == [
-        (f"renewal:{subscription.pk}:2026-04-01:charge:{n}", "declined") for n in (1, 2, 3, 4)
+        (f"purchase:{purchase.pk}:charge:{n}", "declined") for n in (1, 2, 3, 4)
     ]
+    # The purchase failed with the last try; its invoice stays open (Pay Now)
+    assert (purchase.status, purchase.step, purchase.tries, purchase.invoice) == (
+        "failed",
+        "invoiced",
+        4,
+        invoices.get(),
+    )
     assert list(OutgoingEmail.objects.order_by("pk").values_list("kind", "subject")) == [
         ("payment_failed", "Your Seatwise renewal payment failed"),
         ("payment_failed", "Your Seatwise renewal payment failed"),
@@ -280,8 +312,14 @@ def test_a_scheduled_change_survives_a_declined_renewal_and_applies_once_paid():
     )
 
     # The billing admin puts a working card on file (the new default); the next try succeeds
-    make_card(subscription.account)
+    new_card = make_card(subscription.account)
     assert renewals_run(on=date(2026, 4, 2), by=SYSTEM) == 1
+    purchase = Purchase.objects.get()
+    assert (purchase.status, purchase.payment_method, purchase.charge.payment_method) == (
+        "completed",
+        new_card,
+        new_card,
+    )
 
     subscription.refresh_from_db()
     assert (subscription.seats, subscription.renewal_seats, subscription.term_end) == (
@@ -292,3 +330,146 @@ def test_a_scheduled_change_survives_a_declined_renewal_and_applies_once_paid():
     [invoice] = Invoice.objects.filter(account=subscription.account)
     # 4 × 14.00 = 56.00, VAT 19 % 10.64
     assert (invoice.status, invoice.gross_total) == ("paid", Decimal("66.64"))
+
+
+# --- the renewal as a purchase of the pipeline ---------------------------------------------------
+
+
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def test_the_next_try_is_made_by_the_resume_job_when_its_day_comes():
+    # Given a renewal declined once: the next try is due on 2026-04-02
+    subscription = subscription_of(card=DECLINING_CARD)
+    renewals_run(on=TERM_END, by=SYSTEM)
+    purchase = Purchase.objects.get()
+    assert (purchase.status, purchase.tries, purchase.resume_at) == ("open", 2, local(2026, 4, 2))
+
+    # When the every-minute resume job runs before that day, then nothing is tried
+    assert purchases_resume(by=SYSTEM, now=local(2026, 4, 1, 23, 59)) == 0
+    assert Charge.objects.count() == 1
+
+    # When it runs at the start of that day, then the second try is made (and declined)
+    assert purchases_resume(by=SYSTEM, now=local(2026, 4, 2)) == 0
+    subscription.refresh_from_db()
+    assert (subscription.dunning_attempts, subscription.next_retry_on) == (2, date(2026, 4, 4))
+    assert list(Charge.objects.order_by("pk").values_list("idempotency_key", flat=True)) == [
+        f"purchase:{purchase.pk}:charge:1",
+        f"purchase:{purchase.pk}:charge:2",
+    ]
+    # and the daily run of that day tries nothing more
+    renewals_run(on=date(2026, 4, 2), by=SYSTEM)
+    assert Charge.objects.count() == 2
+
+
+def test_a_subscription_cancelled_during_the_dunning_is_charged_no_more():
+    # Given a renewal declined once, then the subscription set to end (pending cancellation)
+    subscription = subscription_of(card=DECLINING_CARD)
+    renewals_run(on=TERM_END, by=SYSTEM)
+    Subscription.objects.filter(pk=subscription.pk).update(
+        status=Subscription.Status.PENDING_CANCELLATION
+    )
+
+    # When the run of the next try's day and the resume job come
+    renewals_run(on=date(2026, 4, 2), by=SYSTEM)
+    purchases_resume(by=SYSTEM, now=local(2026, 4, 2))
+
+    # Then it is cancelled, nothing more is charged and the purchase failed without renewing
+    subscription.refresh_from_db()
+    assert (subscription.status, subscription.term_end) == ("cancelled", TERM_END)
+    assert Charge.objects.count() == 1
+    purchase = Purchase.objects.get()
+    assert (purchase.status, purchase.failure_code) == ("failed", "subscription_not_renewing")
+    assert Invoice.objects.get().status == "open"
+
+
+def test_due_subscriptions_are_started_and_invoiced_in_batches_and_a_second_run_adds_nothing(
+    monkeypatch,
+):
+    # Given 30 subscriptions due, and batches of 20 (500 in production: the same code path)
+    subscriptions = [subscription_of() for _ in range(30)]
+    monkeypatch.setattr(renewals, "BATCH_SIZE", 20)
+    calls: list[tuple[str, int]] = []
+    steps_run = renewals.steps_run
+
+    def counted(step, ids, *, by):
+        calls.append((step, len(ids)))
+        return steps_run(step, ids, by=by)
+
+    monkeypatch.setattr(renewals, "steps_run", counted)
+
+    # When the run renews them
+    assert renewals_run(on=TERM_END, by=SYSTEM) == 30
+
+    # Then each batch's invoices were issued by one step run, in one transaction
+    assert calls == [("invoiced", 20), ("invoiced", 10)]
+    invoices = Invoice.objects.filter(source="renewal")
+    assert invoices.count() == len({i.number for i in invoices}) == 30
+    assert set(invoices.values_list("status", flat=True)) == {"paid"}
+    assert Purchase.objects.filter(kind="renewal", status="completed").count() == 30
+    assert AuditEntry.objects.filter(action="purchase.started").count() == 30
+    assert TestGatewayCharge.objects.count() == 30
+
+    # When it runs again, then nothing more is started, invoiced or charged
+    assert renewals_run(on=TERM_END, by=SYSTEM) == 0
+    assert calls == [("invoiced", 20), ("invoiced", 10)]
+    assert (Purchase.objects.count(), Invoice.objects.count()) == (30, 30)
+    assert TestGatewayCharge.objects.count() == 30
+    assert AuditEntry.objects.filter(action="purchase.started").count() == 30
+    assert {s.pk for s in subscriptions} == set(
+        Subscription.objects.filter(term_end=date(2026, 5, 1)).values_list("pk", flat=True)
+    )
+
+
+def test_a_run_after_the_purchases_were_started_issues_each_invoice_once():
+    """A run killed after it started a batch's purchases (before invoicing them): the next run
+    finds the same purchases, audits no second start, and issues one invoice each."""
+    subscription = subscription_of()
+    from seatwise.sales.runner import NewPurchase, purchases_start_many
+
+    [started] = purchases_start_many(
+        kind="renewal",
+        new=[
+            NewPurchase(
+                account_id=subscription.account_id,
+                key=f"renewal:{subscription.pk}:2026-04-01",
+                params={"subscription": subscription.pk, "term_end": "2026-04-01"},
+                currency="EUR",
+            )
+        ],
+        by=SYSTEM,
+    )
+
+    assert renewals_run(on=TERM_END, by=SYSTEM) == 1
+
+    assert Purchase.objects.get().pk == started.pk
+    assert Invoice.objects.count() == TestGatewayCharge.objects.count() == 1
+    assert AuditEntry.objects.filter(action="purchase.started").count() == 1
+
+
+def test_a_renewal_that_cannot_be_invoiced_does_not_stop_its_batch(monkeypatch):
+    # Given two due subscriptions, the first of which cannot be invoiced today (say, its plan
+    # has no price)
+    broken, fine = subscription_of(), subscription_of()
+    issue = renewals._renewal_invoice
+
+    def no_price(*, subscription, key, by):
+        if subscription.pk == broken.pk:
+            raise ValueError("no price")
+        return issue(subscription=subscription, key=key, by=by)
+
+    monkeypatch.setattr(renewals, "_renewal_invoice", no_price)
+
+    # When the run renews them, then the other one is renewed; the first waits, uninvoiced
+    assert renewals_run(on=TERM_END, by=SYSTEM) == 1
+    assert [i.account_id for i in Invoice.objects.all()] == [fine.account_id]
+    waiting = Purchase.objects.get(params__subscription=broken.pk)
+    assert (waiting.status, waiting.step, waiting.invoice) == ("open", "", None)
+
+    # When the price is there again, the next run renews it, once
+    monkeypatch.setattr(renewals, "_renewal_invoice", issue)
+    assert renewals_run(on=TERM_END, by=SYSTEM) == 1
+    assert Invoice.objects.count() == TestGatewayCharge.objects.count() == 2
+    broken.refresh_from_db()
+    assert broken.term_end == date(2026, 5, 1)

@@ -13,6 +13,7 @@ test, and once the browser tests are done, for the transactional tests that foll
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,7 +34,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Screenshots; scripts/test.sh gives the PostgreSQL run a folder of its own
+# (SEATWISE_TEST_ARTIFACTS), as both runs take them at the same time.
+ARTIFACTS = Path(
+    os.environ.get("SEATWISE_TEST_ARTIFACTS")
+    or Path(__file__).resolve().parents[2] / "test-artifacts"
+)
 
 
 def _seatwise_rows(serialized: str) -> str:
@@ -126,5 +132,5 @@ def reader_page(browser: Browser, language: str) -> Iterator[Page]:
 
 @pytest.fixture
 def artifacts() -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS

@@ -15,6 +15,7 @@ from seatwise.notifications.models import OutgoingEmail
 from seatwise.ordering.models import Quote, QuoteLine, ServiceOrder
 from seatwise.ordering.services import AdminContact, checkout_save, quote_create
 from seatwise.payments.models import Charge, PaymentMethod, TestGatewayCharge
+from seatwise.sales.models import Purchase
 from seatwise.subscriptions.models import LicenseAssignment, Subscription
 from tests.factories import SYSTEM, make_account, make_card, make_subscription
 
@@ -94,7 +95,8 @@ def state() -> dict[str, object]:
     return {
         "quotes": sorted(Quote.objects.values_list("pk", "number", "status", "replaced_by")),
         "quote_lines": QuoteLine.objects.count(),
-        "orders": sorted(ServiceOrder.objects.values_list("pk", "status", "step")),
+        "orders": sorted(ServiceOrder.objects.values_list("pk", "status", "purchase")),
+        "purchases": sorted(Purchase.objects.values_list("pk", "status", "step")),
         "seats": sorted(Subscription.objects.values_list("pk", "seats", "seats_assigned")),
         "licenses": LicenseAssignment.objects.count(),
         "charges": Charge.objects.count(),

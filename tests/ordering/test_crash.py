@@ -1,6 +1,6 @@
-"""Kill -9 of the real worker at each step of the order pipeline, then a restart: every order
-completes exactly once (one charge, the ordered seats, one invoice number and no gap, one
-e-mail)."""
+"""Kill -9 of the real worker at each step of the order's purchase (the sales pipeline), then a
+restart: every order completes exactly once (one charge, the ordered seats, one invoice number
+and no gap, one e-mail)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from seatwise.accounts.models import Person
 from seatwise.invoicing.models import DocumentSeries, Invoice
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.ordering.models import ServiceOrder
-from seatwise.ordering.pipeline import FAULT_ENV, STEPS
 from seatwise.ordering.services import service_order_place
-from seatwise.ordering.tasks import service_orders_resume_task
 from seatwise.payments.models import Charge, TestGatewayCharge
+from seatwise.sales.models import STEPS, Purchase
+from seatwise.sales.runner import FAULT_ENV
+from seatwise.sales.tasks import purchases_resume_task
 from seatwise.subscriptions.models import LicenseAssignment
 from tests.factories import SYSTEM, billing_contact
 from tests.ordering.helpers import GROSS, checkout, corporate, quote_for
@@ -29,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 @pytest.fixture
 def worker_with_fault(smtp_server):
     """The real task worker, until its queue is empty, on the test database with
-    ``SEATWISE_ORDER_FAULT`` set; returns the worker's exit code (-9 when the fault hook
+    ``SEATWISE_PURCHASE_FAULT`` set; returns the worker's exit code (-9 when the fault hook
     killed it)."""
 
     def run(fault: str) -> int:
@@ -47,7 +49,13 @@ def worker_with_fault(smtp_server):
 
 def _assert_completed_exactly_once(c, order, smtp_server) -> None:
     order.refresh_from_db()
-    assert (order.status, order.step) == ("completed", "completed")
+    assert order.status == "completed"
+    purchase = Purchase.objects.get()
+    assert (purchase.kind, purchase.status, purchase.step) == (
+        "service_order",
+        "completed",
+        "completed",
+    )
     # one charge, at the gateway too
     assert Charge.objects.count() == 1
     assert TestGatewayCharge.objects.count() == 1
@@ -100,12 +108,13 @@ def test_killed_after_each_step_the_restarted_worker_completes_the_order_once(
     order = service_order_place(order=checkout(quote_for(c), c), by=SYSTEM)
 
     # When the worker is killed (SIGKILL) right after the step commits
-    assert worker_with_fault(fault) == -signal.SIGKILL
-    order.refresh_from_db()
-    assert order.step == fault
+    assert worker_with_fault(f"service_order:{fault}") == -signal.SIGKILL
+    assert Purchase.objects.get().step == fault
 
-    # And the worker runs again, with the resume job the scheduler runs every minute
-    service_orders_resume_task.enqueue(older_than_seconds=0)
+    # And the worker runs again, with the resume job the scheduler runs every minute, once
+    # the grace the purchase leaves its caller has passed
+    Purchase.objects.update(resume_at=timezone.now())
+    purchases_resume_task.enqueue()
     run_worker()
 
     # Then the order completed exactly once

@@ -1,19 +1,23 @@
-"""Processing a placed service order: charge, seats, admin contact, invoice, receipt, e-mail."""
+"""Processing a placed service order, a purchase of the sales pipeline: invoice, charge, seats
+and admin contact, payment (the receipt), e-mail."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from seatwise.accounts.models import Person
 from seatwise.invoicing.models import Invoice
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.ordering.models import ServiceOrder
-from seatwise.ordering.pipeline import service_order_process, service_orders_resume
+from seatwise.ordering.pipeline import service_order_process
 from seatwise.ordering.services import AdminContact, service_order_place
 from seatwise.payments.models import Charge, TestGatewayCharge
+from seatwise.payments.services import call_grace
+from seatwise.sales.models import Purchase
+from seatwise.sales.runner import purchases_resume
 from seatwise.subscriptions.models import LicenseAssignment
 from tests.factories import SYSTEM, billing_contact, make_person
 from tests.ordering.helpers import (
@@ -33,6 +37,11 @@ from tests.payments.charging import reconcile_after_grace
 def placed(c: Corporate, **checkout_overrides) -> ServiceOrder:
     quote = quote_for(c)
     return service_order_place(order=checkout(quote, c, **checkout_overrides), by=SYSTEM)
+
+
+def resume_later() -> int:
+    """The sales pipeline's resume job, once the grace of the purchase's caller has passed."""
+    return purchases_resume(by=SYSTEM, now=timezone.now() + call_grace())
 
 
 def seats(c: Corporate) -> tuple[int, int, int]:
@@ -55,8 +64,15 @@ def test_an_order_is_charged_seated_invoiced_paid_and_confirmed_once():
 
     # Then it completed, exactly once
     assert state() == after_first
-    assert (done.status, done.step) == ("completed", "completed")
+    assert done.status == "completed"
     assert done.completed_at is not None
+    purchase = Purchase.objects.get()
+    assert (purchase.kind, purchase.status, purchase.step) == (
+        "service_order",
+        "completed",
+        "completed",
+    )
+    assert done.purchase == purchase
     # one charge of the quote's gross, at the gateway too, linked to the invoice
     charge = Charge.objects.get()
     assert (charge.status, charge.amount, charge.purpose) == ("succeeded", GROSS, "service_order")
@@ -71,11 +87,16 @@ def test_an_order_is_charged_seated_invoiced_paid_and_confirmed_once():
         quote.lines.values_list("amount", flat=True)
     )
     assert (invoice.status, invoice.paid_amount, invoice.source) == ("paid", GROSS, "seats")
-    assert (done.invoice_id, done.charge_id, charge.invoice_id) == (
+    assert (purchase.invoice_id, purchase.charge_id, charge.invoice_id) == (
         invoice.pk,
         charge.pk,
         invoice.pk,
     )
+    assert (invoice.idempotency_key, charge.idempotency_key) == (
+        f"purchase:{purchase.pk}:invoice",
+        f"purchase:{purchase.pk}:charge:1",
+    )
+    assert charge.description == order.number
     # the admin contact is a new account admin holding one seat of each product of the quote
     admin = Person.objects.get(email="ada.admin@example.com")
     assert (admin.account_id, admin.is_account_admin, admin.language) == (c.account.pk, True, "en")
@@ -133,24 +154,34 @@ def test_an_admin_contact_already_holding_a_seat_keeps_one():
 
 
 @pytest.mark.django_db
-def test_a_declined_card_fails_the_order_with_the_cards_message_and_does_nothing_else():
+def test_a_declined_card_fails_the_order_with_the_cards_message_and_voids_its_invoice():
     c = corporate(card=DECLINING_CARD)
     order = placed(c)
     before = state()
 
     failed = service_order_process(order_id=order.pk)
 
-    assert (failed.status, failed.step, failed.failure_code) == ("failed", "", "card_declined")
+    assert (failed.status, failed.failure_code) == ("failed", "card_declined")
     assert failed.failure_text == "The card was declined. Use another card or ask your bank."
+    purchase = Purchase.objects.get()
+    assert (purchase.status, purchase.step) == ("failed", "invoiced")
+    # the invoice issued before the charge is voided by a credit note of its full amount
+    invoice = Invoice.objects.get(kind="invoice")
+    note = Invoice.objects.get(kind="credit_note")
+    assert (invoice.status, invoice.gross_total, invoice.paid_amount) == ("credited", GROSS, 0)
+    assert (note.corrects_id, note.gross_total, note.settlement) == (invoice.pk, GROSS, "none")
+    assert purchase.void_note == note
+    # nothing else: no seats, no licenses, no e-mail, the card's decline only
     after = state()
     assert after["seats"] == before["seats"]
-    assert after["invoices"] == before["invoices"] == []
-    assert after["emails"] == before["emails"] == 0
     assert after["licenses"] == before["licenses"]
+    assert after["emails"] == before["emails"] == 0
     assert Charge.objects.get().status == "declined"
     # a failed order stays failed
     assert service_order_process(order_id=order.pk).status == "failed"
+    assert resume_later() == 0
     assert TestGatewayCharge.objects.count() == 1
+    assert Invoice.objects.count() == 2
 
 
 @pytest.mark.django_db
@@ -163,20 +194,21 @@ def test_an_unknown_charge_outcome_waits_for_the_reconciler_then_completes_once(
 
     waiting = service_order_process(order_id=order.pk)
 
-    assert (waiting.status, waiting.step) == ("processing", "")
+    assert waiting.status == "processing"
+    assert (Purchase.objects.get().status, Purchase.objects.get().step) == ("open", "invoiced")
     assert Charge.objects.get().status == "unknown"
     assert seats(c) == (5, 3, 2)
-    assert Invoice.objects.count() == 0
+    assert Invoice.objects.get().status == "open"
 
     # The reconciler asks the gateway (never charges again); the resume job finishes the order.
     reconcile_after_grace()
-    assert service_orders_resume(older_than=timedelta(0)) == 1
+    assert resume_later() == 1
 
     done = ServiceOrder.objects.get()
     assert done.status == "completed"
     assert TestGatewayCharge.objects.count() == 1
     assert seats(c) == (8, 5, 2)
-    assert Invoice.objects.get().gross_total == GROSS
+    assert (Invoice.objects.get().gross_total, Invoice.objects.get().status) == (GROSS, "paid")
 
 
 @pytest.mark.django_db
@@ -189,11 +221,14 @@ def test_an_unreachable_gateway_is_retried_by_the_resume_job_with_the_same_key()
 
     assert service_order_process(order_id=order.pk).status == "processing"
     assert Charge.objects.get().status == "not_attempted"
+    assert TestGatewayCharge.objects.count() == 0
 
-    assert service_orders_resume(older_than=timedelta(0)) == 1
+    assert resume_later() == 1
     assert Charge.objects.get().status == "succeeded"
     assert TestGatewayCharge.objects.count() == 1
     assert ServiceOrder.objects.get().status == "completed"
+    assert seats(c) == (8, 5, 2)
+    assert Invoice.objects.get().status == "paid"
 
 
 @pytest.mark.django_db
@@ -230,3 +265,38 @@ def test_a_card_removed_after_placing_fails_the_order_without_charging():
     assert failed.failure_text.startswith("The card chosen for this order was removed.")
     assert Charge.objects.count() == 0
     assert seats(c) == (5, 3, 2)
+    assert sorted(Invoice.objects.values_list("kind", "status")) == [
+        ("credit_note", "issued"),
+        ("invoice", "credited"),
+    ]
+
+
+@pytest.mark.django_db
+def test_an_order_the_previous_version_placed_is_taken_over_by_the_pipeline():
+    # Given an order placed by the previous version (a rolling upgrade): no purchase yet
+    c = corporate()
+    order = checkout(quote_for(c), c)
+    ServiceOrder.objects.filter(pk=order.pk).update(status="received", placed_at=timezone.now())
+
+    done = service_order_process(order_id=order.pk)
+
+    assert done.status == "completed"
+    assert done.purchase == Purchase.objects.get(status="completed", kind="service_order")
+    assert seats(c) == (8, 5, 2)
+    assert TestGatewayCharge.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_order_the_previous_version_began_is_not_taken_over():
+    # Given an order the previous version's own pipeline left after its charge
+    c = corporate()
+    order = checkout(quote_for(c), c)
+    ServiceOrder.objects.filter(pk=order.pk).update(
+        status="processing", placed_at=timezone.now(), step="charged"
+    )
+    before = state()
+
+    left = service_order_process(order_id=order.pk)
+
+    assert (left.status, left.purchase) == ("processing", None)
+    assert state() == before

@@ -25,6 +25,7 @@ from seatwise.ordering.services import (
 )
 from seatwise.payments.gateways.base import CardDetails
 from seatwise.payments.models import PaymentMethod
+from seatwise.sales.models import Purchase
 from tests.factories import SYSTEM, make_account, make_card, make_person
 from tests.ordering.helpers import (
     GROSS,
@@ -367,9 +368,9 @@ def test_checkout_accepts_the_quote_saves_the_address_and_drafts_the_order():
     quote.refresh_from_db()
     assert quote.status == "accepted"
     assert order.number == quote.number.replace("Q-", "SO-")
-    assert (order.status, order.step, order.quote_id, order.payment_method_id) == (
+    assert (order.status, order.purchase, order.quote_id, order.payment_method_id) == (
         "draft",
-        "",
+        None,
         quote.pk,
         c.card.pk,
     )
@@ -548,6 +549,28 @@ def test_placing_receives_the_order_and_enqueues_its_processing_once(
         ("seatwise.ordering.tasks.service_order_process_task", {"order_id": order.pk})
     ]
     assert AuditEntry.objects.filter(action="service_order.place").count() == 1
+    # its one purchase in the sales pipeline, on the order's card, not run yet
+    purchase = Purchase.objects.get()
+    assert (placed.purchase, again.purchase) == (purchase, purchase)
+    assert (
+        purchase.kind,
+        purchase.account_id,
+        purchase.key,
+        purchase.params,
+        purchase.payment_method_id,
+        purchase.currency,
+        purchase.status,
+        purchase.step,
+    ) == (
+        "service_order",
+        c.account.pk,
+        f"service-order:{order.pk}",
+        {"order": order.pk},
+        c.card.pk,
+        "EUR",
+        "open",
+        "",
+    )
 
 
 def test_checkout_after_placing_is_refused():

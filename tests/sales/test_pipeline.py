@@ -15,6 +15,7 @@ from django.utils import timezone
 from seatwise.audit.models import AuditEntry
 from seatwise.billing.changes import plan_change
 from seatwise.billing.orders import seats_purchase
+from seatwise.billing.renewals import renewals_run
 from seatwise.invoicing.models import Invoice
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.payments.models import Charge, TestGatewayCharge
@@ -69,6 +70,13 @@ KINDS = {
     ),
 }
 CRASH_STEPS = [step for step in STEPS if step != "completed"]
+# The renewal is started by the daily job, not by a customer: its retry is the job's next run.
+RENEWAL = Kind(
+    start=lambda s, key="": renewals_run(on=date(2026, 4, 1), by=SYSTEM),
+    effect=lambda s: s.term_end,
+    before=date(2026, 4, 1),
+    after=date(2026, 5, 1),
+)
 
 
 def status_of(result: object) -> str:
@@ -142,6 +150,37 @@ def test_a_crash_after_each_step_is_completed_once_by_the_customers_retry(monkey
     assert_completed_once(kind, subscription)
 
 
+@pytest.mark.parametrize("step", CRASH_STEPS)
+def test_a_renewal_crashed_after_each_step_is_completed_once_by_the_resume_job(monkeypatch, step):
+    subscription = subscription_with_card()
+    with crash_after(monkeypatch, step):
+        RENEWAL.start(subscription)
+    assert Purchase.objects.get().step == step
+
+    # Left alone while the run may still be working on it; then completed, once
+    assert purchases_resume(by=SYSTEM) == 0
+    later = timezone.now() + call_grace()
+    assert purchases_resume(by=SYSTEM, now=later) == 1
+    assert purchases_resume(by=SYSTEM, now=later) == 0
+
+    assert_completed_once(RENEWAL, subscription)
+
+
+@pytest.mark.parametrize("step", CRASH_STEPS)
+def test_a_renewal_crashed_after_each_step_is_completed_once_by_the_next_run(monkeypatch, step):
+    subscription = subscription_with_card()
+    with crash_after(monkeypatch, step):
+        RENEWAL.start(subscription)
+    assert effect_of(RENEWAL, subscription) == (
+        RENEWAL.after if Purchase.objects.get().done("applied") else RENEWAL.before
+    )
+
+    assert RENEWAL.start(subscription) == 1
+    assert RENEWAL.start(subscription) == 0
+
+    assert_completed_once(RENEWAL, subscription)
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("name", sorted(KINDS))
 def test_one_confirmation_sent_eight_times_at_once_is_one_purchase(name):
@@ -180,3 +219,15 @@ def test_eight_different_confirmations_at_once_buy_once(name):
         assert effect_of(kind, subscription) == 5 + 3 * completed
     else:
         assert (effect_of(kind, subscription), completed) == (kind.after, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_four_renewal_runs_at_once_renew_once():
+    subscription = subscription_with_card()
+
+    outcomes = all_at_once([lambda: status_of(RENEWAL.start(subscription))] * 4)
+
+    # No run failed; the term was invoiced, charged and renewed once
+    assert set(outcomes) <= {"0", "1"}, outcomes
+    assert "1" in outcomes
+    assert_completed_once(RENEWAL, subscription)
