@@ -71,6 +71,12 @@ def _load(data: dict[str, str]) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _migration_data() -> None:
+    """Replaces tests/conftest.py's fixture of that name here: the browser tests put the
+    migrations' rows back themselves, with their own ids (below)."""
+
+
+@pytest.fixture(autouse=True)
 def _migrated_data_loaded(migrated_data, django_db_blocker) -> None:
     with django_db_blocker.unblock():
         _load(migrated_data)
