@@ -25,7 +25,8 @@ backend() {
 
 worker() {
 	if [ "$(backend)" = "rq" ]; then
-		exec $PY manage.py rqworker default mail --job-class django_tasks_rq.Job --with-scheduler
+		exec $PY manage.py rqworker default mail --job-class django_tasks_rq.Job --with-scheduler \
+			--worker-class seatwise.core.rq_workers.Worker
 	fi
 	exec $PY manage.py db_worker --queue-name '*' --interval 0.2 --no-reload
 }

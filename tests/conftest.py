@@ -155,22 +155,59 @@ def _english_between_tests():
     translation.activate("en")
 
 
+def _seatwise_rows(serialized: str) -> str:
+    """Keep the rows of Seatwise's own apps. Content types and permissions are left out: the
+    flush at the end of a transactional test recreates them (post_migrate) with new ids."""
+    import json
+
+    from django.apps import apps
+
+    labels = {c.label for c in apps.get_app_configs() if c.name.startswith("seatwise.")}
+    rows = [row for row in json.loads(serialized) if row["model"].split(".")[0] in labels]
+    return json.dumps(rows)
+
+
+@pytest.fixture(scope="session")
+def migrated_data(django_db_setup, django_db_blocker) -> dict[str, str]:
+    """The rows the migrations wrote (the default catalog, the EU VAT rates), by database
+    alias, as Django's test runner serialized them when it created the test databases, or as
+    they are before the first test of this process."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        return {
+            connection.alias: _seatwise_rows(
+                getattr(connection, "_test_serialized_contents", None)
+                or connection.creation.serialize_db_to_string()
+            )
+            for connection in connections.all()
+        }
+
+
+def migrated_data_load(data: dict[str, str]) -> None:
+    """Put the migrations' rows back, with their own ids. Saving a deserialized object updates
+    the row when it exists: loading twice is harmless."""
+    from django.db import connections
+
+    for alias, contents in data.items():
+        connections[alias].creation.deserialize_db_from_string(contents)
+
+
 @pytest.fixture(autouse=True)
 def _migration_data(request):
-    """Every database test starts with the data the migrations load (the default catalog and
-    the EU VAT rates). A transactional test ends by emptying every table, so a later test in
-    the same process would otherwise depend on where the scheduler put it; they are loaded
-    again, with the migrations' own code, when they are missing."""
+    """Every database test starts with the rows the migrations wrote. A transactional test
+    ends by emptying every table, so a later test in the same process would otherwise depend
+    on where the scheduler put it; they are put back, with their ids, when they are missing."""
     uses_db = request.node.get_closest_marker("django_db") is not None or any(
         name in request.fixturenames for name in ("db", "transactional_db")
     )
     if not uses_db:
         return
-    request.getfixturevalue("django_db_setup")
+    data = request.getfixturevalue("migrated_data")
     blocker = request.getfixturevalue("django_db_blocker")
-    from tests.factories import ensure_default_catalog
-    from tests.tax.data import ensure_eu_vat_rates
+    from seatwise.catalog.models import Plan
+    from seatwise.tax.models import VatRate
 
     with blocker.unblock():
-        ensure_default_catalog()
-        ensure_eu_vat_rates()
+        if not (Plan.objects.exists() and VatRate.objects.exists()):
+            migrated_data_load(data)

@@ -20,7 +20,7 @@ def worker_command() -> list[str]:
     if settings.SEATWISE_TASK_BACKEND == "rq":
         # RQ's SimpleWorker runs each job in the worker's own process (no forked work-horse):
         # a job that kills its process (the crash tests' fault hook) kills the worker itself.
-        # Ours exits as soon as its jobs are done (tests/rq_worker.py).
+        # Ours exits as soon as its jobs are done (seatwise/core/rq_workers.py).
         return [
             sys.executable,
             "manage.py",
@@ -30,7 +30,7 @@ def worker_command() -> list[str]:
             "--job-class",
             "django_tasks_rq.Job",
             "--worker-class",
-            "tests.rq_worker.QuickExitSimpleWorker",
+            "seatwise.core.rq_workers.SimpleWorker",
             "--burst",
             "--verbosity",
             "0",

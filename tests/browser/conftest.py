@@ -12,16 +12,15 @@ test, and once the browser tests are done, for the transactional tests that foll
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.db import connections
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import migrated_data_load
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,51 +41,17 @@ ARTIFACTS = Path(
 )
 
 
-def _seatwise_rows(serialized: str) -> str:
-    """Keep the rows of Seatwise's own apps. Content types and permissions are left out: the
-    flush at the end of a transactional test recreates them (post_migrate) with new ids."""
-    labels = {c.label for c in apps.get_app_configs() if c.name.startswith("seatwise.")}
-    rows = [row for row in json.loads(serialized) if row["model"].split(".")[0] in labels]
-    return json.dumps(rows)
-
-
-@pytest.fixture(scope="session")
-def migrated_data(django_db_setup, django_db_blocker) -> dict[str, str]:
-    """The rows the migrations wrote, by database alias, as Django's test runner serialized
-    them when it created the test databases (the browser tests ask for serialized_rollback)."""
-    with django_db_blocker.unblock():
-        return {
-            connection.alias: _seatwise_rows(
-                getattr(connection, "_test_serialized_contents", None)
-                or connection.creation.serialize_db_to_string()
-            )
-            for connection in connections.all()
-        }
-
-
-def _load(data: dict[str, str]) -> None:
-    # Saving a deserialized object updates the row when it exists: loading twice is harmless.
-    for alias, contents in data.items():
-        connections[alias].creation.deserialize_db_from_string(contents)
-
-
-@pytest.fixture(autouse=True)
-def _migration_data() -> None:
-    """Replaces tests/conftest.py's fixture of that name here: the browser tests put the
-    migrations' rows back themselves, with their own ids (below)."""
-
-
 @pytest.fixture(autouse=True)
 def _migrated_data_loaded(migrated_data, django_db_blocker) -> None:
     with django_db_blocker.unblock():
-        _load(migrated_data)
+        migrated_data_load(migrated_data)
 
 
 @pytest.fixture(scope="package", autouse=True)
 def _migrated_data_left_in_place(migrated_data, django_db_blocker) -> Iterator[None]:
     yield
     with django_db_blocker.unblock():
-        _load(migrated_data)
+        migrated_data_load(migrated_data)
 
 
 @pytest.fixture(scope="session")
