@@ -155,23 +155,28 @@ def _english_between_tests():
     translation.activate("en")
 
 
-def _seatwise_rows(serialized: str) -> str:
-    """Keep the rows of Seatwise's own apps. Content types and permissions are left out: the
-    flush at the end of a transactional test recreates them (post_migrate) with new ids."""
+def _seatwise_rows(serialized: str) -> dict[str, str]:
+    """The rows of Seatwise's own apps, by app label. Content types and permissions are left
+    out: the flush at the end of a transactional test recreates them (post_migrate) with new
+    ids."""
     import json
 
     from django.apps import apps
 
     labels = {c.label for c in apps.get_app_configs() if c.name.startswith("seatwise.")}
-    rows = [row for row in json.loads(serialized) if row["model"].split(".")[0] in labels]
-    return json.dumps(rows)
+    grouped: dict[str, list[object]] = {}
+    for row in json.loads(serialized):
+        label = row["model"].split(".")[0]
+        if label in labels:
+            grouped.setdefault(label, []).append(row)
+    return {label: json.dumps(rows) for label, rows in grouped.items()}
 
 
 @pytest.fixture(scope="session")
-def migrated_data(django_db_setup, django_db_blocker) -> dict[str, str]:
+def migrated_data(django_db_setup, django_db_blocker) -> dict[str, dict[str, str]]:
     """The rows the migrations wrote (the default catalog, the EU VAT rates), by database
-    alias, as Django's test runner serialized them when it created the test databases, or as
-    they are before the first test of this process."""
+    alias and app, as Django's test runner serialized them when it created the test
+    databases, or as they are before the first test of this process."""
     from django.db import connections
 
     with django_db_blocker.unblock():
@@ -184,20 +189,35 @@ def migrated_data(django_db_setup, django_db_blocker) -> dict[str, str]:
         }
 
 
-def migrated_data_load(data: dict[str, str]) -> None:
-    """Put the migrations' rows back, with their own ids. Saving a deserialized object updates
-    the row when it exists: loading twice is harmless."""
+def migrated_data_load(data: dict[str, dict[str, str]]) -> None:
+    """Put back the migrations' rows that are gone, with their own ids: the catalog when no
+    plan is left, the VAT rates when no rate is left, the rest of them after a flush (both
+    gone). A group still there is left alone (a test may have loaded it again itself)."""
     from django.db import connections
 
-    for alias, contents in data.items():
-        connections[alias].creation.deserialize_db_from_string(contents)
+    from seatwise.catalog.models import Plan
+    from seatwise.tax.models import VatRate
+
+    catalog_gone = not Plan.objects.exists()
+    rates_gone = not VatRate.objects.exists()
+    for alias, by_label in data.items():
+        for label, contents in by_label.items():
+            wanted = (
+                catalog_gone
+                if label == "catalog"
+                else rates_gone
+                if label == "tax"
+                else catalog_gone and rates_gone
+            )
+            if wanted:
+                connections[alias].creation.deserialize_db_from_string(contents)
 
 
 @pytest.fixture(autouse=True)
 def _migration_data(request):
     """Every database test starts with the rows the migrations wrote. A transactional test
     ends by emptying every table, so a later test in the same process would otherwise depend
-    on where the scheduler put it; they are put back, with their ids, when they are missing."""
+    on where the scheduler put it; what is gone is put back, with its ids."""
     uses_db = request.node.get_closest_marker("django_db") is not None or any(
         name in request.fixturenames for name in ("db", "transactional_db")
     )
@@ -205,9 +225,5 @@ def _migration_data(request):
         return
     data = request.getfixturevalue("migrated_data")
     blocker = request.getfixturevalue("django_db_blocker")
-    from seatwise.catalog.models import Plan
-    from seatwise.tax.models import VatRate
-
     with blocker.unblock():
-        if not (Plan.objects.exists() and VatRate.objects.exists()):
-            migrated_data_load(data)
+        migrated_data_load(data)
