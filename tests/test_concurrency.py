@@ -2,43 +2,31 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connections
 
 from seatwise.accounts.models import Person
 from seatwise.accounts.services import billing_contact_set
 from seatwise.core.errors import Refused
 from seatwise.subscriptions.models import LicenseAssignment, Subscription
 from seatwise.subscriptions.services import license_assign
+from tests.concurrency import all_at_once
 from tests.factories import SYSTEM, make_account, make_person, make_subscription
 
 
 def run_concurrently(functions):
-    barrier = threading.Barrier(len(functions))
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    """Each function's outcome, all released at once: "ok", or the code of its refusal."""
 
-    def runner(function):
-        try:
-            barrier.wait()
-            function()
-            result = "ok"
-        except Refused as refusal:
-            result = refusal.code
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
+    def outcome_of(function):
+        def run() -> str:
+            try:
+                function()
+            except Refused as refusal:
+                return refusal.code
+            return "ok"
 
-    threads = [threading.Thread(target=runner, args=(f,)) for f in functions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    close_old_connections()
-    return sorted(outcomes)
+        return run
+
+    return all_at_once([outcome_of(f) for f in functions])
 
 
 @pytest.mark.django_db(transaction=True)
