@@ -11,9 +11,10 @@ that renews automatically, in keyset batches (``BATCH_SIZE``), and:
   (``sales.runner.purchases_start_many``): a second run, a restarted or a concurrent one finds
   the same purchases, so a term is renewed once however often the job runs;
 - it runs the ``invoiced`` step for the whole batch in **one transaction**
-  (``sales.runner.steps_run``; ``RenewalPlan.invoice_many`` issues the batch's invoices; if
-  one of them cannot be issued, a missing price say, the batch is issued one purchase at a
-  time and that one is logged and tried again by the next run);
+  (``sales.runner.steps_run``; ``RenewalPlan.invoice_many`` issues the batch's invoices
+  together, their numbers taken as one block under one counter lock; if one of them cannot
+  be issued, a missing price say, the batch is issued one purchase at a time and that one
+  is logged and tried again by the next run);
 - then it runs each purchase's remaining steps (``purchase_run``), except those waiting for
   their next try (``Subscription.next_retry_on`` after ``on``);
 - last, it completes the renewal purchases a crash left after their term advanced.
@@ -75,7 +76,7 @@ from seatwise.catalog.selectors import price_of
 from seatwise.core.money import format_money, quantize
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.seller import account_tax_decision
-from seatwise.invoicing.services import invoice_issue
+from seatwise.invoicing.services import InvoiceRequest, invoices_issue_many
 from seatwise.notifications.services import email_queue
 from seatwise.payments.models import Charge, Refund
 from seatwise.payments.selectors import charge_for_key, default_payment_method
@@ -249,9 +250,9 @@ def renewal_seats(subscription: Subscription) -> int:
     return max(subscription.renewal_seats, subscription.seats_assigned, 1)
 
 
-def _renewal_invoice(*, subscription: Subscription, key: str, by: Actor) -> Invoice:
+def _renewal_request(*, subscription: Subscription, key: str) -> InvoiceRequest:
     """The invoice of the next term: issued today, for the service period of the new term
-    (see the module docstring); the one issued before under ``key``, if any."""
+    (see the module docstring)."""
     account = subscription.account
     start = subscription.term_end
     today = timezone.localdate()
@@ -267,12 +268,11 @@ def _renewal_invoice(*, subscription: Subscription, key: str, by: Actor) -> Invo
         term_end=term_end_for(plan=plan, term_start=start),
         plan_code=plan.code,
     )
-    return invoice_issue(
+    return InvoiceRequest(
         account=account,
         lines=[line],
         tax=account_tax_decision(account=account, on=today),
         source=Invoice.Source.RENEWAL,
-        by=by,
         idempotency_key=key,
         issue_date=today,
     )
@@ -304,8 +304,9 @@ class RenewalPlan(PurchasePlan):
         self.invoice_many([purchase], by=by)
 
     def invoice_many(self, purchases: list[Purchase], *, by: Actor) -> None:
-        """The batch's renewal invoices, in the step's one transaction. (Each is numbered by
-        ``invoice_issue``, one counter lock each; a block of numbers at once is not yet.)"""
+        """The batch's renewal invoices, in the step's one transaction: issued together
+        (``invoicing.services.invoices_issue_many``: one block of numbers, set-based
+        inserts)."""
         subscriptions = Subscription.objects.select_related(
             "account", "plan", "pending_plan"
         ).in_bulk([_subscription_id(purchase) for purchase in purchases])
@@ -317,15 +318,28 @@ class RenewalPlan(PurchasePlan):
                 idempotency_key__in=[purchase.key for purchase in purchases]
             )
         }
+        to_issue: list[Purchase] = []
         for purchase in purchases:
             subscription = subscriptions[_subscription_id(purchase)]
             if subscription.term_end != _term_end(purchase):
                 raise ValueError(f"renewal purchase {purchase.pk}: the term is no longer due")
             # The dunning goes on where it stands (a subscription dunned before the pipeline).
             purchase.tries = max(purchase.tries, subscription.dunning_attempts + 1)
-            purchase.invoice = earlier.get(purchase.key) or _renewal_invoice(
-                subscription=subscription, key=step_key(purchase, "invoice"), by=by
-            )
+            purchase.invoice = earlier.get(purchase.key)
+            if purchase.invoice is None:
+                to_issue.append(purchase)
+        issued = invoices_issue_many(
+            [
+                _renewal_request(
+                    subscription=subscriptions[_subscription_id(purchase)],
+                    key=step_key(purchase, "invoice"),
+                )
+                for purchase in to_issue
+            ],
+            by=by,
+        )
+        for purchase, invoice in zip(to_issue, issued, strict=True):
+            purchase.invoice = invoice
 
     def amount_due(self, purchase: Purchase) -> Decimal:
         """What the invoice still has due; nothing for a subscription that no longer renews

@@ -9,7 +9,7 @@ attachments serve these stored bytes, so a document is the same file every time,
 was paid, renamed or re-priced since.
 
 **When.** Rendering costs a good part of a second (WeasyPrint), so it never runs inside the
-issuing transaction: issuing enqueues ``tasks.document_archive_task`` with the transaction
+issuing transaction: issuing enqueues ``tasks.documents_archive_task`` with the transaction
 (``core.tasking.enqueue_on_commit``), and a worker archives the document once it has
 committed. A download or an e-mail that comes first archives it then: whoever inserts the row
 first wins (a unique constraint per document and format), and the other serves the winner's

@@ -1,4 +1,4 @@
-"""The hash chain of issued documents (issue 4; in the spirit of VeriFactu and GoBD).
+"""The hash chain of issued documents (in the spirit of VeriFactu and GoBD).
 
 **Scope: one chain per series and year**, the same unit as the gapless numbering, so that the
 one counter row locked to allocate a number (``DocumentSeries``) also guards the chain head:

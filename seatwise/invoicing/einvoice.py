@@ -1,4 +1,4 @@
-"""E-invoices (EN 16931) of an issued document: Factur-X/ZUGFeRD CII and UBL 2.1 (issue 4).
+"""E-invoices (EN 16931) of an issued document: Factur-X/ZUGFeRD CII and UBL 2.1.
 
 Both syntaxes are produced by factur-x from one mapping of an ``InvoiceDocument`` onto the
 EN 16931 business terms (``_en16931_terms``), so that the CII embedded in the PDF and the UBL

@@ -7,6 +7,8 @@ then a series counter.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from seatwise.invoicing.models import AccountCredit, DocumentSeries, Invoice
 
 
@@ -27,11 +29,15 @@ def invoice_lock(invoice_id: int) -> Invoice:
     return Invoice.objects.select_for_update().get(pk=invoice_id)
 
 
-def open_credits_lock(*, account_id: int, currency: str) -> list[AccountCredit]:
-    """The account's credits in ``currency`` with something left, oldest first, locked: the
-    next invoice uses them up in this order, and no two invoices use the same amount."""
+def open_credits_lock(*, account_ids: Sequence[int]) -> list[AccountCredit]:
+    """The credits of these accounts with something left, oldest first, locked: the next
+    invoice of an account uses them up in this order (per currency), and no two invoices use
+    the same amount."""
+    if not account_ids:
+        return []
     return list(
         AccountCredit.objects.select_for_update()
-        .filter(account_id=account_id, currency=currency, remaining__gt=0)
+        .select_related("credit_note")
+        .filter(account_id__in=account_ids, remaining__gt=0)
         .order_by("created_at", "id")
     )

@@ -1,4 +1,4 @@
-"""Issued invoices and credit notes, their lines, and the counters that number them (issue 4).
+"""Issued invoices and credit notes, their lines, and the counters that number them.
 
 Invariants (the services in ``seatwise.invoicing.services`` are the only writers):
 

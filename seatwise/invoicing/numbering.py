@@ -20,31 +20,32 @@ class Allocated:
     year: int
     sequence: int
     number: str
-    previous_hash: str
 
 
 def format_number(*, series: str, year: int, sequence: int) -> str:
     return f"{series}-{year}-{sequence:06d}"
 
 
-def number_allocate(*, counter: DocumentSeries) -> Allocated:
-    """Take the next number of a counter row locked by the caller (and advance the counter).
-
-    The caller stores the document and then ``chain_advance`` s the same row, in the same
-    transaction.
-    """
-    sequence = counter.next_number
-    counter.next_number = sequence + 1
-    counter.save(update_fields=["next_number"])
-    return Allocated(
-        series=counter.series,
-        year=counter.year,
-        sequence=sequence,
-        number=format_number(series=counter.series, year=counter.year, sequence=sequence),
-        previous_hash=counter.last_hash,
-    )
+def numbers_allocate(*, counter: DocumentSeries, count: int) -> list[Allocated]:
+    """The next ``count`` numbers of a counter row locked by the caller, as one block (a bill
+    run's batch takes its numbers at once). The counter advances in memory; ``chain_advance``
+    saves it with the hash of the block's last document, in the same transaction."""
+    if count < 1:
+        raise ValueError("a block has at least one number")
+    first = counter.next_number
+    counter.next_number = first + count
+    return [
+        Allocated(
+            series=counter.series,
+            year=counter.year,
+            sequence=sequence,
+            number=format_number(series=counter.series, year=counter.year, sequence=sequence),
+        )
+        for sequence in range(first, first + count)
+    ]
 
 
 def chain_advance(*, counter: DocumentSeries, document_hash: str) -> None:
+    """Save the counter after a block: its next number and the head of its hash chain."""
     counter.last_hash = document_hash
-    counter.save(update_fields=["last_hash"])
+    counter.save(update_fields=["next_number", "last_hash"])

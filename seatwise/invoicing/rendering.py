@@ -1,4 +1,4 @@
-"""PDFs of issued documents: invoices and credit notes (Factur-X PDF/A-3), receipts (issue 4).
+"""PDFs of issued documents: invoices and credit notes (Factur-X PDF/A-3), receipts.
 
 Pure functions of the plain documents of ``seatwise.invoicing.documents``: the same document
 always renders the same text. Every label is translated into the document's language, every

@@ -1,4 +1,4 @@
-"""Writes of the invoicing domain: issue invoices and credit notes, record payments (issue 4).
+"""Writes of the invoicing domain: issue invoices and credit notes, record payments.
 
 Computing an invoice is separate from storing it (as in Kill Bill): the lines and totals come
 from ``seatwise.pricing.lines`` (the same ``preview_*``/``term_line`` calls that showed the
@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.models import Account
 from seatwise.audit.actors import Actor
-from seatwise.audit.services import audit_record, snapshot
+from seatwise.audit.services import audit_record, audit_record_many, snapshot
 from seatwise.core.errors import Invalid, Refused
 from seatwise.core.money import quantize
 from seatwise.core.tasking import enqueue_on_commit
@@ -38,7 +38,7 @@ from seatwise.invoicing.models import (
     Invoice,
     InvoiceLine,
 )
-from seatwise.invoicing.numbering import chain_advance, number_allocate
+from seatwise.invoicing.numbering import Allocated, chain_advance, numbers_allocate
 from seatwise.invoicing.selectors import credited_of, document_for, invoice_amount_due
 from seatwise.invoicing.seller import seller
 from seatwise.invoicing.snapshot import (
@@ -51,16 +51,18 @@ from seatwise.invoicing.snapshot import (
     term_unit_price_of,
     unit_price_of,
 )
-from seatwise.invoicing.tasks import document_archive_task
+from seatwise.invoicing.tasks import documents_archive_task
 from seatwise.pricing.lines import ProratedLine, Totals, totals
 from seatwise.tax.decisions import TaxCategory, TaxDecision
 from seatwise.tax.exchange import VatInAccountingCurrency, vat_in_accounting_currency
 
 __all__ = [
+    "InvoiceRequest",
     "credit_note_issue",
     "document_for",
     "invoice_issue",
     "invoice_record_payment",
+    "invoices_issue_many",
 ]
 
 INVOICE_AUDIT_FIELDS = [
@@ -83,6 +85,8 @@ INVOICE_AUDIT_FIELDS = [
 ]
 CREDIT_AUDIT_FIELDS = ["account", "currency", "amount", "remaining", "credit_note"]
 MAX_DUE_DAYS = 365
+# Documents rendered and archived by one task (a bill run's batch is spread over workers).
+ARCHIVE_BATCH = 20
 _CATEGORY_OF_CODE: dict[str, TaxCategory] = {
     "S": "standard",
     "AE": "reverse_charge",
@@ -130,76 +134,89 @@ def _replay(
     return existing
 
 
-def _store(
-    *,
-    kind: str,
-    series: str,
-    account: Account,
-    lines: Sequence[_Line],
-    computed: Totals,
-    tax_note: str,
-    seller: dict[str, object],
-    buyer: dict[str, object],
-    language: str,
-    source: str,
-    issue_date: date,
-    due_date: date | None,
-    corporate_user_id: str,
-    purchase_order: str,
-    reason: str,
-    corrects: Invoice | None,
-    idempotency_key: str | None,
-    vat: VatInAccountingCurrency | None,
-    settlement: str = "",
-    settlement_amount: Decimal = Decimal("0.00"),
-    prepayments: Sequence[tuple[AccountCredit, Decimal]] = (),
-) -> Invoice:
-    """Number, hash and store one document. Call inside the issuing transaction."""
-    counter = series_lock(series=series, year=issue_date.year)
-    allocated = number_allocate(counter=counter)
-    decision = computed.tax_decision
+@dataclass(slots=True)
+class _Document:
+    """One document to number, hash and store (``_store_many``)."""
+
+    kind: str
+    series: str
+    account: Account
+    lines: Sequence[_Line]
+    computed: Totals
+    tax_note: str
+    seller: dict[str, object]
+    buyer: dict[str, object]
+    language: str
+    source: str
+    issue_date: date
+    due_date: date | None
+    corporate_user_id: str
+    purchase_order: str
+    reason: str
+    corrects: Invoice | None
+    idempotency_key: str | None
+    vat: VatInAccountingCurrency | None
+    settlement: str = ""
+    settlement_amount: Decimal = Decimal("0.00")
+    prepayments: Sequence[tuple[AccountCredit, Decimal]] = ()
+
+
+def _unsaved(document: _Document, allocated: Allocated, previous_hash: str) -> Invoice:
+    decision = document.computed.tax_decision
+    prepayments = document.prepayments
+    vat = document.vat
     invoice = Invoice(
-        kind=kind,
+        kind=document.kind,
         series=allocated.series,
         year=allocated.year,
         sequence=allocated.sequence,
         number=allocated.number,
-        account=account,
-        status=Invoice.Status.ISSUED if kind == Invoice.Kind.CREDIT_NOTE else Invoice.Status.OPEN,
-        source=source,
-        issue_date=issue_date,
-        due_date=due_date,
-        currency=computed.currency,
-        language=language,
-        seller=seller,
-        buyer=buyer,
+        account=document.account,
+        status=(
+            Invoice.Status.ISSUED
+            if document.kind == Invoice.Kind.CREDIT_NOTE
+            else Invoice.Status.OPEN
+        ),
+        source=document.source,
+        issue_date=document.issue_date,
+        due_date=document.due_date,
+        currency=document.computed.currency,
+        language=document.language,
+        seller=document.seller,
+        buyer=document.buyer,
         tax_category=decision.category_code,
         tax_rate=decision.rate.quantize(Decimal("0.01")),  # percent
         tax_rate_country=decision.rate_country,
-        tax_note=tax_note,
-        net_total=computed.net,
-        tax_total=computed.tax,
-        gross_total=computed.gross,
+        tax_note=document.tax_note,
+        net_total=document.computed.net,
+        tax_total=document.computed.tax,
+        gross_total=document.computed.gross,
         paid_amount=Decimal("0.00"),
         prepaid_amount=sum((amount for _credit, amount in prepayments), Decimal("0.00")),
         prepayments=[
             {"credit_note": credit.credit_note.number, "amount": str(amount)}
             for credit, amount in prepayments
         ],
-        settlement=settlement,
-        settlement_amount=settlement_amount,
+        settlement=document.settlement,
+        settlement_amount=document.settlement_amount,
         vat_currency=vat.currency if vat else "",
         vat_currency_tax_total=vat.tax_total if vat else None,
         vat_exchange_rate=vat.exchange_rate if vat else None,
         vat_exchange_rate_date=vat.rate_date if vat else None,
-        corporate_user_id=corporate_user_id,
-        purchase_order=purchase_order,
-        reason=reason,
-        corrects=corrects,
-        idempotency_key=idempotency_key,
-        previous_hash=allocated.previous_hash,
+        corporate_user_id=document.corporate_user_id,
+        purchase_order=document.purchase_order,
+        reason=document.reason,
+        corrects=document.corrects,
+        idempotency_key=document.idempotency_key,
+        previous_hash=previous_hash,
     )
-    rows = [
+    if invoice.kind == Invoice.Kind.INVOICE and invoice.prepaid_amount == invoice.gross_total > 0:
+        invoice.status = Invoice.Status.PAID  # covered in full by the account's credit
+    return invoice
+
+
+def _line_rows(document: _Document) -> list[InvoiceLine]:
+    return [
         InvoiceLine(
             position=position,
             description=line.description[:300],
@@ -214,36 +231,82 @@ def _store(
             period_start=line.priced.period_start if line.dated else None,
             period_end=line.priced.period_end - timedelta(days=1) if line.dated else None,
         )
-        for position, line in enumerate(lines, start=1)
+        for position, line in enumerate(document.lines, start=1)
     ]
-    if invoice.kind == Invoice.Kind.INVOICE and invoice.prepaid_amount == invoice.gross_total > 0:
-        invoice.status = Invoice.Status.PAID  # covered in full by the account's credit
-    invoice.hash = document_hash(invoice, rows, corrects_number=corrects.number if corrects else "")
-    invoice.save()
-    for row in rows:
-        row.invoice = invoice
-    InvoiceLine.objects.bulk_create(rows)
-    chain_advance(counter=counter, document_hash=invoice.hash)
-    # Rendered and archived by a worker once this transaction has committed (the task row
-    # commits with it on the database backend), never inside it.
-    enqueue_on_commit(document_archive_task, invoice_id=invoice.pk)
-    return invoice
 
 
-def _credit_to_apply(
-    *, account: Account, currency: str, gross: Decimal
-) -> list[tuple[AccountCredit, Decimal]]:
-    """The account's open credits (locked) and what each gives to an invoice of ``gross``:
-    oldest first, never more than the gross."""
-    plan: list[tuple[AccountCredit, Decimal]] = []
-    left = gross
-    for credit in open_credits_lock(account_id=account.pk, currency=currency):
-        if left <= 0:
-            break
-        amount = min(credit.remaining, left)
-        plan.append((credit, amount))
-        left -= amount
-    return plan
+def _store_many(documents: Sequence[_Document]) -> list[Invoice]:
+    """Number, hash and store documents, in their order. Call inside the issuing transaction.
+
+    The documents of one series and year take their numbers as one block from their counter,
+    locked once (counters in series and year order, so two batches never wait on each other
+    crosswise); each document's hash links to the one before it on the chain, and the counter
+    keeps the last. Documents and lines are inserted set-based. Their PDF and UBL are rendered
+    and archived by workers once the transaction has committed (``ARCHIVE_BATCH`` documents
+    per task; the task row commits with it on the database backend), never inside it.
+    """
+    chains: dict[tuple[str, int], list[int]] = {}
+    for index, document in enumerate(documents):
+        chains.setdefault((document.series, document.issue_date.year), []).append(index)
+    invoices: list[Invoice | None] = [None] * len(documents)
+    rows_of: list[list[InvoiceLine]] = [[] for _document in documents]
+    for (series, year), indexes in sorted(chains.items()):
+        counter = series_lock(series=series, year=year)
+        previous_hash = counter.last_hash
+        for index, allocated in zip(
+            indexes, numbers_allocate(counter=counter, count=len(indexes)), strict=True
+        ):
+            document = documents[index]
+            invoice = _unsaved(document, allocated, previous_hash)
+            rows = _line_rows(document)
+            corrects = document.corrects
+            invoice.hash = document_hash(
+                invoice, rows, corrects_number=corrects.number if corrects else ""
+            )
+            previous_hash = invoice.hash
+            invoices[index], rows_of[index] = invoice, rows
+        chain_advance(counter=counter, document_hash=previous_hash)
+    stored = [invoice for invoice in invoices if invoice is not None]
+    Invoice.objects.bulk_create(stored)
+    for invoice, rows in zip(stored, rows_of, strict=True):
+        for row in rows:
+            row.invoice = invoice
+    InvoiceLine.objects.bulk_create([row for rows in rows_of for row in rows])
+    for first in range(0, len(stored), ARCHIVE_BATCH):
+        enqueue_on_commit(
+            documents_archive_task,
+            invoice_ids=[invoice.pk for invoice in stored[first : first + ARCHIVE_BATCH]],
+        )
+    return stored
+
+
+def _credits_to_apply(
+    documents: Sequence[_Document], *, wanted: Sequence[bool]
+) -> list[list[tuple[AccountCredit, Decimal]]]:
+    """What the accounts' open credits (locked, in one query) give to each document that
+    ``wanted`` them: oldest credit first, never more than the document's gross; two documents
+    of one account in a batch share its credits in their order."""
+    account_ids = sorted(
+        {doc.account.pk for doc, want in zip(documents, wanted, strict=True) if want}
+    )
+    open_credits: dict[tuple[int, str], list[AccountCredit]] = {}
+    for credit in open_credits_lock(account_ids=account_ids):
+        open_credits.setdefault((credit.account_id, credit.currency), []).append(credit)
+    left = {credit.pk: credit.remaining for credits in open_credits.values() for credit in credits}
+    plans: list[list[tuple[AccountCredit, Decimal]]] = []
+    for document, want in zip(documents, wanted, strict=True):
+        plan: list[tuple[AccountCredit, Decimal]] = []
+        gross = document.computed.gross if want else Decimal("0.00")
+        for credit in open_credits.get((document.account.pk, document.computed.currency), []):
+            if gross <= 0:
+                break
+            amount = min(left[credit.pk], gross)
+            if amount > 0:
+                plan.append((credit, amount))
+                left[credit.pk] -= amount
+                gross -= amount
+        plans.append(plan)
+    return plans
 
 
 def _credit_apply(
@@ -269,6 +332,154 @@ def _credit_apply(
                 "credit_note": credit.credit_note.number,
             },
         )
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRequest:
+    """One invoice to issue (``invoice_issue`` describes each field)."""
+
+    account: Account
+    lines: Sequence[ProratedLine]
+    tax: TaxDecision
+    source: str
+    idempotency_key: str | None = None
+    issue_date: date | None = None
+    due_days: int = 14
+    purchase_order: str | None = None
+    apply_credit: bool = True
+
+
+def _invoice_document(request: InvoiceRequest) -> _Document:
+    """The checked, computed document of a request (nothing written); Invalid or Refused as
+    ``invoice_issue`` describes."""
+    account, lines, tax = request.account, request.lines, request.tax
+    _check_key(request.idempotency_key)
+    purchase_order = request.purchase_order
+    if purchase_order is None:
+        purchase_order = account.purchase_order_number
+    if request.source not in Invoice.Source.values or request.source == Invoice.Source.CORRECTION:
+        raise Invalid("invalid_source", _("Unknown invoice source."), field="source")
+    if not lines:
+        raise Invalid("no_lines", _("An invoice has at least one line."), field="lines")
+    due_days = request.due_days
+    if isinstance(due_days, bool) or not 0 <= due_days <= MAX_DUE_DAYS:
+        raise Invalid(
+            "invalid_due_days",
+            _("Payment is due within 0 to %(max)d days.") % {"max": MAX_DUE_DAYS},
+            field="due_days",
+        )
+    if len(purchase_order) > 64:
+        raise Invalid(
+            "invalid_purchase_order",
+            _("The purchase order number has at most 64 characters."),
+            field="purchase_order",
+        )
+    if any(line.currency != account.currency for line in lines):
+        raise Invalid(
+            "currency_mismatch",
+            _("Every line must be in the account's currency."),
+            field="lines",
+        )
+    computed = totals(lines=lines, tax=tax, currency=account.currency)
+    if computed.gross < 0:
+        raise Refused(
+            "negative_invoice",
+            _("An invoice cannot be negative; issue a credit note instead."),
+            field="lines",
+        )
+    on = request.issue_date or timezone.localdate()
+    language = account.language
+    return _Document(
+        kind=Invoice.Kind.INVOICE,
+        series=INVOICE_SERIES,
+        account=account,
+        lines=[
+            _Line(priced=line, description=line_description(line=line, language=language))
+            for line in lines
+        ],
+        computed=computed,
+        tax_note=tax_note_in(tax=tax, language=language),
+        seller=seller_snapshot(),
+        buyer=buyer_snapshot(account=account, tax=tax),
+        language=language,
+        source=request.source,
+        issue_date=on,
+        due_date=on + timedelta(days=due_days),
+        corporate_user_id=corporate_user_id_of(account),
+        purchase_order=purchase_order,
+        reason="",
+        corrects=None,
+        idempotency_key=request.idempotency_key,
+        vat=vat_in_accounting_currency(
+            seller_country=seller().country,
+            invoice_currency=computed.currency,
+            tax_category=tax.category_code,
+            tax_total=computed.tax,
+            on=on,
+        ),
+    )
+
+
+def invoices_issue_many(requests: Sequence[InvoiceRequest], *, by: Actor) -> list[Invoice]:
+    """Issue the invoices of ``requests`` together (a bill run's batch), in their order.
+
+    Each is the invoice ``invoice_issue`` would issue for it, but the batch is one
+    transaction (the caller's, if any): the numbers of a series and year are one block under
+    one counter lock, the documents, their lines and their audit entries are inserted
+    set-based, and the accounts' open credits are read in one locked query. A request whose
+    ``idempotency_key`` was issued before gets that invoice, unchanged. A request that is
+    invalid refuses the whole batch (Invalid, Refused) and nothing is written.
+    """
+    documents = [_invoice_document(request) for request in requests]
+    keys = [request.idempotency_key for request in requests if request.idempotency_key]
+    earlier = {
+        invoice.idempotency_key: invoice
+        for invoice in Invoice.objects.filter(idempotency_key__in=keys)
+    }
+    replayed: list[Invoice | None] = []
+    for request in requests:
+        existing = earlier.get(request.idempotency_key or "")
+        if existing is not None and (
+            existing.account_id != request.account.pk
+            or existing.kind != Invoice.Kind.INVOICE
+            or existing.corrects_id is not None
+        ):
+            raise Refused(
+                "idempotency_key_reused",
+                _("This idempotency key was already used for another document."),
+                field="idempotency_key",
+            )
+        replayed.append(existing)
+    new = [
+        (document, request)
+        for document, request, existing in zip(documents, requests, replayed, strict=True)
+        if existing is None
+    ]
+    issued: list[Invoice] = []
+    with transaction.atomic():
+        if new:
+            plans = _credits_to_apply(
+                [document for document, _request in new],
+                wanted=[
+                    document.computed.gross > 0 and request.apply_credit
+                    for document, request in new
+                ],
+            )
+            for (document, _request), plan in zip(new, plans, strict=True):
+                document.prepayments = plan
+            issued = _store_many([document for document, _request in new])
+            audit_record_many(
+                by=by,
+                action="invoice.issue",
+                entries=[
+                    (invoice, invoice.account_id, snapshot(invoice, INVOICE_AUDIT_FIELDS))
+                    for invoice in issued
+                ],
+            )
+            for invoice, plan in zip(issued, plans, strict=True):
+                _credit_apply(invoice=invoice, plan=plan, by=by)
+    fresh = iter(issued)
+    return [existing if existing is not None else next(fresh) for existing in replayed]
 
 
 def invoice_issue(
@@ -303,88 +514,19 @@ def invoice_issue(
     VAT in that currency at the ECB rate of the issue date (``tax.exchange``); without a rate
     on record it is refused (``exchange_rate_missing``) and nothing is written.
     """
-    _check_key(idempotency_key)
-    if purchase_order is None:
-        purchase_order = account.purchase_order_number
-    if source not in Invoice.Source.values or source == Invoice.Source.CORRECTION:
-        raise Invalid("invalid_source", _("Unknown invoice source."), field="source")
-    if not lines:
-        raise Invalid("no_lines", _("An invoice has at least one line."), field="lines")
-    if isinstance(due_days, bool) or not 0 <= due_days <= MAX_DUE_DAYS:
-        raise Invalid(
-            "invalid_due_days",
-            _("Payment is due within 0 to %(max)d days.") % {"max": MAX_DUE_DAYS},
-            field="due_days",
-        )
-    if len(purchase_order) > 64:
-        raise Invalid(
-            "invalid_purchase_order",
-            _("The purchase order number has at most 64 characters."),
-            field="purchase_order",
-        )
-    if any(line.currency != account.currency for line in lines):
-        raise Invalid(
-            "currency_mismatch",
-            _("Every line must be in the account's currency."),
-            field="lines",
-        )
-    computed = totals(lines=lines, tax=tax, currency=account.currency)
-    if computed.gross < 0:
-        raise Refused(
-            "negative_invoice",
-            _("An invoice cannot be negative; issue a credit note instead."),
-            field="lines",
-        )
-    if (replayed := _replay(idempotency_key, account_id=account.pk, kind="invoice")) is not None:
-        return replayed
-    on = issue_date or timezone.localdate()
-    language = account.language
-    vat = vat_in_accounting_currency(
-        seller_country=seller().country,
-        invoice_currency=computed.currency,
-        tax_category=tax.category_code,
-        tax_total=computed.tax,
-        on=on,
+    request = InvoiceRequest(
+        account=account,
+        lines=lines,
+        tax=tax,
+        source=source,
+        idempotency_key=idempotency_key,
+        issue_date=issue_date,
+        due_days=due_days,
+        purchase_order=purchase_order,
+        apply_credit=apply_credit,
     )
     try:
-        with transaction.atomic():
-            plan = (
-                _credit_to_apply(account=account, currency=computed.currency, gross=computed.gross)
-                if computed.gross > 0 and apply_credit
-                else []
-            )
-            invoice = _store(
-                kind=Invoice.Kind.INVOICE,
-                series=INVOICE_SERIES,
-                account=account,
-                lines=[
-                    _Line(priced=line, description=line_description(line=line, language=language))
-                    for line in lines
-                ],
-                computed=computed,
-                tax_note=tax_note_in(tax=tax, language=language),
-                seller=seller_snapshot(),
-                buyer=buyer_snapshot(account=account, tax=tax),
-                language=language,
-                source=source,
-                issue_date=on,
-                due_date=on + timedelta(days=due_days),
-                corporate_user_id=corporate_user_id_of(account),
-                purchase_order=purchase_order,
-                reason="",
-                corrects=None,
-                idempotency_key=idempotency_key,
-                vat=vat,
-                prepayments=plan,
-            )
-            audit_record(
-                by=by,
-                action="invoice.issue",
-                obj=invoice,
-                account_id=account.pk,
-                new=snapshot(invoice, INVOICE_AUDIT_FIELDS),
-            )
-            _credit_apply(invoice=invoice, plan=plan, by=by)
+        [invoice] = invoices_issue_many([request], by=by)
     except IntegrityError:
         # Only a concurrent issue under the same key gets here (it won the unique key); the
         # whole transaction, number included, was rolled back, so no number is lost.
@@ -583,27 +725,31 @@ def credit_note_issue(
                     % {"number": corrected.number},
                     field="settlement",
                 )
-            note = _store(
-                kind=Invoice.Kind.CREDIT_NOTE,
-                series=CREDIT_NOTE_SERIES,
-                account=corrected.account,
-                lines=to_store,
-                computed=computed,
-                tax_note=corrected.tax_note,
-                seller=seller_snapshot(),
-                buyer=corrected.buyer,
-                language=language,
-                source=Invoice.Source.CORRECTION,
-                issue_date=on,
-                due_date=None,
-                corporate_user_id=corrected.corporate_user_id,
-                purchase_order=corrected.purchase_order,
-                reason=reason,
-                corrects=corrected,
-                idempotency_key=idempotency_key,
-                vat=_vat_of_correction(corrected, computed.tax),
-                settlement=settlement,
-                settlement_amount=owed_back,
+            [note] = _store_many(
+                [
+                    _Document(
+                        kind=Invoice.Kind.CREDIT_NOTE,
+                        series=CREDIT_NOTE_SERIES,
+                        account=corrected.account,
+                        lines=to_store,
+                        computed=computed,
+                        tax_note=corrected.tax_note,
+                        seller=seller_snapshot(),
+                        buyer=corrected.buyer,
+                        language=language,
+                        source=Invoice.Source.CORRECTION,
+                        issue_date=on,
+                        due_date=None,
+                        corporate_user_id=corrected.corporate_user_id,
+                        purchase_order=corrected.purchase_order,
+                        reason=reason,
+                        corrects=corrected,
+                        idempotency_key=idempotency_key,
+                        vat=_vat_of_correction(corrected, computed.tax),
+                        settlement=settlement,
+                        settlement_amount=owed_back,
+                    )
+                ]
             )
             audit_record(
                 by=by,

@@ -1,4 +1,4 @@
-"""Which VAT applies to a sale of Seatwise's service: the tax decision (issue 4).
+"""Which VAT applies to a sale of Seatwise's service: the tax decision.
 
 Seatwise sells electronically supplied services (software by the seat) from a seller
 established in an EU member state (``settings.SEATWISE_SELLER["country"]``). Council Directive

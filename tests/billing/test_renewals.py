@@ -452,14 +452,14 @@ def test_a_renewal_that_cannot_be_invoiced_does_not_stop_its_batch(monkeypatch):
     # Given two due subscriptions, the first of which cannot be invoiced today (say, its plan
     # has no price)
     broken, fine = subscription_of(), subscription_of()
-    issue = renewals._renewal_invoice
+    issue = renewals._renewal_request
 
-    def no_price(*, subscription, key, by):
+    def no_price(*, subscription, key):
         if subscription.pk == broken.pk:
             raise ValueError("no price")
-        return issue(subscription=subscription, key=key, by=by)
+        return issue(subscription=subscription, key=key)
 
-    monkeypatch.setattr(renewals, "_renewal_invoice", no_price)
+    monkeypatch.setattr(renewals, "_renewal_request", no_price)
 
     # When the run renews them, then the other one is renewed; the first waits, uninvoiced
     assert renewals_run(on=TERM_END, by=SYSTEM) == 1
@@ -468,7 +468,7 @@ def test_a_renewal_that_cannot_be_invoiced_does_not_stop_its_batch(monkeypatch):
     assert (waiting.status, waiting.step, waiting.invoice) == ("open", "", None)
 
     # When the price is there again, the next run renews it, once
-    monkeypatch.setattr(renewals, "_renewal_invoice", issue)
+    monkeypatch.setattr(renewals, "_renewal_request", issue)
     assert renewals_run(on=TERM_END, by=SYSTEM) == 1
     assert Invoice.objects.count() == TestGatewayCharge.objects.count() == 2
     broken.refresh_from_db()

@@ -216,7 +216,7 @@ class TestArchive:
             invoice = issue(account)
 
         assert queued_tasks() == [
-            ("seatwise.invoicing.tasks.document_archive_task", {"invoice_id": invoice.pk})
+            ("seatwise.invoicing.tasks.documents_archive_task", {"invoice_ids": [invoice.pk]})
         ]
 
     def test_e_mail_attachments_are_the_archived_bytes(self, account):

@@ -1,4 +1,4 @@
-"""The standard VAT rates of the 27 EU member states from 1 January 2024 (issue 4).
+"""The standard VAT rates of the 27 EU member states from 1 January 2024.
 
 Sources: the European Commission's "VAT rates applied in the Member States" and the national
 laws for the changes since: FI 25.5 % from 1 September 2024, SK 23 % from 1 January 2025,

@@ -1,0 +1,174 @@
+"""Invoices issued together (a bill run's batch): one block of numbers, set-based writes, the
+same invoices ``invoice_issue`` would issue one by one."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from seatwise.audit.models import AuditEntry
+from seatwise.core.errors import Invalid, Refused
+from seatwise.invoicing.chain import chain_verify
+from seatwise.invoicing.models import AccountCredit, DocumentSeries, Invoice, InvoiceLine
+from seatwise.invoicing.services import InvoiceRequest, invoice_issue, invoices_issue_many
+from tests.factories import SYSTEM, make_account
+from tests.invoicing.helpers import GERMAN_VAT, ISSUED_ON, five_seats
+from tests.invoicing.test_documents import credit, pay_in_full
+
+
+def request(account, *, seats=5, key=None, on=ISSUED_ON, currency="EUR"):
+    return InvoiceRequest(
+        account=account,
+        lines=[five_seats(seats=seats, currency=currency)],
+        tax=GERMAN_VAT,
+        source="renewal",
+        idempotency_key=key,
+        issue_date=on,
+    )
+
+
+def accounts(count):
+    return [make_account(country="DE", language="de", name=f"Kunde {n}") for n in range(count)]
+
+
+def statements(queries, prefix):
+    return [query["sql"] for query in queries if query["sql"].startswith(prefix)]
+
+
+@pytest.mark.django_db
+class TestABatch:
+    def test_numbers_are_one_block_in_the_order_of_the_requests_and_the_chain_holds(self):
+        buyers = accounts(3)
+        issue_one = invoice_issue(
+            account=buyers[0],
+            lines=[five_seats()],
+            tax=GERMAN_VAT,
+            source="renewal",
+            issue_date=ISSUED_ON,
+            by=SYSTEM,
+        )
+
+        batch = invoices_issue_many(
+            [request(buyers[n % 3], seats=n + 1) for n in range(5)], by=SYSTEM
+        )
+
+        assert issue_one.number == "INV-2026-000001"
+        assert [(i.number, i.account_id, i.net_total) for i in batch] == [
+            ("INV-2026-000002", buyers[0].pk, Decimal("14.00")),
+            ("INV-2026-000003", buyers[1].pk, Decimal("28.00")),
+            ("INV-2026-000004", buyers[2].pk, Decimal("42.00")),
+            ("INV-2026-000005", buyers[0].pk, Decimal("56.00")),
+            ("INV-2026-000006", buyers[1].pk, Decimal("70.00")),
+        ]
+        assert [i.previous_hash for i in batch[1:]] == [i.hash for i in batch[:-1]]
+        counter = DocumentSeries.objects.get(series="INV", year=2026)
+        assert (counter.next_number, counter.last_hash) == (7, batch[-1].hash)
+        assert chain_verify().ok
+        audited = AuditEntry.objects.filter(action="invoice.issue").order_by("id")
+        assert [entry.new["number"] for entry in audited] == [
+            issue_one.number,
+            *(i.number for i in batch),
+        ]
+
+    def test_a_batch_is_the_same_invoice_as_one_issued_alone(self):
+        [alone_account, batch_account] = accounts(2)
+        alone = invoice_issue(
+            account=alone_account,
+            lines=[five_seats()],
+            tax=GERMAN_VAT,
+            source="renewal",
+            issue_date=ISSUED_ON,
+            by=SYSTEM,
+        )
+        [batched] = invoices_issue_many([request(batch_account)], by=SYSTEM)
+
+        fields = ["gross_total", "tax_total", "status", "due_date", "tax_note", "language"]
+        assert [getattr(batched, f) for f in fields] == [getattr(alone, f) for f in fields]
+        assert list(batched.lines.values_list("quantity", "unit_price", "net_amount")) == list(
+            alone.lines.values_list("quantity", "unit_price", "net_amount")
+        )
+
+    def test_the_writes_are_set_based_whatever_the_size(self):
+        buyers = accounts(40)
+
+        with CaptureQueriesContext(connection) as queries:
+            invoices_issue_many([request(buyer) for buyer in buyers], by=SYSTEM)
+
+        assert len(statements(queries, 'INSERT INTO "invoicing_invoice"')) == 1
+        assert len(statements(queries, 'INSERT INTO "invoicing_invoiceline"')) == 1
+        assert len(statements(queries, 'INSERT INTO "audit_auditentry"')) == 1
+        assert len(statements(queries, 'UPDATE "invoicing_documentseries"')) == 1
+        assert Invoice.objects.count() == 40
+        assert InvoiceLine.objects.count() == 40
+
+    def test_each_year_is_its_own_block(self):
+        [buyer] = accounts(1)
+
+        batch = invoices_issue_many(
+            [
+                request(buyer, on=date(2026, 12, 31)),
+                request(buyer, on=date(2027, 1, 1)),
+                request(buyer, on=date(2026, 12, 31)),
+            ],
+            by=SYSTEM,
+        )
+
+        assert [i.number for i in batch] == [
+            "INV-2026-000001",
+            "INV-2027-000001",
+            "INV-2026-000002",
+        ]
+        assert chain_verify().ok
+
+    def test_a_key_issued_before_returns_that_invoice_and_takes_no_number(self):
+        [buyer] = accounts(1)
+        [first] = invoices_issue_many([request(buyer, key="renewal:1")], by=SYSTEM)
+
+        again = invoices_issue_many(
+            [request(buyer, key="renewal:2"), request(buyer, key="renewal:1")], by=SYSTEM
+        )
+
+        assert [i.number for i in again] == ["INV-2026-000002", first.number]
+        assert again[1].pk == first.pk
+        assert DocumentSeries.objects.get(series="INV", year=2026).next_number == 3
+
+    def test_a_key_of_another_account_refuses_the_batch(self):
+        [mine, theirs] = accounts(2)
+        invoices_issue_many([request(theirs, key="renewal:1")], by=SYSTEM)
+
+        with pytest.raises(Refused) as refused:
+            invoices_issue_many(
+                [request(mine, key="renewal:2"), request(mine, key="renewal:1")], by=SYSTEM
+            )
+
+        assert refused.value.code == "idempotency_key_reused"
+        assert Invoice.objects.count() == 1
+
+    def test_one_invalid_request_refuses_the_batch_and_writes_nothing(self):
+        [buyer] = accounts(1)
+
+        with pytest.raises(Invalid) as invalid:
+            invoices_issue_many([request(buyer), request(buyer, currency="USD")], by=SYSTEM)
+
+        assert invalid.value.code == "currency_mismatch"
+        assert Invoice.objects.count() == 0
+        assert not DocumentSeries.objects.exists()
+
+    def test_two_invoices_of_one_account_share_its_credit_in_their_order(self):
+        [buyer] = accounts(1)
+        # 83.30 of credit: a paid invoice of 70.00 + 19 % cancelled by set-off
+        credit(pay_in_full(invoices_issue_many([request(buyer)], by=SYSTEM)[0]), "set_off")
+
+        # two invoices of 3 seats: 42.00 + 7.98 = 49.98 each
+        first, second = invoices_issue_many(
+            [request(buyer, seats=3), request(buyer, seats=3)], by=SYSTEM
+        )
+
+        assert (first.prepaid_amount, first.status) == (Decimal("49.98"), "paid")
+        assert (second.prepaid_amount, second.status) == (Decimal("33.32"), "open")
+        assert AccountCredit.objects.get(account=buyer).remaining == Decimal("0.00")
+        assert chain_verify().ok
