@@ -2,7 +2,8 @@
 # Install the Debian packages the test suite needs, only when one is missing.
 set -euo pipefail
 need=()
-command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+# The browser tests' Chromium (tests/browser/conftest.py).
+[ -x /usr/bin/chromium-headless-shell ] || need+=(chromium-headless-shell)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v xgettext >/dev/null 2>&1 || need+=(gettext)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)

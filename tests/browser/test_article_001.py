@@ -103,10 +103,10 @@ def labels(language: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def world(settings, language: str) -> World:
+def world(settings, language: str, world_once) -> World:
     # Fast password hashing: argon2 costs seconds per sign-in here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return World(language)
+    return world_once(language, lambda: World(language))
 
 
 @pytest.fixture

@@ -120,9 +120,9 @@ def language(request) -> str:
 
 
 @pytest.fixture
-def world(settings, language: str) -> World:
+def world(settings, language: str, world_once) -> World:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return World(language)
+    return world_once(language, lambda: World(language))
 
 
 @pytest.fixture

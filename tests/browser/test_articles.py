@@ -1,6 +1,7 @@
-"""Articles 000 (de), 002 (it) and 004 (es), followed step by step like a reader would: in the
-article's language and again in English, signed in as each kind of person of the demo data,
-each "if this happens → then" row reached by the labels the article names.
+"""Articles 000 (de), 002 (it) and 004 (es), followed step by step like a reader would: each in
+its own language, and article 000 again in English (``tests.articles.articles.VARIANTS``),
+signed in as each kind of person of the demo data, each "if this happens → then" row reached
+by the labels the article names.
 
 The browser speaks the variant's language (the sign-in page is shown in it); once signed in,
 Seatwise speaks the person's own language, so every person who plays a part is set to that
@@ -29,14 +30,13 @@ from tests.articles.articles import (
     Article,
     ui,
 )
+from tests.browser.conftest import reader_page
 from tests.factories import SYSTEM
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-BROWSER_LOCALES = {"en": "en-US", "de": "de-DE", "it": "it-IT", "es": "es-ES"}
 
 
 @pytest.fixture(params=VARIANTS, ids=[f"{n}-{lang}" for n, lang in VARIANTS])
@@ -61,31 +61,26 @@ def labels(language) -> dict[str, str]:
 
 
 @pytest.fixture
-def demo(settings, article, language) -> None:
+def demo(settings, article, language, world_once) -> None:
     """The demo data, every person who plays a part speaking the variant's language."""
     # The demo people's passwords are hashed with a fast hasher: argon2 costs seconds here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    demo_load(reset=False)
-    for email in (*article.online.people, *article.corporate.people):
-        person = Person.objects.get(email=email)
-        if person.language != language:
-            person_language_set(person=person, language=language, by=SYSTEM)
+
+    def build() -> None:
+        demo_load(reset=False)
+        for email in (*article.online.people, *article.corporate.people):
+            person = Person.objects.get(email=email)
+            if person.language != language:
+                person_language_set(person=person, language=language, by=SYSTEM)
+
+    world_once((article.number, language), build)
 
 
 @pytest.fixture
 def page(browser: Browser, language: str) -> Iterator[Page]:
     """A browser whose language is the variant's (Accept-Language), as the reader's would be."""
-    context = browser.new_context(
-        locale=BROWSER_LOCALES[language], viewport={"width": 1280, "height": 900}
-    )
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    yield page
-    context.close()
-    # Console errors include Content Security Policy violations.
-    assert problems == []
+    with reader_page(browser, language) as page:
+        yield page
 
 
 @pytest.fixture

@@ -636,10 +636,10 @@ def language(request) -> str:
 
 
 @pytest.fixture
-def world(settings, language: str) -> World:
+def world(settings, language: str, world_once) -> World:
     # Argon2 costs seconds per password here; these tests are about the Billing Center.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    made = World(language)
+    made = world_once(("world", language), lambda: World(language))
     # What the world is, checked once here so that each test can rely on it.
     assert (made.subscription.seats, made.subscription.seats_assigned) == (19, 3)
     assert made.invoice is not None
@@ -649,20 +649,26 @@ def world(settings, language: str) -> World:
 
 
 @pytest.fixture
-def midterm(settings, language: str) -> World:
+def midterm(settings, language: str, world_once) -> World:
     """Standard annual, 10 seats (3 assigned), the term started 40 days ago, no invoice yet."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    made = World(language, started_days_ago=MIDTERM_DAYS, seats_bought=0)
+    made = world_once(
+        ("midterm", language),
+        lambda: World(language, started_days_ago=MIDTERM_DAYS, seats_bought=0),
+    )
     assert (made.subscription.seats, made.subscription.seats_assigned) == (10, 3)
     return made
 
 
 @pytest.fixture
-def business_midterm(settings, language: str) -> World:
+def business_midterm(settings, language: str, world_once) -> World:
     """As ``midterm``, on the Business annual plan (190.00 per seat and year)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return World(
-        language, plan_code=BUSINESS_PLAN_CODE, started_days_ago=MIDTERM_DAYS, seats_bought=0
+    return world_once(
+        ("business_midterm", language),
+        lambda: World(
+            language, plan_code=BUSINESS_PLAN_CODE, started_days_ago=MIDTERM_DAYS, seats_bought=0
+        ),
     )
 
 

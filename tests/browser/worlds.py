@@ -1,0 +1,110 @@
+"""One browser world per module: built once, put back before each test that wants it again.
+
+A browser test is transactional (its live server reads what the test committed) and ends by
+emptying every table. Building its world again for the next test (the demo data, or an
+account made through the services) costs more than most tests. So the first test that wants
+a world builds it, and a copy of every row is taken; the next tests of the module that want
+the same world (same key) get every table emptied and those rows put back, with their ids,
+in one transaction (bulk INSERTs on SQLite, COPY on PostgreSQL), and a fresh copy of the
+world's Python objects. Id sequences only move forward, so what a test adds after that
+never collides with a row put back.
+
+What a world's build does outside the database (a job on a Redis queue, a setting) is not in
+the copy: a world's fixture sets its settings outside the build, and no world leaves work
+queued that a later test would wait for.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pytest
+from django.db import connection, transaction
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class _Table:
+    name: str
+    columns: tuple[str, ...]
+    rows: Any  # a list of tuples (SQLite), or the bytes of COPY … TO STDOUT (PostgreSQL)
+
+
+def _tables() -> list[str]:
+    return sorted(connection.introspection.django_table_names(only_existing=True))
+
+
+def rows_take() -> list[_Table]:
+    """Every row of every table of the project, as the database has them now."""
+    quote = connection.ops.quote_name
+    taken: list[_Table] = []
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        for table in _tables():
+            if connection.vendor == "postgresql":
+                with raw.copy(f"COPY {quote(table)} TO STDOUT") as copy:
+                    data = b"".join(bytes(block) for block in copy)
+                taken.append(_Table(table, (), data))
+            else:
+                raw.execute(f"SELECT * FROM {quote(table)}")
+                columns = tuple(column[0] for column in raw.description)
+                taken.append(_Table(table, columns, raw.fetchall()))
+    return taken
+
+
+def rows_restore(taken: list[_Table]) -> None:
+    """Empty every table and put ``taken`` back, in one transaction (the foreign keys are
+    checked at its commit, so the order of the tables does not matter)."""
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.cursor
+        if connection.vendor == "postgresql":
+            raw.execute("TRUNCATE " + ", ".join(quote(table.name) for table in taken))
+            for table in taken:
+                if table.rows:
+                    with raw.copy(f"COPY {quote(table.name)} FROM STDIN") as copy:
+                        copy.write(table.rows)
+        else:
+            for table in taken:
+                raw.execute(f"DELETE FROM {quote(table.name)}")
+            for table in taken:
+                if table.rows:
+                    columns = ", ".join(quote(column) for column in table.columns)
+                    marks = ", ".join("%s" for _column in table.columns)
+                    raw.executemany(
+                        f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})",
+                        table.rows,
+                    )
+
+
+_WORLDS: dict[tuple[str, Hashable], tuple[list[_Table], bytes]] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _worlds_of_the_module(request) -> Iterator[None]:
+    yield
+    for key in [key for key in _WORLDS if key[0] == request.module.__name__]:
+        del _WORLDS[key]
+
+
+@pytest.fixture
+def world_once(request, transactional_db) -> Callable[[Hashable, Callable[[], T]], T]:
+    """``world_once(key, build)``: the world ``build()`` makes, built by the module's first
+    test that asks for ``key`` and put back for the next ones (see the module docstring)."""
+    module = request.module.__name__
+
+    def once(key: Hashable, build: Callable[[], T]) -> T:
+        kept = _WORLDS.get((module, key))
+        if kept is not None:
+            rows, made = kept
+            rows_restore(rows)
+            return pickle.loads(made)  # the test's own objects
+        world = build()
+        _WORLDS[(module, key)] = (rows_take(), pickle.dumps(world))
+        return world
+
+    return once
