@@ -16,6 +16,7 @@ PORT="${PORT:-8000}"
 web() {
 	exec .venv/bin/granian --interface wsgi --host "$HOST" --port "$PORT" \
 		--workers "${SEATWISE_WEB_WORKERS:-2}" --blocking-threads 1 \
+		--workers-kill-timeout "${SEATWISE_WEB_KILL_TIMEOUT:-10}" \
 		--no-ws --log-level warning config.wsgi:application
 }
 
@@ -57,6 +58,16 @@ all() {
 		# Background processes of a script ignore the terminal's SIGINT: end them here.
 		pkill -TERM -P "$$" 2>/dev/null || true
 		for pid in "${pids[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; done
+		# What has not stopped within 20 seconds is killed: a request cut short is the
+		# client's to retry, a task cut short is run again (seatwise.core.housekeeping).
+		for _ in $(seq 100); do
+			[ -z "$(jobs -pr)" ] && break
+			sleep 0.2
+		done
+		for pid in $(jobs -pr); do
+			pkill -KILL -P "$pid" 2>/dev/null || true
+			kill -KILL "$pid" 2>/dev/null || true
+		done
 		wait 2>/dev/null || true
 		rm -f "$stopping"
 	}

@@ -56,7 +56,7 @@ from seatwise.billing.orders import (
     automatic_card_of,
     card_purchase_start,
     price_changed_refuse,
-    purchase_found,
+    purchase_found_or_started,
     purchase_in_flight_refuse,
     purchase_key_check,
     purchase_message,
@@ -338,26 +338,24 @@ def plan_change(
     account = subscription.account
     kind = Purchase.Kind.PLAN_CHANGE
     params = _upgrade_params(subscription=subscription, new_plan=new_plan)
-    found = purchase_found(account_id=account.pk, key=key, kind=kind, params=params)
-    if found is None:
-        day = on or timezone.localdate()
-        with transaction.atomic():
-            locked_account = account_lock(account.pk)
-            # A twin call with the same key (a double click) may have started it meanwhile.
-            found = purchase_found(account_id=account.pk, key=key, kind=kind, params=params)
-            if found is None:
-                started = _plan_change_start(
-                    subscription=subscription,
-                    account=locked_account,
-                    new_plan=new_plan,
-                    day=day,
-                    key=key,
-                    expected_gross=expected_gross,
-                    by=by,
-                )
-                if isinstance(started, PlanChangeResult):
-                    return started
-                found = started
+    day = on or timezone.localdate()
+    found = purchase_found_or_started(
+        account=account,
+        key=key,
+        kind=kind,
+        params=params,
+        start=lambda locked: _plan_change_start(
+            subscription=subscription,
+            account=locked,
+            new_plan=new_plan,
+            day=day,
+            key=key,
+            expected_gross=expected_gross,
+            by=by,
+        ),
+    )
+    if isinstance(found, PlanChangeResult):
+        return found
     purchase = purchase_run(found.pk, by=by)
     status = purchase_status(purchase)
     current = Subscription.objects.select_related("plan", "product", "pending_plan").get(

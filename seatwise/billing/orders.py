@@ -22,6 +22,7 @@ otherwise; the pipeline's resume job then completes or voids it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -152,6 +153,28 @@ def price_changed_refuse(*, preview: Preview, expected_gross: Decimal | None) ->
             _("The price has changed since you reviewed it. Review the new price and confirm."),
             field="expected_total",
         )
+
+
+def purchase_found_or_started[T](
+    *,
+    account: Account,
+    key: str,
+    kind: str,
+    params: dict[str, Any],
+    start: Callable[[Account], T],
+) -> Purchase | T:
+    """The purchase started before under ``key`` (a retry, or a twin call with the same key
+    that started it meanwhile), else what ``start`` makes under the account's lock, in the
+    lock's transaction: the new purchase, or the result of a change that needs none."""
+    found = purchase_found(account_id=account.pk, key=key, kind=kind, params=params)
+    if found is not None:
+        return found
+    with transaction.atomic():
+        locked = account_lock(account.pk)
+        found = purchase_found(account_id=account.pk, key=key, kind=kind, params=params)
+        if found is not None:
+            return found
+        return start(locked)
 
 
 def card_purchase_start(
@@ -337,30 +360,20 @@ def seats_purchase(
     account = subscription.account
     params = {"subscription": subscription.pk, "seats": seats_to_add}
     kind = Purchase.Kind.SEATS
-    purchase = purchase_found(account_id=account.pk, key=key, kind=kind, params=params)
-    if purchase is None:
-        day = on or timezone.localdate()
-        with transaction.atomic():
-            locked_account = account_lock(account.pk)
-            # A twin call with the same key (a double click) may have started it meanwhile.
-            purchase = purchase_found(account_id=account.pk, key=key, kind=kind, params=params)
-            if purchase is None:
-                preview = _seats_preview(
-                    subscription=subscription,
-                    account=locked_account,
-                    seats_to_add=seats_to_add,
-                    on=day,
-                )
-                price_changed_refuse(preview=preview, expected_gross=expected_gross)
-                purchase = card_purchase_start(
-                    kind=kind,
-                    account=locked_account,
-                    key=key,
-                    params=params,
-                    preview=preview,
-                    on=day,
-                    by=by,
-                )
+    day = on or timezone.localdate()
+
+    def start(locked: Account) -> Purchase:
+        preview = _seats_preview(
+            subscription=subscription, account=locked, seats_to_add=seats_to_add, on=day
+        )
+        price_changed_refuse(preview=preview, expected_gross=expected_gross)
+        return card_purchase_start(
+            kind=kind, account=locked, key=key, params=params, preview=preview, on=day, by=by
+        )
+
+    purchase = purchase_found_or_started(
+        account=account, key=key, kind=kind, params=params, start=start
+    )
     purchase = purchase_run(purchase.pk, by=by)
     assert purchase.invoice is not None  # the first step, done before the charge
     status = purchase_status(purchase)
