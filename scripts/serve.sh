@@ -55,9 +55,11 @@ all() {
 	stop() {
 		trap - EXIT INT TERM
 		touch "$stopping"
-		# Background processes of a script ignore the terminal's SIGINT: end them here.
-		pkill -TERM -P "$$" 2>/dev/null || true
+		# Background processes of a script ignore the terminal's SIGINT: end them here, the
+		# processes the keepers run first (a keeper ended first would leave its process
+		# running, out of reach), then the keepers and the web server.
 		for pid in "${pids[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; done
+		pkill -TERM -P "$$" 2>/dev/null || true
 		# What has not stopped within 20 seconds is killed: a request cut short is the
 		# client's to retry, a task cut short is run again (seatwise.core.housekeeping).
 		for _ in $(seq 100); do
@@ -85,6 +87,12 @@ all() {
 	echo "  Seatwise is running at http://${HOST}:${PORT}/  (demo sign-ins: docs/demo.md; Ctrl-C stops)"
 	echo
 	set +e
+	# Polled, not waited for: a Ctrl-C reaches the web server too, and a web server that has
+	# already exited 0 on it can make bash take the SIGINT as handled and skip the trap.
+	while kill -0 "$web_pid" 2>/dev/null; do
+		sleep 1 &
+		wait $!
+	done
 	wait "$web_pid"
 	status=$?
 	set -e

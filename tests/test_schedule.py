@@ -4,6 +4,7 @@ script starting and stopping the web server, the worker and the scheduler togeth
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -232,24 +233,34 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _group_commands(pgid: int) -> list[str]:
+def _group_processes(pgid: int) -> list[tuple[int, int, str]]:
+    """The processes of the group: (pid, parent pid, command line)."""
     listing = subprocess.run(
-        ["ps", "-eo", "pgid=,args="], capture_output=True, text=True, check=True
+        ["ps", "-eo", "pgid=,pid=,ppid=,args="], capture_output=True, text=True, check=True
     ).stdout
-    commands = []
+    processes = []
     for line in listing.splitlines():
-        group, _, args = line.strip().partition(" ")
+        group, pid, ppid, args = [*line.split(None, 3), ""][:4]
         if group == str(pgid):
-            commands.append(args)
-    return commands
+            processes.append((int(pid), int(ppid), args))
+    return processes
+
+
+def _group_commands(pgid: int) -> list[str]:
+    return [args for _pid, _ppid, args in _group_processes(pgid)]
 
 
 def _seatwise_commands(pgid: int) -> list[str]:
-    """The group's Python processes that serve Seatwise: each manage.py command, and the web
-    server's main process (granian's workers are its children, with the same arguments)."""
-    commands = [c for c in _group_commands(pgid) if "manage.py" in c or "granian" in c]
-    main = [c for c in commands if "granian" in c][:1]
-    return [c for c in commands if "granian" not in c] + main
+    """The group's Python processes that serve Seatwise: each manage.py command and the web
+    server, counted once each (granian's workers, and the work horse an RQ worker forks for
+    a job, are children of the process they belong to, with the same arguments)."""
+    serving = [
+        (pid, ppid, args)
+        for pid, ppid, args in _group_processes(pgid)
+        if "manage.py" in args or "granian" in args
+    ]
+    pids = {pid for pid, _ppid, _args in serving}
+    return [args for _pid, ppid, args in serving if ppid not in pids]
 
 
 def _healthy(port: int) -> bool:
@@ -300,6 +311,8 @@ def test_run_script_serves_with_worker_and_scheduler_and_ctrl_c_stops_all_three(
         )
         assert not _healthy(port)
     finally:
-        if run.poll() is None:
+        # Whatever is left of the group, whatever failed above: a scheduler left running
+        # would queue jobs on the test database of the tests that follow.
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
-            run.wait()
+        run.wait()

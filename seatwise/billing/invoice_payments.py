@@ -76,13 +76,14 @@ def _check_key(idempotency_key: str) -> None:
         )
 
 
-def _in_flight(invoice: Invoice) -> Decimal:
+def invoice_amount_in_flight(invoice: Invoice) -> Decimal:
     """What charges of this invoice may still take beyond what is recorded on it: those whose
     outcome is not known yet, and those that succeeded but whose payment is not recorded yet
     (the moment between the gateway's answer and the pipeline's ``paid`` step). Pay Now's own
     charges and the charge of the purchase that issued the invoice alike (a seat purchase or
     plan change still "processing" is completed by the pipeline), so paying it again never
-    charges twice. Every payment of an invoice is a charge linked to it, so the succeeded charges
+    charges twice, nor does a renewal's next try (``billing.renewals``). Every payment of an
+    invoice is a charge linked to it, so the succeeded charges
     beyond ``paid_amount`` are the unrecorded ones.
     """
     totals = dict(
@@ -109,7 +110,7 @@ def _payable_amount(invoice: Invoice, amount: Decimal | None) -> Decimal:
             _("Invoice %(number)s has nothing left to pay.") % {"number": invoice.number},
             field="invoice",
         )
-    due = invoice_amount_due(invoice) - _in_flight(invoice)
+    due = invoice_amount_due(invoice) - invoice_amount_in_flight(invoice)
     if due <= 0:
         raise Refused(
             "nothing_due",

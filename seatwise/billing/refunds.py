@@ -45,8 +45,10 @@ from seatwise.sales.runner import purchase_run, purchase_start
 
 logger = logging.getLogger(__name__)
 
-# How far back the every-minute job looks for late payments and unfinished refunds.
-LOOK_BACK = timedelta(days=30)
+# How far back the every-minute job looks for payments kept by nothing: they are found as soon
+# as the gateway reports them or their purchase fails, so a week covers a job down for days.
+# The charges succeeded in that window are an index range (``charge_settled_idx``).
+LOOK_BACK = timedelta(days=7)
 LATE_PAYMENT_REASON = "late payment of a cancelled purchase"
 
 
@@ -190,8 +192,9 @@ def late_payments_settle(*, by: Actor) -> int:
     )
     failed = Purchase.objects.filter(charge_id=OuterRef("pk"), status=Purchase.Status.FAILED)
     started = Purchase.objects.filter(
-        kind=Purchase.Kind.REFUND,
+        account_id=OuterRef("account_id"),  # the (account, key) index
         key=Concat(Value("late-payment:"), Cast(OuterRef("pk"), CharField())),
+        kind=Purchase.Kind.REFUND,
     )
     kept_by_nothing = (
         Charge.objects.filter(status=Charge.Status.SUCCEEDED, settled_at__gte=since)

@@ -70,6 +70,7 @@ from django.utils.translation import gettext_lazy as _
 from seatwise.accounts.selectors import billing_contact_of
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, snapshot
+from seatwise.billing.invoice_payments import invoice_amount_in_flight
 from seatwise.billing.receipts import payment_emails_queue
 from seatwise.catalog.models import Plan
 from seatwise.catalog.selectors import price_of
@@ -341,13 +342,18 @@ class RenewalPlan(PurchasePlan):
         for purchase, invoice in zip(to_issue, issued, strict=True):
             purchase.invoice = invoice
 
-    def amount_due(self, purchase: Purchase) -> Decimal:
+    def amount_due(self, purchase: Purchase) -> Decimal | None:
         """What the invoice still has due; nothing for a subscription that no longer renews
-        (cancelled or suspended during the dunning). It also takes the card of this try: the
+        (cancelled or suspended during the dunning); not now (None) while another payment of
+        the invoice is in flight (a Pay Now during the dunning: this try waits for its outcome,
+        and then charges what it left, or nothing). It also takes the card of this try: the
         account's default automatic card now (a card replaced during the dunning is the one
         charged next); none means no charge, a decline for the runner."""
         if not _renewable(Subscription.objects.get(pk=_subscription_id(purchase))):
             return Decimal("0.00")  # nothing charged; the apply step ends it
+        assert purchase.invoice is not None  # the first step
+        if invoice_amount_in_flight(purchase.invoice) > 0:
+            return None
         method = default_payment_method(account_id=purchase.account_id)
         if method is not None and not method.is_automatic:
             method = None

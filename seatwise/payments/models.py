@@ -233,6 +233,9 @@ class Charge(models.Model):
             models.Index(fields=["status", "attempted_at"], name="charge_status_idx"),
             models.Index(fields=["invoice_id"], name="charge_invoice_idx"),
             models.Index(fields=["account", "id"], name="charge_account_idx"),
+            # The payments succeeded lately (billing.refunds.late_payments_settle, every
+            # minute): an index range, whatever the number of charges before.
+            models.Index(fields=["status", "settled_at"], name="charge_settled_idx"),
         ]
 
     def __str__(self) -> str:

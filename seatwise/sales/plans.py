@@ -53,8 +53,10 @@ class PurchasePlan:
         for purchase in purchases:
             self.invoice(purchase, by=by)
 
-    def amount_due(self, purchase: Purchase) -> Decimal:
-        """What the charge step charges: what the invoice still has due."""
+    def amount_due(self, purchase: Purchase) -> Decimal | None:
+        """What the charge step charges: what the invoice still has due. None: not now,
+        another payment of the invoice is still in flight (the step waits, and asks again
+        after the gateway's grace)."""
         return invoice_amount_due(purchase.invoice) if purchase.invoice is not None else ZERO
 
     def money_found(self, purchase: Purchase, key: str) -> Charge | Refund | None:

@@ -304,6 +304,10 @@ def _charge_step(purchase: Purchase, plan: PurchasePlan, *, by: Actor) -> bool:
     if made is None or plan.outcome(made) == "waiting":
         # A call made before is asked about for the amount it was made for.
         amount = made.amount if made is not None else plan.amount_due(purchase)
+        if amount is None:
+            # Another payment of the invoice may still take the money: look again later.
+            _charge_wait(purchase.pk, None)
+            return False
         if made is None and amount <= 0:
             return _charge_settle(purchase.pk, None, by=by, succeeded=True)
         if made is None and _abandoned(purchase, plan):
@@ -398,13 +402,15 @@ def _charge_settle(
     return purchase.status != Purchase.Status.OPEN
 
 
-def _charge_wait(purchase_id: int, made: Charge | Refund) -> None:
-    """An unknown outcome: keep the call on the purchase and look again after the grace."""
+def _charge_wait(purchase_id: int, made: Charge | Refund | None) -> None:
+    """An unknown outcome (or, ``made`` None, another payment in flight): keep the call on
+    the purchase and look again after the grace."""
     with transaction.atomic():
         purchase = purchase_lock(purchase_id)
         if purchase.next_step != "charged":
             return
-        _keep(purchase, made)
+        if made is not None:
+            _keep(purchase, made)
         purchase.resume_at = timezone.now() + call_grace()
         purchase.updated_at = timezone.now()
         purchase.save(update_fields=["charge", "refund", "resume_at", "updated_at"])

@@ -30,8 +30,6 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pytest
-from django.db import transaction
-from django.test.utils import override_settings
 
 from seatwise.accounts.models import Account, CorporateCredential, InvoiceContact, Person
 from seatwise.accounts.services import Address, corporate_password_set
@@ -61,6 +59,7 @@ from tests.factories import (
     make_card,
     make_subscription,
 )
+from tests.worlds import module_world
 
 pytestmark = pytest.mark.django_db
 
@@ -395,16 +394,9 @@ def _corporate(name: str) -> Account:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker) -> Iterator[World]:
-    """Made once for the module, in a transaction rolled back when the module ends: each test
-    runs in a savepoint within it (pytest-django), so what a test writes is undone before the
-    next one, and every test starts from the same rows."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
+    """Made once for the module (``tests.worlds.module_world``)."""
+    with module_world(django_db_blocker):
         yield _world()
-        transaction.set_rollback(True)
 
 
 def _world() -> World:

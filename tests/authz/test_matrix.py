@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
-from django.db import transaction
 from django.http import QueryDict
-from django.test.utils import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seatwise.accounts.models import Person
@@ -48,6 +46,7 @@ from tests.factories import (
     make_person,
     make_subscription,
 )
+from tests.worlds import module_world
 
 pytestmark = pytest.mark.django_db
 
@@ -618,16 +617,9 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker) -> Iterator[World]:
-    """Made once for the module, in a transaction rolled back when the module ends: each test
-    runs in a savepoint within it (pytest-django), so what a test writes is undone before the
-    next one, and every test starts from the same rows."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
+    """Made once for the module (``tests.worlds.module_world``)."""
+    with module_world(django_db_blocker):
         yield _world()
-        transaction.set_rollback(True)
 
 
 def _world() -> World:

@@ -18,9 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from django.db import transaction
 from django.http import QueryDict
-from django.test.utils import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seatwise.accounts.handover import NewContact
@@ -35,6 +33,7 @@ from tests.authz.answers import Case as Row
 from tests.corporate.helpers import corporate_account, issue_invoice, portal_sign_in
 from tests.factories import SYSTEM, billing_contact, make_account, make_card, make_person
 from tests.support_console.conftest import make_agent, sign_in_with_two_factors
+from tests.worlds import module_world
 
 pytestmark = pytest.mark.django_db
 
@@ -299,16 +298,9 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker) -> Iterator[World]:
-    """Made once for the module, in a transaction rolled back when the module ends: each test
-    runs in a savepoint within it (pytest-django), so what a test writes is undone before the
-    next one, and every test starts from the same rows."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
+    """Made once for the module (``tests.worlds.module_world``)."""
+    with module_world(django_db_blocker):
         yield _world()
-        transaction.set_rollback(True)
 
 
 def _world() -> World:

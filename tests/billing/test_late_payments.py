@@ -304,3 +304,26 @@ def test_a_refund_whose_answer_never_came_is_settled_by_asking_the_gateway_never
     assert TestGatewayRefund.objects.count() == 1
     # The customer is told once, though the reconciler, not the caller, saw it succeed.
     assert OutgoingEmail.objects.filter(kind="refund").count() == 1
+
+
+def test_the_every_minute_search_reads_the_charges_of_the_window_by_their_index():
+    """Every minute, however many charges and purchases there are: only the charges that
+    succeeded in the window are read, through their index, and each is looked up in the
+    purchases by index (never a scan of either table)."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        late_payments_settle(by=SYSTEM)
+    [search] = [q["sql"] for q in queries if 'FROM "payments_charge"' in q["sql"]]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # the plan of a big table
+            cursor.execute(f"EXPLAIN {search}")
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {search}")
+        plan = " ".join(str(row) for row in cursor.fetchall())
+
+    assert "charge_settled_idx" in plan, plan
+    assert "SCAN" not in plan.replace("Index Scan", "").replace("Index Only Scan", ""), plan
+    assert "Seq Scan" not in plan, plan

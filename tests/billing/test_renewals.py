@@ -473,3 +473,57 @@ def test_a_renewal_that_cannot_be_invoiced_does_not_stop_its_batch(monkeypatch):
     assert Invoice.objects.count() == TestGatewayCharge.objects.count() == 2
     broken.refresh_from_db()
     assert broken.term_end == date(2026, 5, 1)
+
+
+def test_a_pay_now_in_flight_during_the_dunning_is_never_charged_twice_by_the_next_try():
+    from seatwise.billing.invoice_payments import invoice_pay
+    from seatwise.payments.gateways.test import set_test_gateway_mode
+    from seatwise.payments.reconcile import charges_reconcile
+    from seatwise.payments.selectors import default_payment_method
+    from seatwise.payments.services import call_grace
+
+    # Given a renewal declined once, then a good card added (the default now) ...
+    subscription = subscription_of(card=DECLINING_CARD)
+    renewals_run(on=TERM_END, by=SYSTEM)
+    good = make_card(subscription.account)
+    assert default_payment_method(account_id=subscription.account_id) == good
+    invoice = Invoice.objects.get()
+    # ... and the invoice paid with it by Pay Now on the evening before the next try, the
+    # gateway charging but its answer lost (the outcome unknown)
+    with time_machine.travel(local(2026, 4, 1, 23, 59), tick=False):
+        set_test_gateway_mode("timeout_after_charge", times=1)
+        paying = invoice_pay(
+            invoice=invoice,
+            amount=None,
+            payment_method=good,
+            by=SYSTEM,
+            idempotency_key="pay-now-form-1",
+        )
+    assert paying.status == "processing"
+
+    # When the next try's day comes while that payment is still unknown
+    with time_machine.travel(local(2026, 4, 2), tick=False):
+        purchases_resume(by=SYSTEM, now=local(2026, 4, 2))
+        renewal = Purchase.objects.get(kind="renewal")
+        # then the renewal charges nothing and waits
+        assert (renewal.status, renewal.step) == ("open", "invoiced")
+        assert Charge.objects.count() == 2  # the decline, and the Pay Now payment
+
+    # When the gateway has answered (the reconciler asks after the grace) and the every-minute
+    # jobs run while the renewal waits: the Pay Now payment is recorded, and the renewal,
+    # looking again after the grace, finds nothing left to charge
+    later = local(2026, 4, 2)
+    for _minute in range(2):
+        later += call_grace() + timedelta(seconds=1)
+        with time_machine.travel(later, tick=False):
+            charges_reconcile(by=SYSTEM)
+            purchases_resume(by=SYSTEM, now=later)
+
+    # Then the invoice is paid once, by Pay Now, and the subscription renewed once
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.paid_amount) == ("paid", invoice.gross_total)
+    assert TestGatewayCharge.objects.filter(status="succeeded").count() == 1
+    assert Charge.objects.count() == 2
+    subscription.refresh_from_db()
+    assert (subscription.term_end, subscription.dunning_attempts) == (date(2026, 5, 1), 0)
+    assert Purchase.objects.get(kind="renewal").status == "completed"

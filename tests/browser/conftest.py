@@ -32,8 +32,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.browser.worlds import _worlds_of_the_module, world_once  # noqa: F401 (fixtures)
 from tests.conftest import migrated_data_load
+from tests.worlds import _worlds_of_the_module, world_once  # noqa: F401 (fixtures)
 
 CHROMIUM = Path("/usr/bin/chromium-headless-shell")
 CHROMIUM_ARGS = [

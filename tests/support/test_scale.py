@@ -23,8 +23,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
-from django.test.utils import override_settings
+from django.db import connection
 
 from seatwise.accounts.models import Account, Person
 from seatwise.audit.models import AuditEntry
@@ -45,6 +44,7 @@ from tests.factories import SYSTEM, make_person
 from tests.invoicing.helpers import GERMAN_VAT, five_seats
 from tests.ordering.helpers import checkout, corporate, quote_for
 from tests.tax.data import ensure_eu_vat_rates
+from tests.worlds import module_world
 
 pytestmark = pytest.mark.django_db
 
@@ -233,11 +233,7 @@ class Scale:
 
 @pytest.fixture(scope="module")
 def scale(django_db_setup, django_db_blocker) -> Iterator[Scale]:
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
-        transaction.atomic(),
-    ):
+    with module_world(django_db_blocker):
         started = time.monotonic()
         # Given ten accounts: nine generated, one made through the services
         accounts_generate(count=9, mix=MIX, on=ON)
@@ -254,7 +250,6 @@ def scale(django_db_setup, django_db_blocker) -> Iterator[Scale]:
         connection.check_constraints()
         at_a_million = {name: executed(call) for name, call in calls.items()}
         yield Scale(rich, at_ten, at_a_million, generated_in, time.monotonic() - started)
-        transaction.set_rollback(True)
 
 
 def test_each_read_runs_the_same_queries_as_at_ten_accounts(scale, capsys):

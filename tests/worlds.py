@@ -1,6 +1,12 @@
-"""One browser world per module: built once, put back before each test that wants it again.
+"""A module's world, built once for all its tests: two ways.
 
-A browser test is transactional (its live server reads what the test committed) and ends by
+**In a transaction rolled back at the module's end** (``module_world``), for tests that run
+in a savepoint each (pytest-django's default): the module's fixture builds its world inside
+it, each test's writes are undone with its savepoint, and every test starts from the same
+rows (the authorization matrices, the support console at a million accounts).
+
+**Copied and put back** (``world_once``), for transactional tests (the browser tests). A
+browser test is transactional (its live server reads what the test committed) and ends by
 emptying every table. Building its world again for the next test (the demo data, or an
 account made through the services) costs more than most tests. So the first test that wants
 a world builds it, and a copy of every row is taken; the next tests of the module that want
@@ -18,13 +24,30 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import override_settings
 
 T = TypeVar("T")
+# Argon2 costs seconds per password here; no world is about hashing.
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@contextmanager
+def module_world(django_db_blocker: Any) -> Iterator[None]:
+    """Database access for a module-scoped fixture, in a transaction rolled back when it
+    leaves (see the module docstring), with a fast password hasher."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=FAST_HASHERS),
+        transaction.atomic(),
+    ):
+        yield
+        transaction.set_rollback(True)
 
 
 @dataclass(frozen=True)
