@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -263,6 +264,12 @@ def _seatwise_commands(pgid: int) -> list[str]:
     return [args for _pid, ppid, args in serving if ppid not in pids]
 
 
+def _signal_masks(pid: int) -> str:
+    """The signals ``pid`` blocks and ignores, as /proc shows them (bit n-1: signal n)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return " ".join(re.findall(r"^Sig(?:Blk|Ign):\s*[0-9a-f]+$", status, re.MULTILINE))
+
+
 def _healthy(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
@@ -276,8 +283,17 @@ def test_run_script_serves_with_worker_and_scheduler_and_ctrl_c_stops_all_three(
     """`make run` serves with the production web server (granian), a worker and the
     scheduler; Ctrl-C stops them all."""
     port = _free_port()
+    # Started as a terminal starts it: no signal blocked, Ctrl-C's and the stop signals at
+    # their defaults (a test process may have them otherwise, and a shell cannot trap a
+    # signal that was ignored when it started).
+    as_from_a_terminal = (
+        "import os, signal; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
+        "[signal.signal(s, signal.SIG_DFL) for s in "
+        "(signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP)]; "
+        "os.execvp('bash', ['bash', 'scripts/run.sh'])"
+    )
     run = subprocess.Popen(
-        ["bash", "scripts/run.sh"],
+        [sys.executable, "-c", as_from_a_terminal],
         cwd=ROOT,
         env={**_process_env(), "PORT": str(port)},
         stdout=subprocess.DEVNULL,
@@ -302,8 +318,9 @@ def test_run_script_serves_with_worker_and_scheduler_and_ctrl_c_stops_all_three(
         assert started == sorted(["crontask", worker, "granian"])
 
         # Ctrl-C: the terminal sends SIGINT to the whole foreground process group.
+        masks = _signal_masks(run.pid)
         os.killpg(pgid, signal.SIGINT)
-        assert run.wait(timeout=30) == 130
+        assert run.wait(timeout=30) == 130, f"the script's signal masks: {masks}"
         _poll(
             lambda: _group_commands(pgid) == [],
             deadline_seconds=30,
