@@ -119,8 +119,15 @@ def _replay(
     if idempotency_key is None:
         return None
     existing = Invoice.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is None:
-        return None
+    if existing is not None:
+        _replay_check(existing, account_id=account_id, kind=kind, corrects_id=corrects_id)
+    return existing
+
+
+def _replay_check(
+    existing: Invoice, *, account_id: int, kind: str, corrects_id: int | None = None
+) -> None:
+    """Refuse a key used before for another document."""
     if (
         existing.account_id != account_id
         or existing.kind != kind
@@ -131,7 +138,6 @@ def _replay(
             _("This idempotency key was already used for another document."),
             field="idempotency_key",
         )
-    return existing
 
 
 @dataclass(slots=True)
@@ -439,16 +445,8 @@ def invoices_issue_many(requests: Sequence[InvoiceRequest], *, by: Actor) -> lis
     replayed: list[Invoice | None] = []
     for request in requests:
         existing = earlier.get(request.idempotency_key or "")
-        if existing is not None and (
-            existing.account_id != request.account.pk
-            or existing.kind != Invoice.Kind.INVOICE
-            or existing.corrects_id is not None
-        ):
-            raise Refused(
-                "idempotency_key_reused",
-                _("This idempotency key was already used for another document."),
-                field="idempotency_key",
-            )
+        if existing is not None:
+            _replay_check(existing, account_id=request.account.pk, kind=Invoice.Kind.INVOICE)
         replayed.append(existing)
     new = [
         (document, request)
