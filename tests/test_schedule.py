@@ -279,10 +279,11 @@ def _healthy(port: int) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_run_script_serves_with_worker_and_scheduler_and_ctrl_c_stops_all_three():
+def test_run_script_serves_with_worker_and_scheduler_and_ctrl_c_stops_all_three(tmp_path):
     """`make run` serves with the production web server (granian), a worker and the
     scheduler; Ctrl-C stops them all."""
     port = _free_port()
+    output = (tmp_path / "run.log").open("w")
     # Started as a terminal starts it: no signal blocked, Ctrl-C's and the stop signals at
     # their defaults (a test process may have them otherwise, and a shell cannot trap a
     # signal that was ignored when it started).
@@ -296,11 +297,12 @@ def test_run_script_serves_with_worker_and_scheduler_and_ctrl_c_stops_all_three(
         [sys.executable, "-c", as_from_a_terminal],
         cwd=ROOT,
         env={**_process_env(), "PORT": str(port)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, as a terminal gives it
     )
     pgid = run.pid
+    failed = True
     try:
         _poll(lambda: _healthy(port), deadline_seconds=60, what="the web server answers")
         commands = _poll(
@@ -327,9 +329,14 @@ def test_run_script_serves_with_worker_and_scheduler_and_ctrl_c_stops_all_three(
             what="every process of the group has ended",
         )
         assert not _healthy(port)
+        failed = False
     finally:
+        if failed:  # what ran, and what the script printed
+            print(*(f"{pid} {ppid} {args}" for pid, ppid, args in _group_processes(pgid)), sep="\n")
+            print((tmp_path / "run.log").read_text()[-6000:])
         # Whatever is left of the group, whatever failed above: a scheduler left running
         # would queue jobs on the test database of the tests that follow.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)
         run.wait()
+        output.close()
