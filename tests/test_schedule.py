@@ -235,9 +235,11 @@ def _free_port() -> int:
 
 
 def _group_processes(pgid: int) -> list[tuple[int, int, str]]:
-    """The processes of the group: (pid, parent pid, command line)."""
+    """The processes of the group: (pid, parent pid, whole command line). (Without ``ww``, ps
+    cuts each line at 80 columns when its output is not a terminal: a web server started from
+    a long checkout path loses the word "granian".)"""
     listing = subprocess.run(
-        ["ps", "-eo", "pgid=,pid=,ppid=,args="], capture_output=True, text=True, check=True
+        ["ps", "-eww", "-o", "pgid=,pid=,ppid=,args="], capture_output=True, text=True, check=True
     ).stdout
     processes = []
     for line in listing.splitlines():
