@@ -155,75 +155,52 @@ def _english_between_tests():
     translation.activate("en")
 
 
-def _seatwise_rows(serialized: str) -> dict[str, str]:
-    """The rows of Seatwise's own apps, by app label. Content types and permissions are left
-    out: the flush at the end of a transactional test recreates them (post_migrate) with new
-    ids."""
-    import json
-
-    from django.apps import apps
-
-    labels = {c.label for c in apps.get_app_configs() if c.name.startswith("seatwise.")}
-    grouped: dict[str, list[object]] = {}
-    for row in json.loads(serialized):
-        label = row["model"].split(".")[0]
-        if label in labels:
-            grouped.setdefault(label, []).append(row)
-    return {label: json.dumps(rows) for label, rows in grouped.items()}
-
-
 @pytest.fixture(scope="session")
-def migrated_data(django_db_setup, django_db_blocker) -> dict[str, dict[str, str]]:
-    """The rows the migrations wrote (the default catalog, the EU VAT rates), by database
-    alias and app, as Django's test runner serialized them when it created the test
-    databases, or as they are before the first test of this process."""
-    from django.db import connections
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, and a copy of the rows their migrations wrote (the
+    content types and permissions, the catalog, the EU VAT rates), taken before any test or
+    module world writes."""
+    from tests.worlds import rows_take
 
     with django_db_blocker.unblock():
-        return {
-            connection.alias: _seatwise_rows(
-                getattr(connection, "_test_serialized_contents", None)
-                or connection.creation.serialize_db_to_string()
-            )
-            for connection in connections.all()
-        }
+        _MIGRATED_ROWS[:] = [table for table in rows_take() if table.rows]
 
 
-def migrated_data_load(data: dict[str, dict[str, str]]) -> None:
-    """Put back the migrations' rows that are gone, with their own ids: the catalog when no
-    plan is left, the VAT rates when no rate is left, the rest of them after a flush (both
-    gone). A group still there is left alone (a test may have loaded it again itself)."""
-    from django.db import connections
-
-    from seatwise.catalog.models import Plan
-    from seatwise.tax.models import VatRate
-
-    catalog_gone = not Plan.objects.exists()
-    rates_gone = not VatRate.objects.exists()
-    for alias, by_label in data.items():
-        for label, contents in by_label.items():
-            wanted = (
-                catalog_gone
-                if label == "catalog"
-                else rates_gone
-                if label == "tax"
-                else catalog_gone and rates_gone
-            )
-            if wanted:
-                connections[alias].creation.deserialize_db_from_string(contents)
+# The rows the migrations wrote, as django_db_setup found them (tests.worlds.rows_take).
+_MIGRATED_ROWS: list = []
 
 
-@pytest.fixture(autouse=True)
-def _migration_data(request):
-    """Every database test starts with the rows the migrations wrote. A transactional test
-    ends by emptying every table, so a later test in the same process would otherwise depend
-    on where the scheduler put it; what is gone is put back, with its ids."""
-    uses_db = request.node.get_closest_marker("django_db") is not None or any(
-        name in request.fixturenames for name in ("db", "transactional_db")
-    )
-    if not uses_db:
-        return
-    data = request.getfixturevalue("migrated_data")
-    blocker = request.getfixturevalue("django_db_blocker")
-    with blocker.unblock():
-        migrated_data_load(data)
+def _flush_to_the_migrated_rows(self) -> None:
+    """The end of a transactional test (``TransactionTestCase._fixture_teardown``): every
+    table emptied and the migrations' rows put back as they were, with their ids, in one
+    transaction. (Django's flush truncates every table, which costs PostgreSQL new files for
+    each, and then runs the post_migrate handlers, which recreate the content types and
+    permissions with new ids and not the data migrations' rows: the next test would start
+    from another database than the first one did.)"""
+    from django.db import connections, transaction
+
+    from tests.worlds import rows_put
+
+    for alias in self._databases_names(include_mirrors=False):
+        connection = connections[alias]
+        quote = connection.ops.quote_name
+        tables = connection.introspection.django_table_names(
+            only_existing=True, include_views=False
+        )
+        # The foreign keys are checked at the commit: every row is gone by then.
+        with transaction.atomic(using=alias), connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {quote(table)}")
+            if alias == "default":
+                rows_put(_MIGRATED_ROWS, using=connection)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _transactional_tests_end_with_the_migrated_rows():
+    """Every test starts from the database the migrations made: a transactional test leaves
+    it so (``_flush_to_the_migrated_rows``), the others are rolled back."""
+    from django.test import TransactionTestCase
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", _flush_to_the_migrated_rows)
+        yield

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 import pytest
 from django.db import connection, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test.utils import override_settings
 
 T = TypeVar("T")
@@ -84,24 +85,32 @@ def rows_restore(taken: list[_Table]) -> None:
     checked at its commit, so the order of the tables does not matter)."""
     quote = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cursor:
-        raw = cursor.cursor
         if connection.vendor == "postgresql":
-            raw.execute("TRUNCATE " + ", ".join(quote(table.name) for table in taken))
-            for table in taken:
-                if table.rows:
-                    with raw.copy(f"COPY {quote(table.name)} FROM STDIN") as copy:
-                        copy.write(table.rows)
+            cursor.execute("TRUNCATE " + ", ".join(quote(table.name) for table in taken))
         else:
             for table in taken:
-                raw.execute(f"DELETE FROM {quote(table.name)}")
-            for table in taken:
-                if table.rows:
-                    columns = ", ".join(quote(column) for column in table.columns)
-                    marks = ", ".join("%s" for _column in table.columns)
-                    raw.executemany(
-                        f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})",
-                        table.rows,
-                    )
+                cursor.execute(f"DELETE FROM {quote(table.name)}")
+        rows_put(taken)
+
+
+def rows_put(taken: list[_Table], *, using: BaseDatabaseWrapper = connection) -> None:
+    """Insert the rows of ``taken`` into their (empty) tables, in one transaction: COPY on
+    PostgreSQL, one ``executemany`` per table on SQLite."""
+    quote = using.ops.quote_name
+    with transaction.atomic(using=using.alias), using.cursor() as cursor:
+        raw = cursor.cursor
+        for table in taken:
+            if not table.rows:
+                continue
+            if using.vendor == "postgresql":
+                with raw.copy(f"COPY {quote(table.name)} FROM STDIN") as copy:
+                    copy.write(table.rows)
+            else:
+                columns = ", ".join(quote(column) for column in table.columns)
+                marks = ", ".join("%s" for _column in table.columns)
+                raw.executemany(
+                    f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", table.rows
+                )
 
 
 _WORLDS: dict[tuple[str, Hashable], tuple[list[_Table], bytes]] = {}

@@ -20,9 +20,7 @@ from seatwise.notifications.models import OutgoingEmail
 from tests.articles.articles import ui
 from tests.factories import billing_contact, make_account, make_person
 
-# Transactional: the real worker process reads what the requests committed. (Not
-# serialized_rollback: after another transactional test has flushed the database, restoring
-# its serialized content types would collide with the ones the flush re-created.)
+# Transactional: the real worker process reads what the requests committed.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EMAIL_URL = "/admin-center/add-licenses/email/"

@@ -6,12 +6,9 @@ browser in headless mode.
 
 The fixtures here replace pytest-playwright's ``browser`` and ``page`` for this directory.
 
-A live server needs ``transaction=True``, and a transactional test empties every table when it
-ends, the rows of the data migrations (the catalog) included. Django's ``serialized_rollback``
-cannot put them back here: while Playwright's sync API runs, the test code runs in another
-context, where Django's connections are other objects without the serialized data. So the
-data is taken before Playwright starts and put back by the fixtures below: before each browser
-test, and once the browser tests are done, for the transactional tests that follow them.
+A live server needs ``transaction=True``; like every transactional test, a browser test ends
+with the database as the migrations made it (tests/conftest.py), and a module's world is built
+once and put back for its next tests (tests.worlds.world_once).
 """
 
 from __future__ import annotations
@@ -32,7 +29,6 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from tests.conftest import migrated_data_load
 from tests.worlds import _worlds_of_the_module, world_once  # noqa: F401 (fixtures)
 
 CHROMIUM = Path("/usr/bin/chromium-headless-shell")
@@ -54,22 +50,9 @@ ARTIFACTS = Path(
 )
 
 
-@pytest.fixture(autouse=True)
-def _migrated_data_loaded(migrated_data, django_db_blocker) -> None:
-    with django_db_blocker.unblock():
-        migrated_data_load(migrated_data)
-
-
-@pytest.fixture(scope="package", autouse=True)
-def _migrated_data_left_in_place(migrated_data, django_db_blocker) -> Iterator[None]:
-    yield
-    with django_db_blocker.unblock():
-        migrated_data_load(migrated_data)
-
-
 @pytest.fixture(scope="session")
-def browser(migrated_data) -> Iterator[Browser]:
-    # Depends on migrated_data so that the data is taken before Playwright starts.
+def browser(django_db_setup) -> Iterator[Browser]:
+    # The test databases are made (and the migrations' rows taken) before Playwright starts.
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing: install Debian's chromium-headless-shell (make system-deps)."

@@ -59,7 +59,7 @@ from tests.factories import PASSWORD, SYSTEM, billing_contact, make_account, mak
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 LANGUAGES = ["de", "it", "es", "en"]

@@ -52,7 +52,7 @@ from tests.tax.data import ensure_eu_vat_rates
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 LANGUAGES = ["de", "en", "it", "es"]

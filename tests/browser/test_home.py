@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 PORTAL_NAMES = {
