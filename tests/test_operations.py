@@ -286,3 +286,26 @@ def test_a_demo_reset_while_a_worker_runs_does_not_stop_the_worker():
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
+
+
+def test_web_and_worker_processes_start_without_the_pdf_libraries():
+    """WeasyPrint, factur-x and Saxon are loaded with the first document a process makes
+    (seatwise.core.pdf): the web application, every URL's view and every task module import
+    without them."""
+    program = (
+        "import importlib, sys; import config.wsgi; from django.apps import apps; "
+        "from django.urls import get_resolver; get_resolver().url_patterns; "
+        "[importlib.import_module(a.name + '.tasks') for a in apps.get_app_configs() "
+        " if a.name.startswith('seatwise.') and importlib.util.find_spec(a.name + '.tasks')]; "
+        "print(sorted(m for m in ('weasyprint', 'facturx', 'saxonche') "
+        " if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (result.returncode, result.stdout) == (0, "[]\n"), result.stderr

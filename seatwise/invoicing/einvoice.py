@@ -39,17 +39,20 @@ from __future__ import annotations
 import functools
 import importlib.resources
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import facturx
 from django.utils import translation
 from django.utils.translation import gettext
-from lxml import etree
-from saxonche import PySaxonProcessor
 
 from seatwise.core.money import minor_unit
 from seatwise.invoicing.documents import InvoiceDocument, unit_price_shown
 from seatwise.invoicing.wording import prepayments_note, register_text, settlement_sentences
+
+if TYPE_CHECKING:
+    from saxonche import PySaxonProcessor
+
+# factur-x (with lxml and its schemas) and Saxon are imported where a document is made or
+# checked, as WeasyPrint (seatwise.core.pdf): a process that makes none does not load them.
 
 EN16931 = "urn:cen.eu:en16931:2017"
 TYPE_CODE = {"invoice": "380", "credit_note": "381"}
@@ -214,6 +217,8 @@ def _en16931_terms(doc: InvoiceDocument) -> dict[str, Any]:
 
 def invoice_cii_xml(doc: InvoiceDocument) -> bytes:
     """Factur-X/ZUGFeRD CII XML, EN 16931 profile; raises if it fails the Factur-X XSD."""
+    import facturx
+
     xml: bytes = facturx.generate_cii_xml(
         _en16931_terms(doc), level="en16931", check_xsd=True, check_schematron=False
     )
@@ -222,6 +227,8 @@ def invoice_cii_xml(doc: InvoiceDocument) -> bytes:
 
 def invoice_ubl_xml(doc: InvoiceDocument) -> bytes:
     """UBL 2.1 Invoice or CreditNote, EN 16931; raises if it fails the UBL 2.1 XSD."""
+    import facturx
+
     xml: bytes = facturx.generate_ubl_xml(
         _en16931_terms(doc), level="en16931", check_xsd=True, check_schematron=False
     )
@@ -229,6 +236,8 @@ def invoice_ubl_xml(doc: InvoiceDocument) -> bytes:
 
 
 def _xsd_errors(xml: bytes, flavor: str) -> list[str]:
+    import facturx
+
     try:
         facturx.xml_check_xsd(xml, flavor=flavor, level="en16931")
     except Exception as error:  # factur-x raises a bare Exception on any XSD failure
@@ -240,6 +249,8 @@ def _xsd_errors(xml: bytes, flavor: str) -> list[str]:
 def _saxon() -> PySaxonProcessor:
     """One Saxon processor per process: compiling the schematron's XSLT is most of the cost
     of a validation, so each stylesheet is compiled once (``_stylesheet``)."""
+    from saxonche import PySaxonProcessor
+
     return PySaxonProcessor(license=False)
 
 
@@ -251,6 +262,8 @@ def _stylesheet(syntax: str) -> Any:
 
 def _schematron_errors(xml: bytes, syntax: str) -> list[str]:
     """The fatal failed asserts of the EN 16931 schematron, as ``"BR-CO-15: text"``."""
+    from lxml import etree
+
     report = _stylesheet(syntax).transform_to_string(
         xdm_node=_saxon().parse_xml(xml_text=xml.decode("utf-8"))
     )
@@ -273,6 +286,8 @@ def validate_cii(xml: bytes) -> list[str]:
 
 def validate_ubl(xml: bytes) -> list[str]:
     """The XSD errors and failed EN 16931 schematron rules of a UBL XML; empty when valid."""
+    from lxml import etree
+
     document = etree.QName(etree.fromstring(xml)).localname
     flavor = "ubl-2.1-creditnote" if document == "CreditNote" else "ubl-2.1-invoice"
     return _xsd_errors(xml, flavor) or _schematron_errors(xml, "ubl")

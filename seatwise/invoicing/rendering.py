@@ -26,15 +26,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import facturx
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import HTML
 
 from seatwise.core.money import format_money
+from seatwise.core.pdf import pdf_from_html
 from seatwise.invoicing.documents import (
     InvoiceDocument,
     Party,
@@ -52,8 +51,6 @@ from seatwise.invoicing.wording import (
     title_with_number,
     vat_in_accounting_currency_text,
 )
-
-PDF_VARIANT = "pdf/a-3b"
 
 
 def _locale(language: str) -> str:
@@ -80,8 +77,7 @@ def _party(party: Party, language: str) -> dict[str, Any]:
 def _write_pdf(template: str, context: dict[str, Any], language: str) -> bytes:
     with translation.override(language):
         html = render_to_string(template, context)
-    pdf: bytes = HTML(string=html).write_pdf(pdf_variant=PDF_VARIANT)
-    return pdf
+    return pdf_from_html(html)
 
 
 def _unit_price(amount: Decimal, currency: str, language: str) -> str:
@@ -165,6 +161,8 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
         context = _invoice_context(doc)
         title = title_with_number(doc)
     pdf = _write_pdf("invoicing/invoice.html", context, doc.language)
+    import facturx  # with the first document, as WeasyPrint (seatwise.core.pdf)
+
     factur_x: bytes = facturx.generate_from_binary(
         pdf,
         invoice_cii_xml(doc),

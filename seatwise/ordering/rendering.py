@@ -18,15 +18,14 @@ from babel.dates import format_date
 from babel.numbers import format_percent
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from weasyprint import HTML
 
 from seatwise.accounts.models import Account
 from seatwise.core.money import format_money
+from seatwise.core.pdf import pdf_from_html
 from seatwise.invoicing.seller import seller
 from seatwise.ordering.models import Quote
 from seatwise.ordering.services import quote_tax_decision
 
-PDF_VARIANT = "pdf/a-3b"
 _LOCALES = {"de": "de_DE", "it": "it_IT", "es": "es_ES", "en": "en_IE"}
 
 
@@ -101,5 +100,4 @@ def quote_pdf(quote: Quote) -> bytes:
             "tax_note": note,
         }
         html = render_to_string("ordering/quote_pdf.html", context)
-    pdf: bytes = HTML(string=html).write_pdf(pdf_variant=PDF_VARIANT)
-    return pdf
+    return pdf_from_html(html)
