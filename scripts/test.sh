@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole suite: lint, types, import rules, migrations, translations, then pytest twice:
-# on SQLite with the database task worker, and on a throwaway PostgreSQL cluster with a
-# throwaway Redis and the RQ task worker, both started and stopped here.
+# The whole suite: lint, types, import rules, migrations, translations, and pytest twice: on
+# SQLite with the database task worker, and on a throwaway PostgreSQL cluster with a
+# throwaway Redis and the RQ task worker, both started and stopped here. The PostgreSQL run
+# starts first and the static checks run beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -17,21 +18,24 @@ free_port() { python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 
 # Two test processes (pytest-xdist), each with its own databases.
 WORKERS="${SEATWISE_TEST_WORKERS:-2}"
 
-step "ruff (lint and format)"
-ruff check seatwise config tests scripts bench
-ruff format --check seatwise config tests scripts bench
+# The static checks: lint, types, import rules, migrations, translations.
+static_checks() {
+	step "ruff (lint and format)"
+	ruff check seatwise config tests scripts bench
+	ruff format --check seatwise config tests scripts bench
 
-step "mypy (strict)"
-mypy seatwise config
+	step "mypy (strict)"
+	mypy seatwise config
 
-step "import rules (interfaces import domains, never the reverse)"
-lint-imports
+	step "import rules (interfaces import domains, never the reverse)"
+	lint-imports
 
-step "migrations are complete"
-python manage.py makemigrations --check --dry-run
+	step "migrations are complete"
+	python manage.py makemigrations --check --dry-run
 
-step "translations are complete and current"
-python scripts/check_translations.py
+	step "translations are complete and current"
+	python scripts/check_translations.py
+}
 
 # Both pytest runs at the same time (SEATWISE_TEST_SEQUENTIAL=1: one after the other): much
 # of the suite waits on processes it started (task workers, schedulers, Chromium, SMTP
@@ -47,6 +51,7 @@ pglog="$SEATWISE_VAR_DIR/pytest-postgresql.log"
 pgpid=""
 cleanup() {
 	if [ -n "$pgpid" ] && kill -0 "$pgpid" 2>/dev/null; then
+		pkill -TERM -P "$pgpid" 2>/dev/null || true # pytest, then its shell
 		kill -TERM "$pgpid" 2>/dev/null || true
 		wait "$pgpid" 2>/dev/null || true
 	fi
@@ -69,9 +74,12 @@ pytest_postgresql() {
 }
 
 if [ "${SEATWISE_TEST_SEQUENTIAL:-}" != 1 ]; then
+	# The PostgreSQL run, the longer one, starts first; the static checks run beside it (a
+	# failing check ends the script, and the cleanup stops the run).
 	pytest_postgresql "$@" >"$pglog" 2>&1 &
 	pgpid=$!
 fi
+static_checks
 
 step "pytest on SQLite, database task backend"
 sqlite_status=0
