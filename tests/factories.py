@@ -99,14 +99,16 @@ def make_subscription(
     )
 
 
-def make_card(account: Account, number: str = "4242424242424242") -> PaymentMethod:
+def make_card(
+    account: Account, number: str = "4242424242424242", cvc: str = "123"
+) -> PaymentMethod:
     return payment_method_add(
         account=account,
         card=CardDetails(
             number=number,
             exp_month=12,
             exp_year=date.today().year + 2,
-            cvc="123",
+            cvc=cvc,
             holder_name="Bill Contact",
         ),
         by=SYSTEM,

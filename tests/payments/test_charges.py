@@ -448,7 +448,8 @@ def test_invalid_amounts_are_refused(amount):
 def test_card_number_never_reaches_the_charge_rows_or_the_logs(caplog):
     caplog.set_level(logging.DEBUG)
     account = make_account()
-    method = make_card(account, number="5555555555554444")
+    # A CVC with a leading zero: no id stored as text (an audit entry's object) can equal it.
+    method = make_card(account, number="5555555555554444", cvc="042")
     set_test_gateway_mode("timeout_after_charge", times=1)
 
     charge(method, key="k")
@@ -456,8 +457,8 @@ def test_card_number_never_reaches_the_charge_rows_or_the_logs(caplog):
     charge(method, key="k2")
 
     dump = dump_all_rows()
-    # The CVC as a stored value of its own (a random token may well end in "123").
-    for secret in ("5555555555554444", "555555555555", " '123' ", " '123'\n"):
+    # The CVC as a stored value of its own (a random token may well contain "042").
+    for secret in ("5555555555554444", "555555555555", " '042' ", " '042'\n"):
         assert secret not in dump + "\n"
         assert secret not in caplog.text
     assert "4444" in dump
