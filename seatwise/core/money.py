@@ -10,6 +10,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency, get_currency_precision
 
+from seatwise.core.languages import babel_locale
+
 SUPPORTED_CURRENCIES = ("EUR", "USD", "GBP", "CHF")
 
 
@@ -24,5 +26,4 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
 
 def format_money(amount: Decimal, currency: str, language: str) -> str:
     """Format for display in the reader's locale: de ``1.234,50 €``, en ``€1,234.50``."""
-    locale = {"de": "de_DE", "it": "it_IT", "es": "es_ES", "en": "en_IE"}.get(language, language)
-    return str(format_currency(amount, currency, locale=locale))
+    return str(format_currency(amount, currency, locale=babel_locale(language)))

@@ -32,6 +32,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from seatwise.core.languages import babel_locale
 from seatwise.core.money import format_money
 from seatwise.core.pdf import pdf_from_html
 from seatwise.invoicing.documents import (
@@ -43,7 +44,6 @@ from seatwise.invoicing.documents import (
 from seatwise.invoicing.einvoice import invoice_cii_xml
 from seatwise.invoicing.wording import (
     document_title,
-    locale_of,
     number_label,
     prepayment_label,
     register_parts,
@@ -53,16 +53,12 @@ from seatwise.invoicing.wording import (
 )
 
 
-def _locale(language: str) -> str:
-    return locale_of(language)
-
-
 def _date(value: date | None, language: str, style: str = "long") -> str:
-    return format_date(value, format=style, locale=_locale(language)) if value else ""
+    return format_date(value, format=style, locale=babel_locale(language)) if value else ""
 
 
 def _party(party: Party, language: str) -> dict[str, Any]:
-    country = Locale.parse(_locale(language)).territories.get(party.country, party.country)
+    country = Locale.parse(babel_locale(language)).territories.get(party.country, party.country)
     return {
         "name": party.name,
         "address_lines": party.address_lines,
@@ -86,7 +82,7 @@ def _unit_price(amount: Decimal, currency: str, language: str) -> str:
         format_currency(
             unit_price_shown(amount, currency),
             currency,
-            locale=_locale(language),
+            locale=babel_locale(language),
             decimal_quantization=False,
         )
     )
@@ -108,7 +104,7 @@ def _invoice_context(doc: InvoiceDocument) -> dict[str, Any]:
                 if line.period_start and line.period_end
                 else ""
             ),
-            "quantity": format_decimal(line.quantity, locale=_locale(language)),
+            "quantity": format_decimal(line.quantity, locale=babel_locale(language)),
             "unit_price": _unit_price(line.unit_price, doc.currency, language),
             "term_unit_price": (
                 money(line.term_unit_price) if line.term_unit_price is not None else ""
@@ -129,7 +125,7 @@ def _invoice_context(doc: InvoiceDocument) -> dict[str, Any]:
         "buyer": _party(doc.buyer, language),
         "lines": lines,
         "tax_rate": format_percent(
-            doc.tax_rate / 100, locale=_locale(language), decimal_quantization=False
+            doc.tax_rate / 100, locale=babel_locale(language), decimal_quantization=False
         ),
         "net_total": money(doc.net_total),
         "tax_total": money(doc.tax_total),

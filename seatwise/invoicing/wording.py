@@ -25,15 +25,11 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from django.utils.translation import gettext, pgettext
 
+from seatwise.core.languages import babel_locale
 from seatwise.core.money import format_money
 from seatwise.invoicing.documents import InvoiceDocument, Party, Prepayment
 
 # The babel locale of each document language: the same as seatwise.core.money's.
-_LOCALES = {"de": "de_DE", "it": "it_IT", "es": "es_ES", "en": "en_IE"}
-
-
-def locale_of(language: str) -> str:
-    return _LOCALES.get(language, language)
 
 
 def document_title(doc: InvoiceDocument) -> str:
@@ -134,7 +130,7 @@ def vat_in_accounting_currency_text(doc: InvoiceDocument) -> str:
     vat = doc.vat_in_accounting_currency
     if vat is None:
         return ""
-    locale = locale_of(doc.language)
+    locale = babel_locale(doc.language)
     return gettext(
         "VAT in %(currency)s at the ECB rate of %(date)s (1 %(currency)s = %(rate)s "
         "%(document_currency)s): %(amount)s"

@@ -20,25 +20,20 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from seatwise.accounts.models import Account
+from seatwise.core.languages import babel_locale
 from seatwise.core.money import format_money
 from seatwise.core.pdf import pdf_from_html
 from seatwise.invoicing.seller import seller
 from seatwise.ordering.models import Quote
 from seatwise.ordering.services import quote_tax_decision
 
-_LOCALES = {"de": "de_DE", "it": "it_IT", "es": "es_ES", "en": "en_IE"}
-
-
-def _locale(language: str) -> str:
-    return _LOCALES.get(language, language)
-
 
 def _date(value: date, language: str, style: str = "long") -> str:
-    return str(format_date(value, format=style, locale=_locale(language)))
+    return str(format_date(value, format=style, locale=babel_locale(language)))
 
 
 def _country(code: str, language: str) -> str:
-    return str(Locale.parse(_locale(language)).territories.get(code, code))
+    return str(Locale.parse(babel_locale(language)).territories.get(code, code))
 
 
 def quote_pdf_filename(quote: Quote) -> str:
@@ -93,7 +88,7 @@ def quote_pdf(quote: Quote) -> bytes:
             "lines": lines,
             "net_total": money(quote.net_total),
             "tax_rate": format_percent(
-                quote.tax_rate / 100, locale=_locale(language), decimal_quantization=False
+                quote.tax_rate / 100, locale=babel_locale(language), decimal_quantization=False
             ),
             "tax_total": money(quote.tax_total),
             "gross_total": money(quote.gross_total),

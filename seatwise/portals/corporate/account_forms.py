@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from seatwise.accounts.bill_to import PURCHASE_ORDER_MAX
 from seatwise.accounts.models import EMAIL_MAX, NAME_MAX
 from seatwise.core.countries import country_codes, country_name
+from seatwise.core.languages import BABEL_LOCALES
 from seatwise.subscriptions.auto_renew import CANCEL_REASONS, DETAILS_MAX
 
 # --- Auto Renew -------------------------------------------------------------------------------
@@ -46,7 +47,6 @@ class AutoRenewOffForm(forms.Form):
 # --- Pay Now ----------------------------------------------------------------------------------
 
 _AMOUNT_CHARS = re.compile(r"^[0-9.,' \u00a0\u202f]+$")
-_BABEL_LOCALES = {"de": "de_DE", "it": "it_IT", "es": "es_ES", "en": "en_IE"}
 
 
 def parse_amount(text: str, language: str) -> Decimal:
@@ -59,8 +59,8 @@ def parse_amount(text: str, language: str) -> Decimal:
             _("Enter the amount in digits, for example 1.234,56 or 1234.56."), code="format"
         )
     compact = re.sub(r"[ \u00a0\u202f']", "", cleaned)
-    own = _BABEL_LOCALES.get(language, "en_IE")
-    other = "en_IE" if own != "en_IE" else "de_DE"
+    own = BABEL_LOCALES.get(language, BABEL_LOCALES["en"])
+    other = BABEL_LOCALES["en"] if own != BABEL_LOCALES["en"] else BABEL_LOCALES["de"]
     for locale in (own, other):
         try:
             value = parse_decimal(compact, locale=locale, strict=True)
