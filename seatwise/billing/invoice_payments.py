@@ -83,8 +83,8 @@ def invoice_amount_in_flight(invoice: Invoice) -> Decimal:
     charges and the charge of the purchase that issued the invoice alike (a seat purchase or
     plan change still "processing" is completed by the pipeline), so paying it again never
     charges twice, nor does a renewal's next try (``billing.renewals``). Every payment of an
-    invoice is a charge linked to it, so the succeeded charges
-    beyond ``paid_amount`` are the unrecorded ones.
+    invoice is a charge linked to it, so the succeeded charges beyond ``paid_amount`` are the
+    unrecorded ones.
     """
     totals = dict(
         Charge.objects.filter(

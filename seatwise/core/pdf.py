@@ -8,7 +8,19 @@ renders one, and a task worker that runs no rendering task does not pay for it e
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
 PDF_VARIANT = "pdf/a-3b"
+
+
+def pdf_from_template(template: str, context: dict[str, Any], language: str) -> bytes:
+    """``template`` rendered with ``context`` in ``language``, as a PDF/A-3b."""
+    with translation.override(language):
+        html = render_to_string(template, context)
+    return pdf_from_html(html)
 
 
 def pdf_from_html(html: str) -> bytes:

@@ -29,12 +29,11 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
-from django.template.loader import render_to_string
 from django.utils import translation
 
 from seatwise.core.languages import babel_locale
 from seatwise.core.money import format_money
-from seatwise.core.pdf import pdf_from_html
+from seatwise.core.pdf import pdf_from_template
 from seatwise.invoicing.documents import (
     InvoiceDocument,
     Party,
@@ -68,12 +67,6 @@ def _party(party: Party, language: str) -> dict[str, Any]:
         "email": party.email,
         "register": register_parts(party),
     }
-
-
-def _write_pdf(template: str, context: dict[str, Any], language: str) -> bytes:
-    with translation.override(language):
-        html = render_to_string(template, context)
-    return pdf_from_html(html)
 
 
 def _unit_price(amount: Decimal, currency: str, language: str) -> str:
@@ -156,7 +149,7 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
     with translation.override(doc.language):
         context = _invoice_context(doc)
         title = title_with_number(doc)
-    pdf = _write_pdf("invoicing/invoice.html", context, doc.language)
+    pdf = pdf_from_template("invoicing/invoice.html", context, doc.language)
     import facturx  # with the first document, as WeasyPrint (seatwise.core.pdf)
 
     factur_x: bytes = facturx.generate_from_binary(
@@ -192,4 +185,4 @@ def receipt_pdf(receipt: ReceiptDocument) -> bytes:
         "seller": _party(receipt.seller, language),
         "buyer": _party(receipt.buyer, language),
     }
-    return _write_pdf("invoicing/receipt.html", context, language)
+    return pdf_from_template("invoicing/receipt.html", context, language)

@@ -29,8 +29,6 @@ from seatwise.core.languages import babel_locale
 from seatwise.core.money import format_money
 from seatwise.invoicing.documents import InvoiceDocument, Party, Prepayment
 
-# The babel locale of each document language: the same as seatwise.core.money's.
-
 
 def document_title(doc: InvoiceDocument) -> str:
     if doc.kind == "invoice":

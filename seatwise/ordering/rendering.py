@@ -16,13 +16,12 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_percent
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from seatwise.accounts.models import Account
 from seatwise.core.languages import babel_locale
 from seatwise.core.money import format_money
-from seatwise.core.pdf import pdf_from_html
+from seatwise.core.pdf import pdf_from_template
 from seatwise.invoicing.seller import seller
 from seatwise.ordering.models import Quote
 from seatwise.ordering.services import quote_tax_decision
@@ -94,5 +93,4 @@ def quote_pdf(quote: Quote) -> bytes:
             "gross_total": money(quote.gross_total),
             "tax_note": note,
         }
-        html = render_to_string("ordering/quote_pdf.html", context)
-    return pdf_from_html(html)
+        return pdf_from_template("ordering/quote_pdf.html", context, language)
