@@ -166,7 +166,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _MIGRATED_ROWS[:] = [table for table in rows_take() if table.rows]
 
 
-# The rows the migrations wrote, as django_db_setup found them (tests.worlds.rows_take).
+# The rows the migrations wrote, as django_db_setup found them (tests.worlds.rows_take), on
+# the default database.
 _MIGRATED_ROWS: list = []
 
 
@@ -177,22 +178,12 @@ def _flush_to_the_migrated_rows(self) -> None:
     each, and then runs the post_migrate handlers, which recreate the content types and
     permissions with new ids and not the data migrations' rows: the next test would start
     from another database than the first one did.)"""
-    from django.db import connections, transaction
+    from django.db import connections
 
-    from tests.worlds import rows_put
+    from tests.worlds import rows_restore
 
     for alias in self._databases_names(include_mirrors=False):
-        connection = connections[alias]
-        quote = connection.ops.quote_name
-        tables = connection.introspection.django_table_names(
-            only_existing=True, include_views=False
-        )
-        # The foreign keys are checked at the commit: every row is gone by then.
-        with transaction.atomic(using=alias), connection.cursor() as cursor:
-            for table in tables:
-                cursor.execute(f"DELETE FROM {quote(table)}")
-            if alias == "default":
-                rows_put(_MIGRATED_ROWS, using=connection)
+        rows_restore(_MIGRATED_ROWS if alias == "default" else [], using=connections[alias])
 
 
 @pytest.fixture(scope="session", autouse=True)

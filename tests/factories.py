@@ -71,8 +71,9 @@ def billing_contact(account: Account) -> Person:
 
 
 def ensure_default_catalog() -> None:
-    """The default catalog comes from a data migration; a transactional test's flush empties
-    it, so tests that need it after such a test load it again, with the migration's own code."""
+    """The default catalog, from its data migration's own code if it is gone. Every test
+    starts with it (a transactional test ends with the migrations' rows put back:
+    tests/conftest.py); a test that deleted it itself gets it again."""
     if Plan.objects.exists():
         return
     import importlib

@@ -251,11 +251,8 @@ def test_a_demo_reset_while_a_worker_runs_does_not_stop_the_worker():
 
     from seatwise.notifications.models import OutgoingEmail
     from seatwise.notifications.services import email_queue
-    from tests.factories import ensure_default_catalog
     from tests.tasks import worker_env
 
-    # The catalog of the migrations, gone if a transactional test ran before on this database.
-    ensure_default_catalog()
     call_command("load_demo", verbosity=0)
     worker = subprocess.Popen(
         ["bash", "scripts/serve.sh", "worker"],

@@ -48,10 +48,6 @@ def _rows_postgresql(url: str, table: str) -> list[tuple[Any, ...]]:
 
 def _some_history() -> None:
     """Demo accounts, and invoices and a credit note in their chains."""
-    from tests.factories import ensure_default_catalog
-
-    # The catalog of the migrations, gone if a transactional test ran before on this database.
-    ensure_default_catalog()
     call_command("load_demo", verbosity=0)
     for n in range(3):
         account = make_account(kind="corporate", language="de", name=f"Drill {n} GmbH")

@@ -38,14 +38,12 @@ from tests.factories import (
     PASSWORD,
     SYSTEM,
     billing_contact,
-    ensure_default_catalog,
     make_account,
     make_card,
     make_subscription,
 )
 from tests.ordering.helpers import checkout, corporate, quote_for
 from tests.tasks import worker_env
-from tests.tax.data import ensure_eu_vat_rates
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDERS = 6
@@ -151,9 +149,6 @@ def busy_worker(workers: list[subprocess.Popen[bytes]]) -> subprocess.Popen[byte
 def test_two_web_servers_three_workers_one_killed_every_order_once(smtp_server):
     # Given corporate accounts with a service order ready to place, online accounts ready to
     # buy seats, and a gateway slow enough for a worker to be caught in the middle of a charge
-    # (the catalog and VAT rates of the migrations, gone if a transactional test ran before)
-    ensure_default_catalog()
-    ensure_eu_vat_rates()
     drafts = []
     for _ in range(ORDERS):
         c = corporate()
