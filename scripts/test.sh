@@ -40,7 +40,8 @@ static_checks() {
 # Both pytest runs at the same time (SEATWISE_TEST_SEQUENTIAL=1: one after the other): much
 # of the suite waits on processes it started (task workers, schedulers, Chromium, SMTP
 # timeouts), and the other run uses the cores meanwhile. Each run has its own var directory
-# and screenshots folder. Tests are handed out as processes free up, the slow modules first
+# and artifacts folder; the screenshots of the pages are taken by the SQLite run only (the
+# PostgreSQL run's browsers see the same pages). Tests are handed out as processes free up, the slow modules first
 # (tests/conftest.py).
 PYTEST=(pytest -q -n "$WORKERS" --durations=20)
 pgdir=$(mktemp -d /tmp/seatwise-pg.XXXXXX)
@@ -67,7 +68,7 @@ redis-server --port "$redisport" --bind 127.0.0.1 --save '' --appendonly no --di
 mkdir -p "$SEATWISE_VAR_DIR/sqlite" "$SEATWISE_VAR_DIR/postgresql"
 pytest_postgresql() {
 	SEATWISE_VAR_DIR="$SEATWISE_VAR_DIR/postgresql" \
-		SEATWISE_TEST_ARTIFACTS="$PWD/test-artifacts/postgresql" \
+		SEATWISE_TEST_ARTIFACTS="$PWD/test-artifacts/postgresql" SEATWISE_TEST_SCREENSHOTS=0 \
 		DATABASE_URL="postgres://postgres@127.0.0.1:${pgport}/seatwise" \
 		SEATWISE_TASK_BACKEND=rq SEATWISE_REDIS_URL="redis://127.0.0.1:${redisport}/0" \
 		"${PYTEST[@]}" "$@"

@@ -129,6 +129,17 @@ def reader_page(browser: Browser, language: str) -> Iterator[Page]:
     assert problems == []
 
 
+# SEATWISE_TEST_SCREENSHOTS=0: no screenshots (make test's PostgreSQL run, whose pages are the
+# SQLite run's: a full-page PNG costs Chromium more than most steps of a test).
+SCREENSHOTS = os.environ.get("SEATWISE_TEST_SCREENSHOTS", "1") != "0"
+
+
+def screenshot(page: Page, path: Path) -> None:
+    """The whole page as its reader sees it, kept at ``path`` in the test artifacts."""
+    if SCREENSHOTS:
+        page.screenshot(path=path, full_page=True)
+
+
 @pytest.fixture
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

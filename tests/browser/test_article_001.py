@@ -33,7 +33,7 @@ from seatwise.accounts.models import CorporateCredential, Person
 from seatwise.accounts.services import corporate_password_set
 from seatwise.notifications.models import OutgoingEmail
 from tests.articles.articles import ui
-from tests.browser.conftest import reader_page
+from tests.browser.conftest import reader_page, screenshot
 from tests.factories import PASSWORD, SYSTEM, billing_contact, make_account, make_person
 
 pytestmark = [
@@ -121,7 +121,7 @@ def shot(artifacts: Path, language: str):
     folder.mkdir(exist_ok=True)
 
     def take(page: Page, step: str) -> None:
-        page.screenshot(path=folder / f"{language}-{step}.png", full_page=True)
+        screenshot(page, folder / f"{language}-{step}.png")
 
     return take
 

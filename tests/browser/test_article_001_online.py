@@ -54,7 +54,7 @@ from seatwise.support.services import case_account_link
 from seatwise.support.tokens import case_confirmation_token_make
 from seatwise.support.verification import CardAnswers, case_verify
 from tests.articles.articles import LABELS, ui
-from tests.browser.conftest import reader_page
+from tests.browser.conftest import reader_page, screenshot
 from tests.factories import PASSWORD, SYSTEM, billing_contact, make_account, make_person
 
 pytestmark = [
@@ -131,7 +131,7 @@ def shot(artifacts: Path, language: str):
     folder.mkdir(exist_ok=True)
 
     def take(page: Page, step: str) -> None:
-        page.screenshot(path=folder / f"{language}-{step}.png", full_page=True)
+        screenshot(page, folder / f"{language}-{step}.png")
 
     return take
 
@@ -397,7 +397,7 @@ def test_each_refusal_is_told_with_its_reason_and_changes_nothing(
         ).to_have_count(0)
         folder = artifacts / "article-001-online"
         folder.mkdir(exist_ok=True)
-        page.screenshot(path=folder / f"refusal-{refusal.replace(' ', '-')}.png", full_page=True)
+        screenshot(page, folder / f"refusal-{refusal.replace(' ', '-')}.png")
 
     assert unchanged_state() == before
     if reason != "locked":

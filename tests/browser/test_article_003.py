@@ -39,7 +39,7 @@ from seatwise.accounts.services import corporate_password_set
 from seatwise.ordering.models import Quote, ServiceOrder
 from seatwise.subscriptions.models import LicenseAssignment
 from tests.articles.articles import ui
-from tests.browser.conftest import reader_page
+from tests.browser.conftest import reader_page, screenshot
 from tests.factories import (
     PASSWORD,
     SYSTEM,
@@ -178,7 +178,7 @@ def shot(artifacts: Path, language: str):
     folder.mkdir(exist_ok=True)
 
     def take(page: Page, step: str) -> None:
-        page.screenshot(path=folder / f"{language}-{step}.png", full_page=True)
+        screenshot(page, folder / f"{language}-{step}.png")
 
     return take
 

@@ -30,7 +30,7 @@ from tests.articles.articles import (
     Article,
     ui,
 )
-from tests.browser.conftest import reader_page
+from tests.browser.conftest import reader_page, screenshot
 from tests.factories import SYSTEM
 
 pytestmark = [
@@ -89,7 +89,7 @@ def shot(artifacts: Path, article: Article, language: str):
     folder.mkdir(exist_ok=True)
 
     def take(page: Page, step: str) -> None:
-        page.screenshot(path=folder / f"{article.number}-{language}-{step}.png", full_page=True)
+        screenshot(page, folder / f"{article.number}-{language}-{step}.png")
 
     return take
 
@@ -396,7 +396,7 @@ def test_article_000_on_a_phone(demo_as_loaded, live_server, browser: Browser, a
         assert box is not None
         assert 0 <= box["x"] <= box["x"] + box["width"] <= 375
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, "scrolls sideways"
-        page.screenshot(path=folder / "000-de-phone-admin-center-account-admin.png", full_page=True)
+        screenshot(page, folder / "000-de-phone-admin-center-account-admin.png")
 
         page.goto(live_server.url + "/billing/")
         assert_wrong_place(page, live_server, labels)
@@ -405,6 +405,6 @@ def test_article_000_on_a_phone(demo_as_loaded, live_server, browser: Browser, a
         page.keyboard.press("Enter")
         assert_my_account(page, live_server, labels)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, "scrolls sideways"
-        page.screenshot(path=folder / "000-de-phone-my-account.png", full_page=True)
+        screenshot(page, folder / "000-de-phone-my-account.png")
     finally:
         context.close()

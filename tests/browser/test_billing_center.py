@@ -44,7 +44,7 @@ from seatwise.payments.models import PaymentMethod
 from seatwise.payments.selectors import default_payment_method
 from seatwise.subscriptions.models import Subscription
 from seatwise.subscriptions.services import license_assign
-from tests.browser.conftest import reader_page
+from tests.browser.conftest import reader_page, screenshot
 from tests.factories import (
     PASSWORD,
     SYSTEM,
@@ -705,7 +705,7 @@ def shot(artifacts: Path, request, language: str):
     test_name = request.node.originalname.removeprefix("test_").replace("_", "-")
 
     def take(page: Page, step: str) -> None:
-        page.screenshot(path=folder / f"{test_name}-{language}-{step}.png", full_page=True)
+        screenshot(page, folder / f"{test_name}-{language}-{step}.png")
 
     return take
 

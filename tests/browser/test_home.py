@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import screenshot
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
@@ -56,13 +58,13 @@ def test_language_switch_in_every_language(live_server, page, artifacts):
 
     page.goto(live_server.url + "/")
     assert_home_in(page, "en")
-    page.screenshot(path=artifacts / "home-en.png", full_page=True)
+    screenshot(page, artifacts / "home-en.png")
 
     shown = "en"
     for language in ["de", "it", "es", "en"]:
         switch_language(page, shown=shown, to=language)
         assert_home_in(page, language)
-        page.screenshot(path=artifacts / f"home-{language}.png", full_page=True)
+        screenshot(page, artifacts / f"home-{language}.png")
         shown = language
 
     # Console errors include Content Security Policy violations (inline styles, scripts).
@@ -80,14 +82,14 @@ def test_home_on_a_small_screen_with_keyboard(live_server, browser, artifacts):
         skip = page.get_by_role("link", name="Zum Hauptinhalt springen")
         expect(skip).to_be_focused()
         expect(skip).to_be_in_viewport()
-        page.screenshot(path=artifacts / "home-de-mobile.png", full_page=True)
+        screenshot(page, artifacts / "home-de-mobile.png")
     finally:
         context.close()
 
 
 def test_a_portal_card_is_one_link(live_server, page, artifacts):
     page.goto(live_server.url + "/")
-    page.screenshot(path=artifacts / "home-en-linked.png", full_page=True)
+    screenshot(page, artifacts / "home-en-linked.png")
 
     # The card's text lies under the link's target area (Playwright sees the link on top of
     # it, hence force): a click anywhere on the card follows the link.
