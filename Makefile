@@ -66,7 +66,7 @@ serve: install
 test: install-dev system-deps
 	@bash scripts/test.sh
 
-bench: install-dev
+bench: install-dev system-deps
 	@bash scripts/bench.sh
 
 clean:

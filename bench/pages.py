@@ -1,73 +1,242 @@
-"""Throughput of Seatwise's pages against a trivial view, in one process, in the same run.
+"""B0, B1, B2 and B6 (web): the portal pages on the production server, against the trivial
+view on the same server; the same pages at 10,000 and at 1,000,000 accounts; the web workers'
+memory.
 
-Run with ``make bench``. Each page is requested through the WSGI application (no network, no
-server), so the ratio shows what Seatwise's own code costs compared with Django answering a
-trivial view. The goal (brief): a portal page at least half the throughput of the trivial view.
-Prints a table; asserts nothing.
+Each page is requested by wrk (one thread, four keep-alive connections) signed in as the person
+who reads it in the demo data; before the load, one request checks that the page itself answers
+(200, not a redirect to a sign-in page).
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
-import time
-from pathlib import Path
+from dataclasses import dataclass
 
-BASE = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE))
-os.environ.setdefault("SEATWISE_VAR_DIR", tempfile.mkdtemp(prefix="seatwise-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from bench.report import Figure, quick
+from bench.server import Load, Server, check_page, web_server, wrk
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.test import Client  # noqa: E402
-
-SECONDS = float(os.environ.get("BENCH_SECONDS", "2"))
+# B1's goals: half the trivial view's throughput, p99 within 25 ms; B2's: the same speed at a
+# million accounts as at ten thousand (p50 within 20 %), with the same queries.
+RATIO_GOAL = 0.5
+P99_GOAL_MS = 25.0
+GROWTH_GOAL = 1.2
+RSS_GOAL_MB = 150.0
 
 
-def rate(client: Client, path: str, **headers: str) -> float:
-    response = client.get(path, **headers)
-    assert response.status_code == 200, (path, response.status_code)
-    count = 0
-    started = time.perf_counter()
-    while (elapsed := time.perf_counter() - started) < SECONDS:
-        client.get(path, **headers)
-        count += 1
-    return count / elapsed
+@dataclass(frozen=True, slots=True)
+class Page:
+    name: str
+    path: str
+    reader: str  # a key of ``readers()``
 
 
-def main() -> None:
-    call_command("migrate", verbosity=0)
-    call_command("load_demo", "--if-empty", verbosity=0)
-    from seatwise.accounts.models import Person
+PAGES = (
+    Page("billing_subscriptions", "/billing/subscriptions/", "billing_admin"),
+    Page("billing_invoices", "/billing/invoices/", "billing_admin"),
+    Page("admin_users", "/admin-center/users/", "account_admin"),
+    Page("admin_licenses", "/admin-center/licenses/", "account_admin"),
+    Page("corporate_subscriptions", "/corporate/", "corporate"),
+    Page("corporate_invoices", "/corporate/invoices/", "corporate"),
+    Page("my_account", "/my-account/", "account_admin"),
+    Page("api_accounts", "/api/v1/accounts?limit=50", "api"),
+)
+BILLING_ADMIN = "anna.kessler@kessler-feinmechanik.test"
+ACCOUNT_ADMIN = "jonas.weber@kessler-feinmechanik.test"
+
+
+def readers() -> dict[str, dict[str, str]]:
+    """The request headers of each reader: the session a sign-in would leave (product or
+    Corporate Billing Portal), or an API token."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        load_backend,
+    )
+
+    from seatwise.accounts.corporate_signin import corporate_session_hash
+    from seatwise.accounts.models import CorporateCredential, Person
     from seatwise.api.models import OperatorToken
+    from seatwise.portals.corporate.session import SESSION_KEY as CORPORATE_KEY
 
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    # The backend that keeps people signed in (django-axes' comes first and keeps no one).
+    backend = next(
+        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
+    )
+
+    def cookie(data: dict[str, object]) -> dict[str, str]:
+        session = store()
+        session.update(data)
+        session.save(must_create=True)
+        return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}
+
+    def person(email: str) -> dict[str, str]:
+        someone = Person.objects.get(email=email)
+        return cookie(
+            {
+                SESSION_KEY: str(someone.pk),
+                BACKEND_SESSION_KEY: backend,
+                HASH_SESSION_KEY: someone.get_session_auth_hash(),
+            }
+        )
+
+    credential = CorporateCredential.objects.order_by("pk").first()
+    assert credential is not None, "the demo data has a Corporate Billing Portal User ID"
     _token, raw = OperatorToken.issue("bench")
-    client = Client()
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-    billing_admin = Client()
-    billing_admin.force_login(Person.objects.get(email="anna.kessler@kessler-feinmechanik.test"))
-    account_admin = Client()
-    account_admin.force_login(Person.objects.get(email="jonas.weber@kessler-feinmechanik.test"))
-    baseline = rate(client, "/healthz")
-    rows = [
-        ("trivial view /healthz (baseline)", baseline),
-        ("home page / (de)", rate(client, "/", HTTP_ACCEPT_LANGUAGE="de")),
-        ("Billing Center: Subscriptions", rate(billing_admin, "/billing/subscriptions/")),
-        ("Admin Center: Manage Users", rate(account_admin, "/admin-center/users/")),
-        ("Admin Center: Licenses", rate(account_admin, "/admin-center/licenses/")),
-        ("My Account", rate(account_admin, "/my-account/")),
-        ("API list accounts", rate(client, "/api/v1/accounts?limit=50", **auth)),
-        ("API list products", rate(client, "/api/v1/products", **auth)),
+    return {
+        "anonymous": {},
+        "billing_admin": person(BILLING_ADMIN),
+        "account_admin": person(ACCOUNT_ADMIN),
+        "corporate": cookie(
+            {
+                CORPORATE_KEY: {
+                    "account": credential.account_id,
+                    "credential": credential.pk,
+                    "hash": corporate_session_hash(credential),
+                }
+            }
+        ),
+        "api": {"Authorization": f"Bearer {raw}"},
+    }
+
+
+def _loads(server: Server, seconds: float, connections: int = 4) -> tuple[Load, dict[str, Load]]:
+    headers = readers()
+    trivial = wrk(f"{server.url}/healthz", {}, seconds, connections)
+    loads = {}
+    for page in PAGES:
+        url = f"{server.url}{page.path}"
+        check_page(url, headers[page.reader])
+        loads[page.name] = wrk(url, headers[page.reader], seconds, connections)
+    for name, load in {"trivial": trivial, **loads}.items():
+        if load.errors:
+            raise RuntimeError(f"{name}: {load.errors} failed requests under load")
+    return trivial, loads
+
+
+def pages(env: dict[str, str]) -> list[Figure]:
+    """B0 (the trivial view), B1 (each page: req/s against it, p99) and B6 (web worker)."""
+    seconds = 3.0 if quick() else 10.0
+    with web_server(env) as server:
+        trivial, loads = _loads(server, seconds)
+        rss = server.worker_peak_rss_mb()
+    figures = [
+        Figure("B0.trivial_view", trivial.requests_per_s, "req/s", goal=None, higher_is_better=True)
     ]
-    print(f"{'page':40} {'req/s':>10} {'ratio':>7}")
-    for name, value in rows:
-        print(f"{name:40} {value:10.0f} {value / baseline:7.2f}")
+    for name, load in loads.items():
+        figures.append(
+            Figure(
+                f"B1.{name}",
+                load.requests_per_s,
+                "req/s",
+                goal=RATIO_GOAL,
+                higher_is_better=True,
+                baseline=trivial.requests_per_s,
+                goal_on="ratio",
+                detail={"p50_ms": load.p50_ms, "p99_ms": load.p99_ms},
+            )
+        )
+        figures.append(
+            Figure(f"B1.{name}.p99_ms", load.p99_ms, "ms", goal=P99_GOAL_MS, higher_is_better=False)
+        )
+    figures.append(
+        Figure(
+            "B6.web_worker_rss_mb",
+            rss,
+            "MB",
+            goal=RSS_GOAL_MB,
+            higher_is_better=False,
+            detail={"workers": 2, "during": "B1"},
+        )
+    )
+    return figures
 
 
-if __name__ == "__main__":
-    main()
+def queries_per_page() -> dict[str, int]:
+    """The statements each page runs, counted in this process through the WSGI application."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    headers = readers()
+    for page in PAGES:
+        client = Client(headers={k: v for k, v in headers[page.reader].items() if k != "Cookie"})
+        cookie = headers[page.reader].get("Cookie")
+        if cookie:
+            name, value = cookie.split("=", 1)
+            client.cookies[name] = value
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(page.path)
+        assert response.status_code == 200, (page.path, response.status_code)
+        counts[page.name] = len(queries)
+    return counts
+
+
+def _accounts_to(total: int) -> int:
+    """Synthetic accounts added (seatwise.demo.generate) until there are ``total``."""
+    from django.db import connection
+
+    from seatwise.accounts.models import Account
+    from seatwise.demo.generate import accounts_generate
+
+    missing = total - Account.objects.count()
+    if missing > 0:
+
+        def progress(done: int, count: int) -> None:
+            print(f"\r  generating accounts: {done}/{count}", end="", flush=True)
+
+        accounts_generate(count=missing, batch=50_000, progress=progress)
+        print()
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.execute("ANALYZE")
+    connection.close()
+    return Account.objects.count()
+
+
+def growth(env: dict[str, str]) -> list[Figure]:
+    """B2: each page at 10,000 accounts and at a million (100,000 in the quick version): the
+    p50 latency on the server with one connection (the page's own time, no queue), and the
+    statements it runs."""
+    seconds = 2.0 if quick() else 5.0
+    sizes = (10_000, 100_000 if quick() else 1_000_000)
+    measured = []
+    for size in sizes:
+        accounts = _accounts_to(size)
+        queries = queries_per_page()
+        with web_server(env) as server:
+            _trivial, loads = _loads(server, seconds, connections=1)
+        measured.append((accounts, queries, loads))
+    (small, queries_small, at_small), (large, queries_large, at_large) = measured
+    figures = []
+    for page in PAGES:
+        figures.append(
+            Figure(
+                f"B2.{page.name}.p50_ratio_1m_10k",
+                at_large[page.name].p50_ms,
+                "ms",
+                goal=GROWTH_GOAL,
+                higher_is_better=False,
+                baseline=at_small[page.name].p50_ms,
+                goal_on="ratio",
+                detail={"accounts": [small, large]},
+            )
+        )
+        figures.append(
+            Figure(
+                f"B2.{page.name}.queries_1m_10k",
+                queries_large[page.name],
+                "queries",
+                goal=1.0,
+                higher_is_better=False,
+                baseline=queries_small[page.name],
+                goal_on="ratio",
+                detail={"accounts": [small, large]},
+            )
+        )
+    return figures

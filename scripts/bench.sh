@@ -1,10 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks: each prints ratios against a baseline measured in the same run.
+# `make bench`: the benchmarks under bench/ (python -m bench); BENCH_QUICK=1 for the short
+# version. Each figure is compared with a baseline measured in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The demo's parts (test gateway, demo seller, file outbox) are what the benchmarks use.
-export SEATWISE_DEMO=true
-for bench in bench/pages.py; do
-  echo "== $bench"
-  .venv/bin/python "$bench"
-done
+exec .venv/bin/python -m bench

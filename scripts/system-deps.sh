@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the Debian packages the test suite needs, only when one is missing.
+# Install the Debian packages the test suite and the benchmarks need, only when one is missing.
 set -euo pipefail
 need=()
 # The browser tests' Chromium (tests/browser/conftest.py).
@@ -14,6 +14,8 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 /sbin/ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+# make bench's load generator (bench/server.py).
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "Installing Debian packages: ${need[*]}"
 sudo=""

@@ -1,0 +1,51 @@
+"""``make bench``: every benchmark, its figures against their goals, printed and written to
+``bench/results/latest.json`` and ``latest.png`` (bench/report.py). ``BENCH_QUICK=1``: the
+short version.
+
+Measured so far: B0 (the trivial view), B1 (portal pages on the production server), B2 (the
+same pages at 10,000 and at a million accounts), B6 (the web workers' memory).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    sys.path.insert(0, str(BASE))
+    os.chdir(BASE)
+    from bench.report import table, write
+    from bench.server import demo_environment, prepare, temporary_var_dir
+
+    started = time.monotonic()
+    env = demo_environment(temporary_var_dir())
+    # This process reads and writes the server's database (sessions, generated accounts).
+    os.environ.pop("DATABASE_URL", None)
+    for name in ("SEATWISE_DEMO", "SEATWISE_VAR_DIR", "DJANGO_SETTINGS_MODULE"):
+        os.environ[name] = env[name]
+    print("== preparing the demo database", flush=True)
+    prepare(env)
+
+    import django
+
+    django.setup()
+    from bench.pages import growth, pages
+
+    print("== B0, B1, B6: pages on the production server", flush=True)
+    figures = pages(env)
+    print("== B2: the pages at 10,000 and at a million accounts", flush=True)
+    figures += growth(env)
+    print()
+    print(table(figures))
+    json_path, png_path = write(figures)
+    print(f"\nWritten: {json_path.relative_to(BASE)}, {png_path.relative_to(BASE)}")
+    print(f"In {time.monotonic() - started:.0f} s.")
+
+
+if __name__ == "__main__":
+    main()

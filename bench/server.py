@@ -1,0 +1,192 @@
+"""The production web server as ``make run`` serves it (scripts/serve.sh web: granian, two
+worker processes), on a demo database of its own, and wrk on loopback as the load generator.
+
+The benchmark process prepares the database (migrate, demo data) with the same settings and
+makes the signed-in sessions itself, as a sign-in would leave them, so that the load is the
+pages alone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE = Path(__file__).resolve().parent.parent
+WEB_WORKERS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    """What wrk measured: requests per second and latency percentiles in milliseconds."""
+
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if match is None:
+        raise ValueError(f"not a wrk latency: {text!r}")
+    return float(match.group(1)) * _UNIT_MS[match.group(2)]
+
+
+def parse_wrk(output: str) -> Load:
+    """The figures of ``wrk --latency`` output. Socket errors and non-2xx/3xx answers are
+    counted as errors."""
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
+    p50 = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
+    total = re.search(r"^\s+(\d+) requests in", output, re.MULTILINE)
+    if not (rate and p50 and p99 and total):
+        raise ValueError(f"not the output of wrk --latency:\n{output}")
+    errors = 0
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if bad:
+        errors += int(bad.group(1))
+    sockets = re.search(r"Socket errors: (.*)", output)
+    if sockets:
+        errors += sum(int(n) for n in re.findall(r"\d+", sockets.group(1)))
+    return Load(
+        requests_per_s=float(rate.group(1)),
+        p50_ms=_ms(p50.group(1)),
+        p99_ms=_ms(p99.group(1)),
+        requests=int(total.group(1)),
+        errors=errors,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def demo_environment(var_dir: Path) -> dict[str, str]:
+    """The environment of ``make run`` on a database of its own."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "SEATWISE_DEMO": "true",
+            "SEATWISE_VAR_DIR": str(var_dir),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+        }
+    )
+    env.pop("DATABASE_URL", None)
+    return env
+
+
+def prepare(env: dict[str, str]) -> None:
+    """Static files, migrations and the demo data, as ``make run`` does."""
+    for command in (
+        ["collectstatic", "--noinput", "--skip-checks", "-v0"],
+        ["migrate", "--noinput", "-v0"],
+        ["load_demo", "--if-empty", "-v0"],
+    ):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=BASE,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def worker_pids(self) -> list[int]:
+        """The web worker processes (granian's children)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def worker_peak_rss_mb(self) -> float:
+        """The highest peak resident set (VmHWM) of the web workers so far."""
+        peaks = []
+        for pid in self.worker_pids():
+            status = Path(f"/proc/{pid}/status")
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        return max(peaks, default=0.0)
+
+
+@contextmanager
+def web_server(env: dict[str, str]) -> Iterator[Server]:
+    """scripts/serve.sh web on a free port, until it answers ``/healthz``; stopped after."""
+    port = free_port()
+    process = subprocess.Popen(
+        ["bash", "scripts/serve.sh", "web"],
+        cwd=BASE,
+        env={**env, "PORT": str(port), "SEATWISE_WEB_WORKERS": str(WEB_WORKERS)},
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the web server did not start") from None
+                time.sleep(0.2)
+        yield Server(url, process)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def check_page(url: str, headers: dict[str, str]) -> None:
+    """The page answers 200 itself (not a redirect to a sign-in page)."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with opener.open(request, timeout=10) as answer:
+            status = answer.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    if status != 200:
+        raise RuntimeError(f"{url} answered {status}, not 200")
+
+
+def wrk(url: str, headers: dict[str, str], seconds: float, connections: int = 4) -> Load:
+    """``wrk`` with one thread and ``connections`` keep-alive connections for ``seconds``."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    done = subprocess.run([*command, url], capture_output=True, text=True, check=True)
+    return parse_wrk(done.stdout)
+
+
+def temporary_var_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="seatwise-bench-"))
