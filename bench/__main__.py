@@ -3,7 +3,8 @@
 short version.
 
 Measured so far: B0 (the trivial view), B1 (portal pages on the production server), B2 (the
-same pages at 10,000 and at a million accounts), B6 (the web workers' memory).
+same pages at 10,000 and at a million accounts), B6 (the memory of the web workers and of a
+task worker).
 """
 
 from __future__ import annotations

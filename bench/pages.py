@@ -1,6 +1,6 @@
-"""B0, B1, B2 and B6 (web): the portal pages on the production server, against the trivial
-view on the same server; the same pages at 10,000 and at 1,000,000 accounts; the web workers'
-memory.
+"""B0, B1, B2 and B6: the portal pages on the production server, against the trivial view on
+the same server; the same pages at 10,000 and at 1,000,000 accounts; the memory of the web
+workers and of a task worker.
 
 Each page is requested by wrk (one thread, four keep-alive connections) signed in as the person
 who reads it in the demo data; before the load, one request checks that the page itself answers
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bench.report import Figure, quick
-from bench.server import Load, Server, check_page, web_server, wrk
+from bench.server import Load, Server, check_page, task_worker_peak_rss_mb, web_server, wrk
 
 # B1's goals: half the trivial view's throughput, p99 within 25 ms; B2's: the same speed at a
 # million accounts as at ten thousand (p50 within 20 %), with the same queries.
@@ -124,7 +124,8 @@ def _loads(server: Server, seconds: float, connections: int = 4) -> tuple[Load, 
 
 
 def pages(env: dict[str, str]) -> list[Figure]:
-    """B0 (the trivial view), B1 (each page: req/s against it, p99) and B6 (web worker)."""
+    """B0 (the trivial view), B1 (each page: req/s against it, p99) and B6 (the web workers'
+    and a task worker's peak memory)."""
     seconds = 3.0 if quick() else 10.0
     with web_server(env) as server:
         trivial, loads = _loads(server, seconds)
@@ -156,6 +157,17 @@ def pages(env: dict[str, str]) -> list[Figure]:
             goal=RSS_GOAL_MB,
             higher_is_better=False,
             detail={"workers": 2, "during": "B1"},
+        )
+    )
+    task_rss, tasks = task_worker_peak_rss_mb(env)
+    figures.append(
+        Figure(
+            "B6.task_worker_rss_mb",
+            task_rss,
+            "MB",
+            goal=None,
+            higher_is_better=False,
+            detail={"tasks": tasks, "during": "the demo's queued e-mails and documents"},
         )
     )
     return figures

@@ -190,3 +190,25 @@ def wrk(url: str, headers: dict[str, str], seconds: float, connections: int = 4)
 
 def temporary_var_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="seatwise-bench-"))
+
+
+def task_worker_peak_rss_mb(env: dict[str, str]) -> tuple[float, int]:
+    """A task worker (``manage.py db_worker``, as scripts/serve.sh starts it, in batch mode) run
+    over everything queued (the demo's e-mails and documents): its peak resident set, and how
+    many tasks it ran."""
+    from django_tasks_db.models import DBTaskResult
+
+    queued = DBTaskResult.objects.ready().count()
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"),
+            *("--no-reload", "--queue-name", "*", "--verbosity", "0"),
+        ],
+        cwd=BASE,
+        env=env,
+    )
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"the task worker ended with {process.returncode}")
+    return usage.ru_maxrss / 1024, queued
