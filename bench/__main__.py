@@ -3,8 +3,9 @@
 short version.
 
 Measured so far: B0 (the trivial view), B1 (portal pages on the production server), B2 (the
-same pages at 10,000 and at a million accounts), B6 (the memory of the web workers and of a
-task worker).
+same pages at 10,000 and at a million accounts), B4 (the bill run on SQLite and PostgreSQL,
+against a set-based insert of the same invoice rows), B5 (the provisioning API's writes), B6
+(the memory of the web workers and of a task worker).
 """
 
 from __future__ import annotations
@@ -35,10 +36,20 @@ def main() -> None:
     import django
 
     django.setup()
+    from bench.api import api_writes
+    from bench.billing import bill_runs
     from bench.pages import growth, pages
+    from bench.server import web_server
+    from seatwise.api.models import OperatorToken
 
     print("== B0, B1, B6: pages on the production server", flush=True)
     figures = pages(env)
+    print("== B5: the provisioning API's writes", flush=True)
+    _token, raw = OperatorToken.issue("bench")
+    with web_server(env) as server:
+        figures += api_writes(server.url, raw)
+    print("== B0, B4: the bill run on SQLite and on PostgreSQL", flush=True)
+    figures += bill_runs()
     print("== B2: the pages at 10,000 and at a million accounts", flush=True)
     figures += growth(env)
     print()

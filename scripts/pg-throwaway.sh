@@ -10,11 +10,14 @@ as_pg() {
 case "$action" in
   start)
     port=$3
+    # Not durable (the tests' cluster), unless SEATWISE_PG_DURABLE=1 (the benchmarks').
+    durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${SEATWISE_PG_DURABLE:-}" = 1 ] && durability=""
     mkdir -p "$dir"
     [ "$(id -u)" -eq 0 ] && chown postgres "$dir"
     as_pg "$bin/initdb" -D "$dir/data" --no-sync -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start \
-      -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c jit=off" >/dev/null
+      -o "-h 127.0.0.1 -p $port -k $dir $durability -c max_connections=200 -c jit=off" >/dev/null
     ;;
   stop)
     as_pg "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
