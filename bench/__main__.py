@@ -14,17 +14,17 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.report import Figure
 
 BASE = Path(__file__).resolve().parent.parent
 
 
-def main() -> None:
-    sys.path.insert(0, str(BASE))
-    os.chdir(BASE)
-    from bench.report import table, write
+def _run() -> list[Figure]:
     from bench.server import demo_environment, prepare, temporary_var_dir
 
-    started = time.monotonic()
     env = demo_environment(temporary_var_dir())
     # This process reads and writes the server's database (sessions, generated accounts).
     os.environ.pop("DATABASE_URL", None)
@@ -52,6 +52,22 @@ def main() -> None:
     figures += bill_runs()
     print("== B2: the pages at 10,000 and at a million accounts", flush=True)
     figures += growth(env)
+    return figures
+
+
+def main() -> None:
+    sys.path.insert(0, str(BASE))
+    os.chdir(BASE)
+    from bench.report import table, write
+    from bench.server import temporary_dirs_remove
+
+    started = time.monotonic()
+    try:
+        figures = _run()
+    finally:
+        # BENCH_KEEP=1 keeps the run's databases for a look afterwards.
+        if os.environ.get("BENCH_KEEP", "") in ("", "0"):
+            temporary_dirs_remove()
     print()
     print(table(figures))
     json_path, png_path = write(figures)

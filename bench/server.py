@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -188,8 +189,21 @@ def wrk(url: str, headers: dict[str, str], seconds: float, connections: int = 4)
     return parse_wrk(done.stdout)
 
 
+_TEMPORARY: list[Path] = []
+
+
 def temporary_var_dir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="seatwise-bench-"))
+    """A folder of this run's own (databases, static files); removed by
+    ``temporary_dirs_remove`` at the end of the run."""
+    folder = Path(tempfile.mkdtemp(prefix="seatwise-bench-"))
+    _TEMPORARY.append(folder)
+    return folder
+
+
+def temporary_dirs_remove() -> None:
+    """Every folder ``temporary_var_dir`` made (a million accounts take a gigabyte)."""
+    while _TEMPORARY:
+        shutil.rmtree(_TEMPORARY.pop(), ignore_errors=True)
 
 
 def task_worker_peak_rss_mb(env: dict[str, str]) -> tuple[float, int]:
