@@ -38,16 +38,15 @@ def _run() -> list[Figure]:
     django.setup()
     from bench.api import api_writes
     from bench.billing import bill_runs
-    from bench.pages import growth, pages
+    from bench.pages import growth, pages, readers
     from bench.server import web_server
-    from seatwise.api.models import OperatorToken
 
     print("== B0, B1, B6: pages on the production server", flush=True)
     figures = pages(env)
     print("== B5: the provisioning API's writes", flush=True)
-    _token, raw = OperatorToken.issue("bench")
+    token = readers()["api"]["Authorization"].removeprefix("Bearer ")
     with web_server(env) as server:
-        figures += api_writes(server.url, raw)
+        figures += api_writes(server.url, token)
     print("== B0, B4: the bill run on SQLite and on PostgreSQL", flush=True)
     figures += bill_runs()
     print("== B2: the pages at 10,000 and at a million accounts", flush=True)

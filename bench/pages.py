@@ -9,6 +9,7 @@ who reads it in the demo data; before the load, one request checks that the page
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from bench.report import Figure, quick
@@ -43,62 +44,42 @@ BILLING_ADMIN = "anna.kessler@kessler-feinmechanik.test"
 ACCOUNT_ADMIN = "jonas.weber@kessler-feinmechanik.test"
 
 
+@functools.cache
 def readers() -> dict[str, dict[str, str]]:
-    """The request headers of each reader: the session a sign-in would leave (product or
-    Corporate Billing Portal), or an API token."""
+    """The request headers of each reader, made once per run: the session a sign-in leaves
+    (Django's ``force_login``; the Corporate Billing Portal's own ``corporate_login``), or an
+    API token."""
     from importlib import import_module
 
     from django.conf import settings
-    from django.contrib.auth import (
-        BACKEND_SESSION_KEY,
-        HASH_SESSION_KEY,
-        SESSION_KEY,
-        load_backend,
-    )
+    from django.http import HttpRequest
+    from django.test import Client
 
-    from seatwise.accounts.corporate_signin import corporate_session_hash
     from seatwise.accounts.models import CorporateCredential, Person
     from seatwise.api.models import OperatorToken
-    from seatwise.portals.corporate.session import SESSION_KEY as CORPORATE_KEY
+    from seatwise.portals.corporate.session import corporate_login
 
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    # The backend that keeps people signed in (django-axes' comes first and keeps no one).
-    backend = next(
-        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
-    )
-
-    def cookie(data: dict[str, object]) -> dict[str, str]:
-        session = store()
-        session.update(data)
-        session.save(must_create=True)
-        return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}
+    def cookie(session_key: str) -> dict[str, str]:
+        return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}"}
 
     def person(email: str) -> dict[str, str]:
-        someone = Person.objects.get(email=email)
-        return cookie(
-            {
-                SESSION_KEY: str(someone.pk),
-                BACKEND_SESSION_KEY: backend,
-                HASH_SESSION_KEY: someone.get_session_auth_hash(),
-            }
-        )
+        client = Client()
+        client.force_login(Person.objects.get(email=email))
+        return cookie(client.cookies[settings.SESSION_COOKIE_NAME].value)
 
     credential = CorporateCredential.objects.order_by("pk").first()
     assert credential is not None, "the demo data has a Corporate Billing Portal User ID"
+    request = HttpRequest()
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+    corporate_login(request, credential)
+    request.session.save()
+    assert request.session.session_key is not None
     _token, raw = OperatorToken.issue("bench")
     return {
         "anonymous": {},
         "billing_admin": person(BILLING_ADMIN),
         "account_admin": person(ACCOUNT_ADMIN),
-        "corporate": cookie(
-            {
-                CORPORATE_KEY: {
-                    "account": credential.account_id,
-                    "credential": credential.pk,
-                    "hash": corporate_session_hash(credential),
-                }
-            }
-        ),
+        "corporate": cookie(request.session.session_key),
         "api": {"Authorization": f"Bearer {raw}"},
     }
 
