@@ -260,6 +260,9 @@ else:
 SEATWISE_TASK_VISIBILITY_TIMEOUT = timedelta(
     minutes=int(os.environ.get("SEATWISE_TASK_VISIBILITY_TIMEOUT_MINUTES", "30"))
 )
+# Subscriptions per batch of the bill run (``billing.renewals``): each batch's purchases are
+# started in one transaction and invoiced in one, their numbers taken as one block.
+SEATWISE_BILL_RUN_BATCH = int(os.environ.get("SEATWISE_BILL_RUN_BATCH", "500"))
 # Finished task results are kept this long, then pruned (a daily job).
 SEATWISE_TASK_RESULTS_KEEP = timedelta(days=int(os.environ.get("SEATWISE_TASK_RESULTS_DAYS", "7")))
 

@@ -1,8 +1,9 @@
 """Renewals and dunning: the daily job that renews due subscriptions, a kind of purchase of
 the sales pipeline (``sales.runner``; ``RenewalPlan``).
 
-``renewals_run(on=…)`` takes every live subscription whose term ended on or before ``on`` and
-that renews automatically, in keyset batches (``BATCH_SIZE``), and:
+The bill run, ``renewals_bill(on=…)`` (the daily job), takes every live subscription whose
+term ended on or before ``on`` and that renews automatically, in keyset batches
+(``settings.SEATWISE_BILL_RUN_BATCH``, 500), and:
 
 - a subscription **pending cancellation** is ``cancelled`` at term end, nothing invoiced;
 - for the others it **starts their purchases set-based**: one ``Purchase`` of kind
@@ -15,9 +16,16 @@ that renews automatically, in keyset batches (``BATCH_SIZE``), and:
   together, their numbers taken as one block under one counter lock; if one of them cannot
   be issued, a missing price say, the batch is issued one purchase at a time and that one
   is logged and tried again by the next run);
-- then it runs each purchase's remaining steps (``purchase_run``), except those waiting for
-  their next try (``Subscription.next_retry_on`` after ``on``);
-- last, it completes the renewal purchases a crash left after their term advanced.
+- then it **hands the purchases over to the workers**, ``RUN_BATCH`` per task
+  (``sales.tasks.purchases_run_task``, enqueued once the batch has committed), which run
+  their remaining steps, charge first, in parallel; except those waiting for their next try
+  (``Subscription.next_retry_on`` after ``on``), which the resume job brings back that day.
+  The run itself never calls the gateway, so its speed is the database's (``make bench``,
+  B4), and the charges' is the gateway's times the workers;
+- last, it hands over the renewal purchases a crash left open after their term advanced.
+
+``renewals_run(on=…)`` is the same run with the purchases run in its own process, one after
+the other (a catch-up from the command line; the tests).
 
 The steps of a renewal, each once (``sales.runner``: keys ``purchase:<id>:<step>[:<try>]``):
 
@@ -59,9 +67,11 @@ The steps of a renewal, each once (``sales.runner``: keys ``purchase:<id>:<step>
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -75,6 +85,7 @@ from seatwise.billing.receipts import payment_emails_queue
 from seatwise.catalog.models import Plan
 from seatwise.catalog.selectors import price_of
 from seatwise.core.money import format_money, quantize
+from seatwise.core.tasking import enqueue_on_commit
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.seller import account_tax_decision
 from seatwise.invoicing.services import InvoiceRequest, invoices_issue_many
@@ -86,11 +97,12 @@ from seatwise.sales.models import Purchase
 from seatwise.sales.plans import PurchasePlan
 from seatwise.sales.runner import (
     NewPurchase,
-    purchase_run,
+    purchases_run,
     purchases_start_many,
     step_key,
     steps_run,
 )
+from seatwise.sales.tasks import purchases_run_task
 from seatwise.subscriptions.lock_objects import subscription_lock
 from seatwise.subscriptions.models import Subscription
 from seatwise.subscriptions.services import term_end_for
@@ -100,8 +112,8 @@ logger = logging.getLogger(__name__)
 # Days after the term end of the tries that follow a failed first charge; after the last one
 # fails, the subscription is suspended.
 RETRY_DAYS = (1, 3, 7)
-# Subscriptions per batch: their purchases are started in one transaction and invoiced in one.
-BATCH_SIZE = 500
+# Purchases per task when the bill run hands its renewals over to the workers.
+RUN_BATCH = 20
 DUNNING_FIELDS = ["status", "dunning_attempts", "next_retry_on"]
 RENEWAL_FIELDS = [
     "plan",
@@ -129,19 +141,34 @@ def renewal_key(subscription: Subscription) -> str:
     return f"renewal:{subscription.pk}:{subscription.term_end.isoformat()}"
 
 
-def renewals_run(*, on: date, by: Actor) -> int:
-    """Renew (or cancel, or dun) every subscription due on ``on``; the number renewed.
+@dataclass(frozen=True, slots=True)
+class BillRun:
+    """What a bill run did: the renewals it invoiced and the subscriptions it cancelled, and
+    the renewal purchases whose remaining steps (charge, apply, e-mails) are due now."""
 
-    Safe to run again, concurrently, or after a crash: see the module docstring. Call it
-    outside ``transaction.atomic()``: each charge is committed before the gateway is called.
+    invoiced: int
+    cancelled: int
+    to_run: list[int]
+
+
+def renewals_bill(*, on: date, by: Actor, hand_over: bool = True) -> BillRun:
+    """The bill run: cancel, start and invoice every subscription due on ``on``, set-based
+    (see the module docstring); no gateway is called. With ``hand_over`` the purchases it
+    leaves due are handed to workers (``sales.tasks.purchases_run_task``, ``RUN_BATCH`` per
+    task, enqueued once their batch has committed), which charge them in parallel.
+
+    Safe to run again, concurrently, or after a crash. Call it outside
+    ``transaction.atomic()``: each batch commits on its own.
     """
-    renewed = 0
+    batch_size = settings.SEATWISE_BILL_RUN_BATCH
+    invoiced = cancelled = 0
+    to_run: list[int] = []
     after = 0
     while True:
         batch = list(
             Subscription.objects.select_related("account")
             .filter(_due(on=on), pk__gt=after)
-            .order_by("pk")[:BATCH_SIZE]
+            .order_by("pk")[:batch_size]
         )
         if not batch:
             break
@@ -152,15 +179,58 @@ def renewals_run(*, on: date, by: Actor) -> int:
                 renewing.append(subscription)
                 continue
             try:
-                _cancel_at_term_end(subscription=subscription, by=by)
+                cancelled += _cancel_at_term_end(subscription=subscription, by=by)
             except Exception:
                 logger.exception("cancellation of subscription %s failed", subscription.pk)
-        renewed += _renewals_batch(renewing, on=on, by=by)
-    return renewed + _renewals_finish(by=by)
+        count, due = _renewals_batch(renewing, on=on, by=by)
+        invoiced += count
+        if hand_over:
+            _hand_over(due)
+        to_run.extend(due)
+    # The renewal purchases a crash left open after their term advanced (their subscription
+    # is no longer due, so the batches do not find them).
+    handed = set(to_run)
+    after = 0
+    while True:
+        ids = list(
+            Purchase.objects.filter(
+                kind=Purchase.Kind.RENEWAL,
+                status=Purchase.Status.OPEN,
+                step__in=_AFTER_APPLIED,
+                pk__gt=after,
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            break
+        after = ids[-1]
+        ids = [purchase_id for purchase_id in ids if purchase_id not in handed]
+        if hand_over:
+            _hand_over(ids)
+        to_run.extend(ids)
+    return BillRun(invoiced=invoiced, cancelled=cancelled, to_run=to_run)
 
 
-def _renewals_batch(subscriptions: list[Subscription], *, on: date, by: Actor) -> int:
-    """Start, invoice (one transaction) and run the renewals of one batch; how many renewed."""
+def renewals_run(*, on: date, by: Actor) -> int:
+    """The bill run (``renewals_bill``) with its purchases run here, one after the other,
+    instead of by workers; the number renewed (their purchases completed). For a one-off
+    catch-up from the command line, and the tests."""
+    run = renewals_bill(on=on, by=by, hand_over=False)
+    ran = purchases_run(run.to_run, by=by)
+    return sum(purchase.status == Purchase.Status.COMPLETED for purchase in ran)
+
+
+def _hand_over(purchase_ids: list[int]) -> None:
+    for first in range(0, len(purchase_ids), RUN_BATCH):
+        enqueue_on_commit(purchases_run_task, purchase_ids=purchase_ids[first : first + RUN_BATCH])
+
+
+def _renewals_batch(
+    subscriptions: list[Subscription], *, on: date, by: Actor
+) -> tuple[int, list[int]]:
+    """Start and invoice (one transaction) the renewals of one batch: how many it invoiced,
+    and the purchases whose remaining steps are due (not those waiting for their next try)."""
     purchases = purchases_start_many(
         kind=Purchase.Kind.RENEWAL,
         new=[
@@ -177,65 +247,33 @@ def _renewals_batch(subscriptions: list[Subscription], *, on: date, by: Actor) -
         ],
         by=by,
     )
-    _invoices_issue([p.pk for p in purchases if p.next_step == "invoiced"], by=by)
+    invoiced = _invoices_issue([p.pk for p in purchases if p.next_step == "invoiced"], by=by)
     retry_on = {subscription.pk: subscription.next_retry_on for subscription in subscriptions}
-    renewed = 0
+    due: list[int] = []
     for purchase in purchases:
         waits_until = retry_on.get(int(purchase.params["subscription"]))
-        if purchase.status != Purchase.Status.OPEN or (waits_until and waits_until > on):
-            continue
-        renewed += _run(purchase.pk, by=by)
-    return renewed
+        if purchase.status == Purchase.Status.OPEN and not (waits_until and waits_until > on):
+            due.append(purchase.pk)
+    return invoiced, due
 
 
-def _invoices_issue(purchase_ids: list[int], *, by: Actor) -> None:
+def _invoices_issue(purchase_ids: list[int], *, by: Actor) -> int:
     """The ``invoiced`` step of a batch in one transaction; one at a time if that fails, so
-    that one renewal's failure (a missing price, a VAT rate) does not stop the others."""
+    that one renewal's failure (a missing price, a VAT rate) does not stop the others. How
+    many it invoiced."""
     if not purchase_ids:
-        return
+        return 0
     try:
-        steps_run("invoiced", purchase_ids, by=by)
+        return len(steps_run("invoiced", purchase_ids, by=by))
     except Exception:
         logger.exception("renewal invoices of a batch: issued one at a time")
-        for purchase_id in purchase_ids:
-            try:
-                steps_run("invoiced", [purchase_id], by=by)
-            except Exception:
-                logger.exception("renewal purchase %s: not invoiced, tried again", purchase_id)
-
-
-def _run(purchase_id: int, *, by: Actor) -> int:
-    """Run a renewal's remaining steps; 1 if it completed now."""
-    try:
-        purchase = purchase_run(purchase_id, by=by)
-    except Exception:
-        # Logged and tried again by the next run (or the resume job).
-        logger.exception("renewal purchase %s failed", purchase_id)
-        return 0
-    return int(purchase.status == Purchase.Status.COMPLETED)
-
-
-def _renewals_finish(*, by: Actor) -> int:
-    """Complete the renewal purchases a crash left open after their term advanced (their
-    subscription is no longer due, so the batches do not find them)."""
-    renewed = 0
-    after = 0
-    while True:
-        ids = list(
-            Purchase.objects.filter(
-                kind=Purchase.Kind.RENEWAL,
-                status=Purchase.Status.OPEN,
-                step__in=_AFTER_APPLIED,
-                pk__gt=after,
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)[:BATCH_SIZE]
-        )
-        if not ids:
-            return renewed
-        after = ids[-1]
-        for purchase_id in ids:
-            renewed += _run(purchase_id, by=by)
+    invoiced = 0
+    for purchase_id in purchase_ids:
+        try:
+            invoiced += len(steps_run("invoiced", [purchase_id], by=by))
+        except Exception:
+            logger.exception("renewal purchase %s: not invoiced, tried again", purchase_id)
+    return invoiced
 
 
 def renewal_plan(subscription: Subscription) -> Plan:
@@ -504,11 +542,11 @@ def _payment_failed_email(
     )
 
 
-def _cancel_at_term_end(*, subscription: Subscription, by: Actor) -> None:
+def _cancel_at_term_end(*, subscription: Subscription, by: Actor) -> bool:
     with transaction.atomic():
         held = subscription_lock(subscription.pk)
         if held.status != Subscription.Status.PENDING_CANCELLATION:
-            return
+            return False
         old = snapshot(held, ["status"])
         held.status = Subscription.Status.CANCELLED
         held.save(update_fields=["status"])
@@ -520,3 +558,4 @@ def _cancel_at_term_end(*, subscription: Subscription, by: Actor) -> None:
             old=old,
             new=snapshot(held, ["status"]),
         )
+    return True

@@ -9,15 +9,17 @@ from django.utils import timezone
 
 from seatwise.audit.actors import Actor
 from seatwise.billing.refunds import late_payments_settle
-from seatwise.billing.renewals import renewals_run
+from seatwise.billing.renewals import renewals_bill
 
 
 @task()
 def renewals_run_task(*, on: str | None = None) -> int:
-    """Renew the subscriptions due on ``on`` (ISO date; today when empty). Safe to run twice
-    or after a crash: each term is invoiced and charged once (``billing.renewals``)."""
+    """The bill run of the subscriptions due on ``on`` (ISO date; today when empty): their
+    invoices issued here, their charges handed to the workers; how many it invoiced. Safe to
+    run twice or after a crash: each term is invoiced and charged once
+    (``billing.renewals``)."""
     day = date.fromisoformat(on) if on else timezone.localdate()
-    return renewals_run(on=day, by=Actor.system("billing.renewals"))
+    return renewals_bill(on=day, by=Actor.system("billing.renewals")).invoiced
 
 
 @task()

@@ -3,14 +3,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from seatwise.catalog.models import Plan, Price, Product
+from seatwise.core.memo import memoized
 from seatwise.core.paging import keyset_page
 
 
 def price_of(*, plan: Plan, currency: str) -> Decimal | None:
-    return (
-        Price.objects.filter(plan=plan, currency=currency)
+    """The plan's price per seat and term in ``currency``; None when it has none (remembered
+    within a ``core.memo`` scope: a bill run's batch)."""
+    return memoized(
+        ("price_of", plan.pk, currency),
+        lambda: Price.objects.filter(plan=plan, currency=currency)
         .values_list("unit_amount", flat=True)
-        .first()
+        .first(),
     )
 
 

@@ -26,6 +26,7 @@ from seatwise.accounts.models import Account
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, audit_record_many, snapshot
 from seatwise.core.errors import Invalid, Refused
+from seatwise.core.memo import memo_scope
 from seatwise.core.money import quantize
 from seatwise.core.tasking import enqueue_on_commit
 from seatwise.invoicing.chain import document_hash
@@ -46,6 +47,7 @@ from seatwise.invoicing.snapshot import (
     corporate_user_id_of,
     credit_description,
     line_description,
+    parties_prime,
     seller_snapshot,
     tax_note_in,
     term_unit_price_of,
@@ -436,7 +438,9 @@ def invoices_issue_many(requests: Sequence[InvoiceRequest], *, by: Actor) -> lis
     ``idempotency_key`` was issued before gets that invoice, unchanged. A request that is
     invalid refuses the whole batch (Invalid, Refused) and nothing is written.
     """
-    documents = [_invoice_document(request) for request in requests]
+    with memo_scope():
+        parties_prime({request.account.pk for request in requests})
+        documents = [_invoice_document(request) for request in requests]
     keys = [request.idempotency_key for request in requests if request.idempotency_key]
     earlier = {
         invoice.idempotency_key: invoice

@@ -13,6 +13,7 @@ seller's adds ``iban``, and from content version 2 ``register_court``, ``registe
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Hashable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from seatwise.accounts.models import Account, CorporateCredential, Person
 from seatwise.catalog.models import Plan
+from seatwise.core.memo import memo_prime, memoized
 from seatwise.core.money import quantize
 from seatwise.invoicing.documents import Party
 from seatwise.invoicing.seller import seller
@@ -61,7 +63,7 @@ def seller_snapshot() -> dict[str, Any]:
 def buyer_snapshot(*, account: Account, tax: TaxDecision) -> dict[str, Any]:
     """The account now. The VAT ID is the one the tax decision validated (compact form), so
     the invoice never shows an ID that did not count for its VAT."""
-    contact = Person.objects.filter(account=account, is_billing_contact=True).first()
+    email = memoized(("billing_contact_email", account.pk), lambda: _contact_email(account.pk))
     return {
         "name": account.name,
         "address_lines": [line for line in (account.address_line1, account.address_line2) if line],
@@ -69,16 +71,49 @@ def buyer_snapshot(*, account: Account, tax: TaxDecision) -> dict[str, Any]:
         "city": account.city,
         "country": account.country,
         "vat_id": tax.buyer_vat_id,
-        "email": contact.email if contact else "",
+        "email": email,
     }
+
+
+def _contact_email(account_id: int) -> str:
+    contact = Person.objects.filter(account_id=account_id, is_billing_contact=True).first()
+    return contact.email if contact else ""
 
 
 def corporate_user_id_of(account: Account) -> str:
     """The Corporate Billing Portal User ID, printed on every invoice of a corporate account."""
     if not account.is_corporate:
         return ""
-    credential = CorporateCredential.objects.filter(account=account).first()
-    return credential.user_id if credential else ""
+
+    def user_id() -> str:
+        credential = CorporateCredential.objects.filter(account=account).first()
+        return credential.user_id if credential else ""
+
+    return memoized(("corporate_user_id", account.pk), user_id)
+
+
+def parties_prime(account_ids: Collection[int]) -> None:
+    """Read the billing contacts' addresses and the User IDs of many accounts in two queries,
+    for the ``buyer_snapshot`` and ``corporate_user_id_of`` calls of a batch (``core.memo``)."""
+    emails: dict[Hashable, Any] = {("billing_contact_email", pk): "" for pk in account_ids}
+    emails.update(
+        (("billing_contact_email", account_id), email)
+        for account_id, email in Person.objects.filter(
+            account_id__in=account_ids, is_billing_contact=True
+        )
+        .order_by("-pk")  # the first contact wins, as in ``.first()``
+        .values_list("account_id", "email")
+    )
+    user_ids: dict[Hashable, Any] = {("corporate_user_id", pk): "" for pk in account_ids}
+    user_ids.update(
+        (("corporate_user_id", account_id), user_id)
+        for account_id, user_id in CorporateCredential.objects.filter(
+            account_id__in=account_ids
+        )
+        .order_by("-pk")
+        .values_list("account_id", "user_id")
+    )
+    memo_prime({**emails, **user_ids})
 
 
 def party_from(snapshot: dict[str, Any]) -> Party:
@@ -102,8 +137,14 @@ def tax_note_in(*, tax: TaxDecision, language: str) -> str:
 
 
 def _plan_name(plan_code: str) -> str:
-    plan = Plan.objects.select_related("product").filter(code=plan_code).first()
-    return str(plan) if plan else plan_code
+    """The plan's name in the active language (remembered per language within a
+    ``core.memo`` scope)."""
+
+    def name() -> str:
+        plan = Plan.objects.select_related("product").filter(code=plan_code).first()
+        return str(plan) if plan else plan_code
+
+    return memoized(("plan_name", plan_code, translation.get_language()), name)
 
 
 def line_description(*, line: ProratedLine, language: str) -> str:

@@ -46,7 +46,9 @@ from django.utils.translation import gettext_lazy as _
 from seatwise.accounts.models import Account
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, audit_record_many
+from seatwise.core.bulk import rows_update
 from seatwise.core.errors import Refused, ServiceError
+from seatwise.core.memo import memo_scope
 from seatwise.invoicing.models import Invoice
 from seatwise.payments.models import Charge, PaymentMethod, Refund
 from seatwise.payments.services import call_grace
@@ -236,7 +238,8 @@ def steps_run(step: str, purchase_ids: list[int], *, by: Actor) -> list[Purchase
     transaction; the purchases it ran for."""
     if step == "charged" or step not in STEPS:
         raise ValueError(f"steps_run cannot run {step!r}")
-    with transaction.atomic():
+    # The batch's lookups (prices, VAT rates, plan names) are read once (``core.memo``).
+    with transaction.atomic(), memo_scope():
         todo = [p for p in purchases_lock(purchase_ids) if p.next_step == step]
         by_kind: dict[str, list[Purchase]] = defaultdict(list)
         for purchase in todo:
@@ -248,8 +251,7 @@ def steps_run(step: str, purchase_ids: list[int], *, by: Actor) -> list[Purchase
             else:
                 for purchase in purchases:
                     _step_do(plan, purchase, step, by=by)
-        for purchase in todo:
-            _step_record(purchase, step, by=by)
+        _steps_record(todo, step, by=by)
     for purchase in todo:
         _fault_point(purchase.kind, step)
     return todo
@@ -266,20 +268,27 @@ def _step_do(plan: PurchasePlan, purchase: Purchase, step: str, *, by: Actor) ->
 
 def _step_record(purchase: Purchase, step: str, *, by: Actor) -> None:
     """Mark ``step`` done on the locked purchase, with its audit entry."""
+    _steps_record([purchase], step, by=by)
+
+
+def _steps_record(purchases: list[Purchase], step: str, *, by: Actor) -> None:
+    """Mark ``step`` done on the locked purchases, set-based: one UPDATE of their rows and
+    one INSERT of their audit entries (a bill run's batch records its step at once)."""
+    if not purchases:
+        return
     now = timezone.now()
-    purchase.step = step
-    purchase.updated_at = now
-    if step == "completed":
-        purchase.status = Purchase.Status.COMPLETED
-        purchase.completed_at = now
-        purchase.resume_at = None
-    purchase.save(update_fields=_SAVED)
-    audit_record(
+    for purchase in purchases:
+        purchase.step = step
+        purchase.updated_at = now
+        if step == "completed":
+            purchase.status = Purchase.Status.COMPLETED
+            purchase.completed_at = now
+            purchase.resume_at = None
+    rows_update(purchases, _SAVED)
+    audit_record_many(
         by=by,
         action=f"purchase.{step}",
-        obj=purchase,
-        account_id=purchase.account_id,
-        new=_described(purchase),
+        entries=[(purchase, purchase.account_id, _described(purchase)) for purchase in purchases],
     )
 
 
@@ -416,6 +425,19 @@ def _charge_wait(purchase_id: int, made: Charge | Refund | None) -> None:
         purchase.save(update_fields=["charge", "refund", "resume_at", "updated_at"])
 
 
+def purchases_run(purchase_ids: list[int], *, by: Actor) -> list[Purchase]:
+    """``purchase_run`` for each purchase, in order; the purchases as they stand after it.
+    One purchase's failure (logged; its ``resume_at`` brings it back) does not stop the
+    others. The bill run hands its renewals to workers this way (``purchases_run_task``)."""
+    ran: list[Purchase] = []
+    for purchase_id in purchase_ids:
+        try:
+            ran.append(purchase_run(purchase_id, by=by))
+        except Exception:
+            logger.exception("purchase %s: not run, resumed later", purchase_id)
+    return ran
+
+
 def purchases_resume(*, by: Actor, now: datetime | None = None) -> int:
     """Run again every open purchase whose ``resume_at`` has come; the number that ended
     (completed or failed). One purchase's failure does not stop the others."""
@@ -432,13 +454,7 @@ def purchases_resume(*, by: Actor, now: datetime | None = None) -> int:
         if not ids:
             return ended
         after = ids[-1]
-        for purchase_id in ids:
-            try:
-                purchase = purchase_run(purchase_id, by=by)
-            except Exception:
-                logger.exception("purchase %s: not resumed, tried again next run", purchase_id)
-                continue
-            ended += purchase.status != Purchase.Status.OPEN
+        ended += sum(p.status != Purchase.Status.OPEN for p in purchases_run(ids, by=by))
 
 
 def _fault_point(kind: str, step: str) -> None:

@@ -198,13 +198,33 @@ def test_pending_cancellation_is_cancelled_at_term_end_without_invoice():
     assert Charge.objects.count() == 0
 
 
-def test_renewals_task_is_idempotent():
+@pytest.mark.django_db(transaction=True)
+def test_the_daily_bill_run_invoices_and_hands_the_charges_to_the_workers_once(run_worker):
     from seatwise.billing.tasks import renewals_run_task
+    from tests.tasks import queued_tasks
 
-    subscription_of()
-    assert renewals_run_task.call(on=TERM_END.isoformat()) == 1
+    subscriptions = [subscription_of() for _n in range(3)]
+
+    # When the daily job runs (twice, as a retried job would), then it issues the three
+    # invoices once and charges nothing itself
+    assert renewals_run_task.call(on=TERM_END.isoformat()) == 3
     assert renewals_run_task.call(on=TERM_END.isoformat()) == 0
-    assert TestGatewayCharge.objects.count() == 1
+    assert Invoice.objects.filter(source="renewal", status="open").count() == 3
+    assert TestGatewayCharge.objects.count() == 0
+    purchases = list(Purchase.objects.order_by("pk").values_list("pk", flat=True))
+    assert [p.step for p in Purchase.objects.all()] == ["invoiced"] * 3
+    # ... the purchases wait for the workers (each run handed over what was open)
+    handed = [kwargs for path, kwargs in queued_tasks() if path.endswith("purchases_run_task")]
+    assert handed == [{"purchase_ids": purchases}, {"purchase_ids": purchases}]
+
+    # When the workers run, then each renewal is charged once and completed
+    run_worker()
+    assert TestGatewayCharge.objects.count() == 3
+    assert set(Purchase.objects.values_list("status", flat=True)) == {"completed"}
+    assert set(Invoice.objects.values_list("status", flat=True)) == {"paid"}
+    for subscription in subscriptions:
+        subscription.refresh_from_db()
+        assert subscription.term_end == date(2026, 5, 1)
 
 
 # --- changes scheduled for the renewal (billing.changes) -----------------------------------------
@@ -385,11 +405,11 @@ def test_a_subscription_cancelled_during_the_dunning_is_charged_no_more():
 
 
 def test_due_subscriptions_are_started_and_invoiced_in_batches_and_a_second_run_adds_nothing(
-    monkeypatch,
+    monkeypatch, settings
 ):
     # Given 30 subscriptions due, and batches of 20 (500 in production: the same code path)
     subscriptions = [subscription_of() for _ in range(30)]
-    monkeypatch.setattr(renewals, "BATCH_SIZE", 20)
+    settings.SEATWISE_BILL_RUN_BATCH = 20
     calls: list[tuple[str, int]] = []
     steps_run = renewals.steps_run
 
