@@ -263,6 +263,10 @@ SEATWISE_TASK_VISIBILITY_TIMEOUT = timedelta(
 # Subscriptions per batch of the bill run (``billing.renewals``): each batch's purchases are
 # started in one transaction and invoiced in one, their numbers taken as one block.
 SEATWISE_BILL_RUN_BATCH = int(os.environ.get("SEATWISE_BILL_RUN_BATCH", "500"))
+# Purchases one worker's task runs at once, each in a thread with its own connection
+# (``sales.runner.purchases_run``): the renewals a bill run hands over spend their time
+# waiting for the gateway. 1 runs them one after the other.
+SEATWISE_PURCHASE_CONCURRENCY = int(os.environ.get("SEATWISE_PURCHASE_CONCURRENCY", "8"))
 # Finished task results are kept this long, then pruned (a daily job).
 SEATWISE_TASK_RESULTS_KEEP = timedelta(days=int(os.environ.get("SEATWISE_TASK_RESULTS_DAYS", "7")))
 

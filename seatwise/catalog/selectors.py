@@ -12,9 +12,11 @@ def price_of(*, plan: Plan, currency: str) -> Decimal | None:
     within a ``core.memo`` scope: a bill run's batch)."""
     return memoized(
         ("price_of", plan.pk, currency),
-        lambda: Price.objects.filter(plan=plan, currency=currency)
-        .values_list("unit_amount", flat=True)
-        .first(),
+        lambda: (
+            Price.objects.filter(plan=plan, currency=currency)
+            .values_list("unit_amount", flat=True)
+            .first()
+        ),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connections, models, router
 
@@ -15,21 +16,21 @@ def rows_update(objects: Sequence[models.Model], fields: Sequence[str]) -> None:
     Call it inside the caller's transaction; it runs no signals and no ``auto_now``."""
     if not objects:
         return
-    model = type(objects[0])
-    meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
-    connection = connections[router.db_for_write(model)]
+    meta = type(objects[0])._meta
+    columns: list[models.Field[Any, Any]] = []
+    for name in fields:
+        field = meta.get_field(name)
+        assert isinstance(field, models.Field)
+        columns.append(field)
+    pk = meta.pk
+    assert pk is not None
+    connection = connections[router.db_for_write(type(objects[0]))]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)  # type: ignore[union-attr]
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET {assignments} "
-        f"WHERE {quote(meta.pk.column)} = %s"  # type: ignore[union-attr]
-    )
+    assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in columns)
+    # Quoted table and column names of the model only; every value is a parameter.
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(str(pk.column))} = %s"  # noqa: S608
     rows = [
-        [
-            field.get_db_prep_save(getattr(obj, field.attname), connection)  # type: ignore[union-attr]
-            for field in columns
-        ]
+        [field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns]
         + [obj.pk]
         for obj in objects
     ]

@@ -16,9 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 _scope: ContextVar[dict[Hashable, Any] | None] = ContextVar("seatwise_memo", default=None)
 
@@ -36,7 +34,7 @@ def memo_scope() -> Iterator[None]:
         _scope.reset(token)
 
 
-def memoized(key: Hashable, compute: Callable[[], T]) -> T:
+def memoized[T](key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``, once per ``key`` inside a scope; every time outside one."""
     memo = _scope.get()
     if memo is None:

@@ -107,9 +107,7 @@ def parties_prime(account_ids: Collection[int]) -> None:
     user_ids: dict[Hashable, Any] = {("corporate_user_id", pk): "" for pk in account_ids}
     user_ids.update(
         (("corporate_user_id", account_id), user_id)
-        for account_id, user_id in CorporateCredential.objects.filter(
-            account_id__in=account_ids
-        )
+        for account_id, user_id in CorporateCredential.objects.filter(account_id__in=account_ids)
         .order_by("-pk")
         .values_list("account_id", "user_id")
     )

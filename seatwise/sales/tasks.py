@@ -10,6 +10,7 @@ worker may be killed at any point (each step is done once, ``sales.runner``).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.tasks import task
 
 from seatwise.audit.actors import Actor
@@ -25,5 +26,9 @@ def purchases_resume_task() -> int:
 @task()
 def purchases_run_task(*, purchase_ids: list[int]) -> int:
     """Run the remaining steps of these purchases; how many ended (completed or failed)."""
-    ran = purchases_run(purchase_ids, by=Actor.system("sales.run"))
+    ran = purchases_run(
+        purchase_ids,
+        by=Actor.system("sales.run"),
+        concurrency=settings.SEATWISE_PURCHASE_CONCURRENCY,
+    )
     return sum(purchase.status != purchase.Status.OPEN for purchase in ran)

@@ -16,10 +16,12 @@ def vat_rate_on(*, country: str, on: date) -> VatRate | None:
     """
     return memoized(
         ("vat_rate_on", country, on),
-        lambda: VatRate.objects.filter(country=country, valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-        .order_by("-valid_from")
-        .first(),
+        lambda: (
+            VatRate.objects.filter(country=country, valid_from__lte=on)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+            .order_by("-valid_from")
+            .first()
+        ),
     )
 
 
@@ -28,7 +30,7 @@ def exchange_rate_latest(*, currency: str, on: date) -> ExchangeRate | None:
     before it (the ECB publishes on TARGET business days only); None when there is none."""
     return memoized(
         ("exchange_rate_latest", currency, on),
-        lambda: ExchangeRate.objects.filter(currency=currency, date__lte=on)
-        .order_by("-date")
-        .first(),
+        lambda: (
+            ExchangeRate.objects.filter(currency=currency, date__lte=on).order_by("-date").first()
+        ),
     )
