@@ -1,14 +1,20 @@
-"""B4 (and its B0 floor): the bill run, ``billing.renewals.renewals_run``, renewing due
-subscriptions, on the database this process is configured for (SQLite by default,
-``DATABASE_URL`` for PostgreSQL).
+"""B4 (and its B0 floor): the bill run on the database this process is configured for
+(SQLite by default, ``DATABASE_URL`` for PostgreSQL), in a process of its own.
 
-Run as ``python -m bench.billrun COUNT`` by ``make bench`` (bench/__main__.py), once per
-database, in a process of its own: it migrates an empty database, makes ``COUNT`` online
-accounts through the services (each with a card on file and a monthly subscription whose
-term ended yesterday; not timed), then times one run of the renewals, and prints one JSON
-line: invoices issued, seconds, statements, the process's peak memory, and the floor: the
-same invoice and line rows copied by one ``INSERT … SELECT`` each into tables without
+``python -m bench.billrun run COUNT``: migrates an empty database, generates ``COUNT``
+accounts in bulk (``seatwise.demo.generate``) with one monthly subscription each whose term
+ended yesterday (not timed), then times one bill run (``billing.renewals.renewals_bill``:
+the invoices issued, the charges handed to the workers as tasks) and prints one JSON line:
+invoices issued, seconds, statements, the process's peak memory, and the floor: the same
+invoice and line rows copied by one ``INSERT … SELECT`` each into tables without
 constraints or indexes.
+
+``python -m bench.billrun charges COUNT WORKERS LATENCY``: ``COUNT`` accounts made through
+the services, each with a card on file; the bill run (not timed); then the test gateway
+answers every call after ``LATENCY`` seconds and ``WORKERS`` task workers
+(``manage.py db_worker``) take the charges the run handed over, each running several at once
+(``SEATWISE_PURCHASE_CONCURRENCY``); timed from the workers' start until the last one has
+emptied the queues; one JSON line: renewals completed, charges, seconds.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import subprocess
 import sys
 import time
 from datetime import date, timedelta
@@ -24,7 +31,39 @@ from pathlib import Path
 BASE = Path(__file__).resolve().parent.parent
 
 
-def _prepare(count: int, today: date) -> None:
+def _generate(count: int, today: date) -> None:
+    """``count`` generated accounts, each with a monthly subscription due ``today``."""
+    from seatwise.catalog.models import Plan
+    from seatwise.core.dates import add_months
+    from seatwise.demo.generate import Mix, accounts_generate
+    from seatwise.subscriptions.models import Subscription
+
+    accounts_generate(count=count, mix=Mix(invoiced_every=10**9, case_every=10**9))
+    plan = Plan.objects.select_related("product").get(code="goto-meeting-standard-monthly")
+    term_end = today - timedelta(days=1)
+    term_start = add_months(term_end, -1)
+    from seatwise.accounts.models import Account
+
+    ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
+    for first in range(0, len(ids), 10_000):
+        Subscription.objects.bulk_create(
+            [
+                Subscription(
+                    account_id=account_id,
+                    product=plan.product,
+                    plan=plan,
+                    seats=1 + account_id % 20,
+                    term_start=term_start,
+                    term_end=term_end,
+                )
+                for account_id in ids[first : first + 10_000]
+            ]
+        )
+
+
+def _with_cards(count: int, today: date) -> None:
+    """``count`` accounts made through the services, each with a card and a monthly
+    subscription due ``today``."""
     from seatwise.accounts.services import Address, NewPerson, account_create
     from seatwise.audit.actors import Actor
     from seatwise.catalog.models import Plan
@@ -81,25 +120,32 @@ def _floor(invoice_ids: tuple[int, int]) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
-    count = int(sys.argv[1])
+def _setup() -> date:
     sys.path.insert(0, str(BASE))
     os.chdir(BASE)
     import django
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
-    from django.db.models import Max, Min
     from django.utils import timezone
 
+    call_command("migrate", "--noinput", verbosity=0)
+    return timezone.localdate()
+
+
+def run(count: int) -> dict[str, object]:
+    today = _setup()
+    from django.db import connection
+    from django.db.models import Max, Min
+
     from seatwise.audit.actors import Actor
-    from seatwise.billing.renewals import renewals_run
+    from seatwise.billing.renewals import renewals_bill
     from seatwise.invoicing.models import Invoice
 
-    call_command("migrate", "--noinput", verbosity=0)
-    today = timezone.localdate()
-    _prepare(count, today)
+    _generate(count, today)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     before = Invoice.objects.aggregate(last=Max("id"))["last"] or 0
     statements = 0
 
@@ -110,25 +156,76 @@ def main() -> None:
 
     started = time.perf_counter()
     with connection.execute_wrapper(count_statement):
-        renewed = renewals_run(on=today, by=Actor.system("bench"))
+        bill = renewals_bill(on=today, by=Actor.system("bench"))
     seconds = time.perf_counter() - started
-    issued_ids = Invoice.objects.filter(pk__gt=before).aggregate(first=Min("id"), last=Max("id"))
-    issued = Invoice.objects.filter(pk__gt=before).count()
-    floor = _floor((issued_ids["first"], issued_ids["last"]))
-    print(
-        json.dumps(
-            {
-                "database": connection.vendor,
-                "subscriptions": count,
-                "renewed": renewed,
-                "invoices": issued,
-                "seconds": seconds,
-                "statements": statements,
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "floor_seconds": floor,
-            }
-        )
-    )
+    issued = Invoice.objects.filter(pk__gt=before)
+    ids = issued.aggregate(first=Min("id"), last=Max("id"))
+    return {
+        "database": connection.vendor,
+        "subscriptions": count,
+        "invoices": issued.count(),
+        "invoiced": bill.invoiced,
+        "seconds": seconds,
+        "statements": statements,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "floor_seconds": _floor((ids["first"], ids["last"])),
+    }
+
+
+def charges(count: int, workers: int, latency: float) -> dict[str, object]:
+    today = _setup()
+    from django.conf import settings
+    from django.db import connection
+
+    from seatwise.audit.actors import Actor
+    from seatwise.billing.renewals import renewals_bill
+    from seatwise.payments.gateways.test import set_test_gateway_mode
+    from seatwise.payments.models import TestGatewayCharge
+    from seatwise.sales.models import Purchase
+
+    _with_cards(count, today)
+    renewals_bill(on=today, by=Actor.system("bench"))
+    set_test_gateway_mode("slow", delay_seconds=latency)
+    connection.close()
+    command = [
+        sys.executable,
+        "manage.py",
+        "db_worker",
+        "--batch",
+        "--no-startup-delay",
+        "--no-reload",
+        "--queue-name",
+        "*",
+        "--verbosity",
+        "0",
+    ]
+    started = time.perf_counter()
+    processes = [subprocess.Popen(command, cwd=BASE) for _n in range(workers)]
+    codes = [process.wait() for process in processes]
+    seconds = time.perf_counter() - started
+    if any(codes):
+        raise RuntimeError(f"a task worker failed: exit codes {codes}")
+    return {
+        "database": connection.vendor,
+        "renewals": count,
+        "completed": Purchase.objects.filter(status=Purchase.Status.COMPLETED).count(),
+        "charges": TestGatewayCharge.objects.count(),
+        "workers": workers,
+        "concurrency": settings.SEATWISE_PURCHASE_CONCURRENCY,
+        "latency_s": latency,
+        "seconds": seconds,
+    }
+
+
+def main() -> None:
+    mode, *args = sys.argv[1:]
+    if mode == "run":
+        result = run(int(args[0]))
+    elif mode == "charges":
+        result = charges(int(args[0]), int(args[1]), float(args[2]))
+    else:
+        raise SystemExit(f"unknown mode {mode!r}: run COUNT | charges COUNT WORKERS LATENCY")
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from django.db import models
 
 from seatwise.audit.actors import Actor
 from seatwise.audit.models import AuditEntry
+from seatwise.core.bulk import rows_insert
 
 
 def audit_record(
@@ -40,7 +41,7 @@ def audit_record_many(
 ) -> None:
     """``audit_record`` of the same ``action`` on many objects, in one INSERT (a batch job's
     writes): each entry is (object, account id, new). Call it inside the writes' transaction."""
-    AuditEntry.objects.bulk_create(
+    rows_insert(
         [
             AuditEntry(
                 actor_kind=by.kind,

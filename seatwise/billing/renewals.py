@@ -70,6 +70,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -136,9 +137,31 @@ def _due(*, on: date) -> Q:
     )
 
 
-def renewal_key(subscription: Subscription) -> str:
+def renewal_key(subscription: Subscription | _Due) -> str:
     """The key of the purchase that renews the subscription's current term."""
     return f"renewal:{subscription.pk}:{subscription.term_end.isoformat()}"
+
+
+class _Due(NamedTuple):
+    """What the bill run reads of a due subscription (a row, not a model: a batch reads
+    thousands)."""
+
+    pk: int
+    status: str
+    account_id: int
+    term_end: date
+    next_retry_on: date | None
+    currency: str
+
+
+def _due_batch(*, on: date, after: int, size: int) -> list[_Due]:
+    fields = ("pk", "status", "account_id", "term_end", "next_retry_on", "account__currency")
+    rows = (
+        Subscription.objects.filter(_due(on=on), pk__gt=after)
+        .order_by("pk")
+        .values_list(*fields)[:size]
+    )
+    return [_Due(*row) for row in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,21 +188,17 @@ def renewals_bill(*, on: date, by: Actor, hand_over: bool = True) -> BillRun:
     to_run: list[int] = []
     after = 0
     while True:
-        batch = list(
-            Subscription.objects.select_related("account")
-            .filter(_due(on=on), pk__gt=after)
-            .order_by("pk")[:batch_size]
-        )
+        batch = _due_batch(on=on, after=after, size=batch_size)
         if not batch:
             break
         after = batch[-1].pk
-        renewing: list[Subscription] = []
+        renewing: list[_Due] = []
         for subscription in batch:
             if subscription.status != Subscription.Status.PENDING_CANCELLATION:
                 renewing.append(subscription)
                 continue
             try:
-                cancelled += _cancel_at_term_end(subscription=subscription, by=by)
+                cancelled += _cancel_at_term_end(subscription.pk, by=by)
             except Exception:
                 logger.exception("cancellation of subscription %s failed", subscription.pk)
         count, due = _renewals_batch(renewing, on=on, by=by)
@@ -226,9 +245,7 @@ def _hand_over(purchase_ids: list[int]) -> None:
         enqueue_on_commit(purchases_run_task, purchase_ids=purchase_ids[first : first + RUN_BATCH])
 
 
-def _renewals_batch(
-    subscriptions: list[Subscription], *, on: date, by: Actor
-) -> tuple[int, list[int]]:
+def _renewals_batch(subscriptions: list[_Due], *, on: date, by: Actor) -> tuple[int, list[int]]:
     """Start and invoice (one transaction) the renewals of one batch: how many it invoiced,
     and the purchases whose remaining steps are due (not those waiting for their next try)."""
     purchases = purchases_start_many(
@@ -241,7 +258,7 @@ def _renewals_batch(
                     "subscription": subscription.pk,
                     "term_end": subscription.term_end.isoformat(),
                 },
-                currency=subscription.account.currency,
+                currency=subscription.currency,
             )
             for subscription in subscriptions
         ],
@@ -346,9 +363,18 @@ class RenewalPlan(PurchasePlan):
         """The batch's renewal invoices, in the step's one transaction: issued together
         (``invoicing.services.invoices_issue_many``: one block of numbers, set-based
         inserts)."""
-        subscriptions = Subscription.objects.select_related(
-            "account", "plan", "pending_plan"
-        ).in_bulk([_subscription_id(purchase) for purchase in purchases])
+        subscriptions = Subscription.objects.select_related("account").in_bulk(
+            [_subscription_id(purchase) for purchase in purchases]
+        )
+        # A batch renews a few plans: read once, not joined to every row.
+        plans = Plan.objects.in_bulk(
+            {s.plan_id for s in subscriptions.values()}
+            | {s.pending_plan_id for s in subscriptions.values() if s.pending_plan_id}
+        )
+        for subscription in subscriptions.values():
+            subscription.plan = plans[subscription.plan_id]
+            if subscription.pending_plan_id:
+                subscription.pending_plan = plans[subscription.pending_plan_id]
         # A renewal invoice issued before renewals were purchases (key ``renewal:<id>:<term
         # end>``, the purchase's key): the purchase takes it over rather than issue another.
         earlier = {
@@ -542,9 +568,9 @@ def _payment_failed_email(
     )
 
 
-def _cancel_at_term_end(*, subscription: Subscription, by: Actor) -> bool:
+def _cancel_at_term_end(subscription_id: int, *, by: Actor) -> bool:
     with transaction.atomic():
-        held = subscription_lock(subscription.pk)
+        held = subscription_lock(subscription_id)
         if held.status != Subscription.Status.PENDING_CANCELLATION:
             return False
         old = snapshot(held, ["status"])

@@ -36,3 +36,76 @@ def rows_update(objects: Sequence[models.Model], fields: Sequence[str]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+# Fields whose Python values the drivers take as they are (checked per value by type), so
+# that the per-value conversion is skipped for them.
+_PLAIN = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "EmailField",
+    "ForeignKey",
+    "IntegerField",
+    "PositiveBigIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SlugField",
+    "SmallIntegerField",
+    "TextField",
+}
+
+
+def rows_insert(
+    objects: Sequence[models.Model], *, returning_pk: bool = False, ignore_conflicts: bool = False
+) -> None:
+    """Insert new objects (all of one model) with as few multi-row ``INSERT`` statements as
+    the database's parameter limit allows, like ``bulk_create`` but without its per-value
+    compilation, which costs more than the database for a batch of thousands. With
+    ``returning_pk`` each object gets its new primary key (``RETURNING``, in insert order, as
+    ``bulk_create`` relies on too); ``ignore_conflicts`` skips rows that break a unique
+    constraint (``ON CONFLICT DO NOTHING``; their objects get no key). Defaults and
+    ``auto_now_add`` apply (``pre_save``); no signals. Call it inside a transaction."""
+    if not objects:
+        return
+    if returning_pk and ignore_conflicts:
+        raise ValueError("rows skipped by a conflict return no key")
+    model = type(objects[0])
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    columns = [
+        field
+        for field in meta.concrete_fields
+        if not (field.primary_key and isinstance(field, models.AutoField | models.BigAutoField))
+    ]
+    plain = [field.get_internal_type() in _PLAIN for field in columns]
+    quote = connection.ops.quote_name
+    head = (
+        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 - model names only
+        f"({', '.join(quote(str(field.column)) for field in columns)}) VALUES "
+    )
+    row_sql = f"({', '.join(['%s'] * len(columns))})"
+    pk = meta.pk
+    assert pk is not None
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if returning_pk:
+        tail += f" RETURNING {quote(str(pk.column))}"
+    size = max(1, connection.ops.bulk_batch_size(columns, list(objects)))
+    with connection.cursor() as cursor:
+        for first in range(0, len(objects), size):
+            chunk = objects[first : first + size]
+            params: list[Any] = []
+            for obj in chunk:
+                for field, is_plain in zip(columns, plain, strict=True):
+                    value = field.pre_save(obj, add=True)
+                    if not (is_plain and (value is None or type(value) in (str, int, bool))):
+                        value = field.get_db_prep_save(value, connection)
+                    params.append(value)
+            cursor.execute(head + ", ".join([row_sql] * len(chunk)) + tail, params)
+            if returning_pk:
+                for obj, (new_pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                    setattr(obj, pk.attname, new_pk)
+                    obj._state.adding = False
+                    obj._state.db = connection.alias

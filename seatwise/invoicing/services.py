@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from seatwise.accounts.models import Account
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, audit_record_many, snapshot
+from seatwise.core.bulk import rows_insert
 from seatwise.core.errors import Invalid, Refused
 from seatwise.core.memo import memo_scope
 from seatwise.core.money import quantize
@@ -275,11 +276,11 @@ def _store_many(documents: Sequence[_Document]) -> list[Invoice]:
             invoices[index], rows_of[index] = invoice, rows
         chain_advance(counter=counter, document_hash=previous_hash)
     stored = [invoice for invoice in invoices if invoice is not None]
-    Invoice.objects.bulk_create(stored)
+    rows_insert(stored, returning_pk=True)
     for invoice, rows in zip(stored, rows_of, strict=True):
         for row in rows:
             row.invoice = invoice
-    InvoiceLine.objects.bulk_create([row for rows in rows_of for row in rows])
+    rows_insert([row for rows in rows_of for row in rows])
     for first in range(0, len(stored), ARCHIVE_BATCH):
         enqueue_on_commit(
             documents_archive_task,

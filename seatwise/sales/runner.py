@@ -47,7 +47,7 @@ from django.utils.translation import gettext_lazy as _
 from seatwise.accounts.models import Account
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, audit_record_many
-from seatwise.core.bulk import rows_update
+from seatwise.core.bulk import rows_insert, rows_update
 from seatwise.core.errors import Refused, ServiceError
 from seatwise.core.memo import memo_scope
 from seatwise.invoicing.models import Invoice
@@ -159,7 +159,7 @@ def purchases_start_many(*, kind: str, new: list[NewPurchase], by: Actor) -> lis
         return []
     now = timezone.now()
     with transaction.atomic():
-        Purchase.objects.bulk_create(
+        rows_insert(
             [
                 Purchase(
                     kind=kind,
@@ -178,7 +178,7 @@ def purchases_start_many(*, kind: str, new: list[NewPurchase], by: Actor) -> lis
         )
         found = {
             (purchase.account_id, purchase.key): purchase
-            for purchase in Purchase.objects.select_related("account").filter(
+            for purchase in Purchase.objects.filter(
                 account_id__in={item.account_id for item in new},
                 key__in={item.key for item in new},
             )
