@@ -3,9 +3,9 @@
 ``accounts_generate(count=1_000_000)`` adds ``count`` accounts in batches, each batch in one
 transaction of a few set-based statements (``INSERT … SELECT`` over a recursive CTE or
 ``generate_series``; for invoices, built in Python because each one's hash chains to the one
-before, ``COPY`` on PostgreSQL and ``executemany`` on SQLite; never one ORM save per row): a
-million accounts take one to two minutes on SQLite and on PostgreSQL. Per account (the rates
-are a ``Mix``):
+before, inserted by ``core.bulk.rows_insert``, ``COPY`` on PostgreSQL; never one ORM save per
+row): a million accounts take one to two minutes on SQLite and on PostgreSQL. Per account (the
+rates are a ``Mix``):
 
 - the account: a company name of three parts ("Nordwind Logistik GmbH"; about 83,000
   combinations, so that prefixes are selective), an address in one of fourteen cities with
@@ -53,6 +53,7 @@ from django.utils import timezone
 from seatwise.accounts.models import Account, CorporateCredential, Person
 from seatwise.audit.models import AuditEntry
 from seatwise.catalog.models import Price
+from seatwise.core.bulk import rows_insert
 from seatwise.core.dates import add_months
 from seatwise.invoicing.chain import document_hash
 from seatwise.invoicing.lock_objects import series_lock
@@ -309,41 +310,6 @@ def _insert_select(model: type[models.Model], given: dict[str, _Sql | _Value]) -
         raise ImproperlyConfigured(f"{model._meta.label} has no column {sorted(remaining)}")
     columns = ", ".join(_column(f) for f in _fields(model))
     return _Sql(f"INSERT INTO {_table(model)} ({columns}) SELECT {', '.join(values)}", params)
-
-
-def _insert_many(model: type[models.Model], rows: Sequence[models.Model]) -> None:
-    """Insert unsaved instances: ``COPY`` on PostgreSQL, ``executemany`` on SQLite. What
-    ``bulk_create`` does, without its per-value conversions (the drivers take str, int,
-    Decimal and date as they are; JSON, date-times and booleans go through their fields), and
-    without a multi-row ``VALUES`` of thousands of parameters, which costs psycopg more to bind
-    than the database to insert."""
-    fields = _fields(model)
-    converted = {
-        f.attname
-        for f in fields
-        if isinstance(f, models.JSONField | models.DateTimeField | models.BooleanField)
-    }
-    values = [
-        [
-            f.get_db_prep_save(getattr(row, f.attname), connection)
-            if f.attname in converted
-            else getattr(row, f.attname)
-            for f in fields
-        ]
-        for row in rows
-    ]
-    columns = ", ".join(_column(f) for f in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {_table(model)} ({columns}) FROM STDIN") as copy:
-                for row_values in values:
-                    copy.write_row(row_values)
-        else:
-            placeholders = ", ".join(["%s"] * len(fields))
-            cursor.executemany(
-                f"INSERT INTO {_table(model)} ({columns}) VALUES ({placeholders})",  # noqa: S608
-                values,
-            )
 
 
 def _run(statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -762,7 +728,7 @@ def _insert_invoices(
         if documents is notes:
             for (credit, _), invoice in zip(notes, corrected, strict=True):
                 credit.corrects_id = invoice.pk
-        _insert_many(Invoice, [document for document, _ in documents])
+        rows_insert([document for document, _ in documents])
         # Their ids, by the numbers just taken under the series' lock.
         numbered = Invoice.objects.filter(
             series=chain.series,
@@ -776,7 +742,7 @@ def _insert_invoices(
             for line_row in lines:
                 line_row.invoice_id = document.pk
         ranges.append(_id_range([(pk,) for pk in ids.values()], "invoice"))
-        _insert_many(InvoiceLine, [row for _, lines in documents for row in lines])
+        rows_insert([row for _, lines in documents for row in lines])
     invoice_chain.save()
     note_chain.save()
     return len(invoices), len(notes), ranges

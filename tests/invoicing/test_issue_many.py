@@ -36,7 +36,10 @@ def accounts(count):
 
 
 def statements(queries, prefix):
-    return [query["sql"] for query in queries if query["sql"].startswith(prefix)]
+    """The statements starting with ``prefix``; an ``INSERT INTO "t"`` is also a
+    ``COPY "t"`` (core.bulk.rows_insert on PostgreSQL)."""
+    copy = prefix.replace("INSERT INTO ", "COPY ", 1)
+    return [query["sql"] for query in queries if query["sql"].startswith((prefix, copy))]
 
 
 @pytest.mark.django_db
