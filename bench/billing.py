@@ -1,5 +1,7 @@
 """B4 and its B0 floor on SQLite and on PostgreSQL: ``bench/billrun.py`` in a process of its
-own per database (a throwaway PostgreSQL cluster, scripts/pg-throwaway.sh, durable: fsync on).
+own per database and measurement (a throwaway PostgreSQL cluster, scripts/pg-throwaway.sh,
+durable: fsync on): the bill run over generated accounts, and the charges it hands over,
+taken by task workers from a test gateway that answers after ``LATENCY`` seconds.
 """
 
 from __future__ import annotations
@@ -8,16 +10,22 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from bench.report import Figure, quick
 from bench.server import BASE, demo_environment, free_port, temporary_var_dir
 
 INVOICES_GOAL = 10_000.0
+# The charges: renewals, task workers, and the gateway's answer time (a card network's).
+CHARGES = 200
+WORKERS = 4
+LATENCY = 0.3
 
 
-def _run(count: int, env: dict[str, str]) -> dict[str, float]:
+def _run(args: list[str], env: dict[str, str]) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, "-m", "bench.billrun", str(count)],
+        [sys.executable, "-m", "bench.billrun", *args],
         cwd=BASE,
         env=env,
         capture_output=True,
@@ -25,12 +33,14 @@ def _run(count: int, env: dict[str, str]) -> dict[str, float]:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"the bill run failed:\n{done.stderr[-4000:]}")
+        raise RuntimeError(f"bench.billrun {' '.join(args)} failed:\n{done.stderr[-4000:]}")
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
-def _postgresql(count: int) -> dict[str, float]:
+@contextmanager
+def _postgresql() -> Iterator[str]:
+    """A durable throwaway cluster; yields its server's URL (without a database)."""
     cluster = temporary_var_dir()  # pg-throwaway.sh gives it to the postgres user
     port = free_port()
     script = BASE / "scripts" / "pg-throwaway.sh"
@@ -40,50 +50,76 @@ def _postgresql(count: int) -> dict[str, float]:
         env={**os.environ, "SEATWISE_PG_DURABLE": "1"},
     )
     try:
-        env = demo_environment(temporary_var_dir())
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{port}/postgres"
-        return _run(count, env)
+        yield f"postgres://postgres@127.0.0.1:{port}"
     finally:
         subprocess.run(["bash", str(script), "stop", str(cluster)], check=False)
 
 
-def bill_runs() -> list[Figure]:
-    """B0 (the invoice rows inserted set-based) and B4 (invoices issued by the bill run) per
-    database."""
-    # Small while the run issues invoices one purchase at a time (a few a second): 100,000
-    # (10,000 quick) once it is set-based.
-    count = 100 if quick() else 1_000
-    figures = []
-    for database, result in (
-        ("sqlite", _run(count, demo_environment(temporary_var_dir()))),
-        ("postgresql", _postgresql(count)),
+def _measure(server: str | None) -> tuple[dict[str, float], dict[str, float]]:
+    """The bill run and the charges, each on an empty database of its own."""
+    results = []
+    for name, args in (
+        ("billrun", ["run", str(10_000 if quick() else 100_000)]),
+        ("charges", ["charges", str(CHARGES), str(WORKERS), str(LATENCY)]),
     ):
-        floor = result["invoices"] / result["floor_seconds"]
-        figures.append(
-            Figure(
-                f"B0.invoice_rows_insert_per_s.{database}",
-                floor,
-                "rows/s",
-                goal=None,
-                higher_is_better=True,
+        env = demo_environment(temporary_var_dir())
+        if server is not None:
+            subprocess.run(
+                ["psql", f"{server}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True
             )
-        )
-        figures.append(
-            Figure(
-                f"B4.invoices_per_s.{database}",
-                result["invoices"] / result["seconds"],
-                "inv/s",
-                goal=INVOICES_GOAL,
-                higher_is_better=True,
-                baseline=floor,
-                detail={
-                    "subscriptions": result["subscriptions"],
-                    "invoices": result["invoices"],
-                    "statements_per_invoice": round(
-                        result["statements"] / max(1, result["invoices"]), 1
-                    ),
-                    "peak_rss_mb": round(result["peak_rss_mb"], 1),
-                },
-            )
-        )
+            env["DATABASE_URL"] = f"{server}/{name}"
+        results.append(_run(args, env))
+    return results[0], results[1]
+
+
+def bill_runs() -> list[Figure]:
+    """B0 (the invoice rows inserted set-based), B4 (invoices issued by the bill run) and the
+    charges the workers take after it, per database."""
+    figures = []
+    with _postgresql() as server:
+        for database, (run, charged) in (
+            ("sqlite", _measure(None)),
+            ("postgresql", _measure(server)),
+        ):
+            floor = run["invoices"] / run["floor_seconds"]
+            figures += [
+                Figure(
+                    f"B0.invoice_rows_insert_per_s.{database}",
+                    floor,
+                    "rows/s",
+                    goal=None,
+                    higher_is_better=True,
+                ),
+                Figure(
+                    f"B4.invoices_per_s.{database}",
+                    run["invoices"] / run["seconds"],
+                    "inv/s",
+                    goal=INVOICES_GOAL,
+                    higher_is_better=True,
+                    baseline=floor,
+                    detail={
+                        "subscriptions": run["subscriptions"],
+                        "invoices": run["invoices"],
+                        "statements_per_invoice": round(
+                            run["statements"] / max(1, run["invoices"]), 2
+                        ),
+                        "peak_rss_mb": round(run["peak_rss_mb"], 1),
+                    },
+                ),
+                Figure(
+                    f"B4.charges_per_s.{database}",
+                    charged["completed"] / charged["seconds"],
+                    "charges/s",
+                    goal=None,
+                    higher_is_better=True,
+                    detail={
+                        "renewals": charged["renewals"],
+                        "completed": charged["completed"],
+                        "workers": charged["workers"],
+                        "concurrency_per_worker": charged["concurrency"],
+                        "gateway_latency_s": charged["latency_s"],
+                        "task_worker_peak_rss_mb": round(charged["worker_peak_rss_mb"], 1),
+                    },
+                ),
+            ]
     return figures

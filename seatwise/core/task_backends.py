@@ -25,7 +25,8 @@ RETRY_INTERVALS = [10, 60, 300]  # seconds between the runs
 
 class RQBackend(BaseRQBackend):
     def enqueue(self, task: Any, args: Any, kwargs: Any) -> Any:
-        """As django-tasks-rq enqueues, with ``retry``; priorities are not used by Seatwise."""
+        """As django-tasks-rq enqueues, with ``retry``. Priorities order only the database
+        backend's queue; a Redis queue is first in, first out."""
         self.validate_task(task)
         result: Any = TaskResult(
             task=task,
