@@ -25,8 +25,10 @@ backend() {
 }
 
 worker() {
+	# Redis: the mail queue is taken first, so that an e-mail never waits behind a burst of
+	# orders (the database backend orders its one queue by task priority instead).
 	if [ "$(backend)" = "rq" ]; then
-		exec $PY manage.py rqworker default mail --job-class django_tasks_rq.Job --with-scheduler \
+		exec $PY manage.py rqworker mail default --job-class django_tasks_rq.Job --with-scheduler \
 			--worker-class seatwise.core.rq_workers.Worker
 	fi
 	exec $PY manage.py db_worker --queue-name '*' --interval 0.2 --no-reload

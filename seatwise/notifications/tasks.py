@@ -7,8 +7,13 @@ from django.utils import timezone
 
 from seatwise.notifications.delivery import due_for_relay, email_deliver
 
+# E-mail goes first: a confirmation never waits behind the orders of a burst. On Redis the
+# workers take the mail queue before the default one (scripts/serve.sh worker); on the
+# database backend's one queue of every task, this priority does it.
+MAIL_PRIORITY = 10
 
-@task(queue_name="mail")
+
+@task(queue_name="mail", priority=MAIL_PRIORITY)
 def deliver_email(*, email_id: int) -> str | None:
     """One attempt to send a queued e-mail (``notifications.delivery``). A failure is recorded
     on the message (and retried later or marked failed), never raised: the task itself
