@@ -3,9 +3,10 @@
 short version.
 
 Measured so far: B0 (the trivial view), B1 (portal pages on the production server), B2 (the
-same pages at 10,000 and at a million accounts), B4 (the bill run on SQLite and PostgreSQL,
-against a set-based insert of the same invoice rows), B5 (the provisioning API's writes), B6
-(the memory of the web workers and of a task worker).
+same pages at 10,000 and at a million accounts), B3 (service orders placed over HTTP at a fixed
+rate, to their confirmation e-mail, with one and four task workers), B4 (the bill run on SQLite
+and PostgreSQL, against a set-based insert of the same invoice rows), B5 (the provisioning
+API's writes), B6 (the memory of the web workers and of a task worker).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def _run() -> list[Figure]:
     django.setup()
     from bench.api import api_writes
     from bench.billing import bill_runs
+    from bench.orders import orders
     from bench.pages import growth, pages, readers
     from bench.server import web_server
 
@@ -47,6 +49,8 @@ def _run() -> list[Figure]:
     token = readers()["api"]["Authorization"].removeprefix("Bearer ")
     with web_server(env) as server:
         figures += api_writes(server.url, token)
+    print("== B3: service orders to their confirmation e-mail", flush=True)
+    figures += orders()
     print("== B0, B4: the bill run on SQLite and on PostgreSQL", flush=True)
     figures += bill_runs()
     print("== B2: the pages at 10,000 and at a million accounts", flush=True)
