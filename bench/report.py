@@ -9,6 +9,7 @@ on the value itself or, for a figure with a baseline, on the ratio (``goal_on``)
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import sqlite3
@@ -66,17 +67,23 @@ class Figure:
         return self.measured / self.goal if self.higher_is_better else self.goal / self.measured
 
     def as_json(self) -> dict[str, Any]:
+        """The figure as JSON; a value that is not a finite number (an order never
+        confirmed makes a p99 infinite) is null, and not met."""
         return {
             "name": self.name,
-            "value": round(self.value, 4),
+            "value": _number(self.value),
             "unit": self.unit,
-            "baseline": None if self.baseline is None else round(self.baseline, 4),
-            "ratio": None if self.ratio is None else round(self.ratio, 4),
+            "baseline": _number(self.baseline),
+            "ratio": _number(self.ratio),
             "goal": self.goal,
             "goal_on": self.goal_on,
             "met": self.met,
             **({"detail": self.detail} if self.detail else {}),
         }
+
+
+def _number(value: float | None) -> float | None:
+    return round(value, 4) if value is not None and math.isfinite(value) else None
 
 
 def machine() -> dict[str, Any]:

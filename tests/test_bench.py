@@ -138,3 +138,12 @@ def test_the_results_are_written_as_json_with_the_machine_and_plotted(tmp_path):
         ["B1.page", "1600.00", "req/s", "0.533", "≥0.5", "×", "yes"],
         ["B6.web_worker_rss_mb", "160.00", "MB", "≤150", "NO"],
     ]
+
+
+def test_a_value_that_is_not_a_number_is_written_as_null_and_not_met(tmp_path):
+    never = Figure("B3.order_email_p99_s", float("inf"), "s", goal=2.0, higher_is_better=False)
+
+    json_path, _png = write([never], tmp_path)
+
+    [written] = json.loads(json_path.read_text())["benchmarks"]
+    assert (written["value"], written["met"]) == (None, False)
