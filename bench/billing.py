@@ -1,7 +1,8 @@
 """B4 and its B0 floor on SQLite and on PostgreSQL: ``bench/billrun.py`` in a process of its
 own per database and measurement (a throwaway PostgreSQL cluster, scripts/pg-throwaway.sh,
 durable: fsync on): the bill run over generated accounts, and the charges it hands over,
-taken by task workers from a test gateway that answers after ``LATENCY`` seconds.
+taken by task workers from a test gateway that answers after ``LATENCY`` seconds; and, in the
+full run, Tryton billing comparable subscriptions on the same cluster (bench/tryton.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ INVOICES_GOAL = 10_000.0
 CHARGES = 200
 WORKERS = 4
 LATENCY = 0.3
+# The peer: Tryton billing this many comparable subscriptions (full run only).
+TRYTON_SUBSCRIPTIONS = 1_000
 
 
 def _run(args: list[str], env: dict[str, str]) -> dict[str, float]:
@@ -122,4 +125,40 @@ def bill_runs() -> list[Figure]:
                     },
                 ),
             ]
+        if quick():
+            print("B4.tryton: skipped in the quick run (Tryton's setup alone takes minutes)")
+        else:
+            figures += _tryton(server)
     return figures
+
+
+def _tryton(server: str) -> list[Figure]:
+    """Tryton's bill run on the same PostgreSQL (bench/tryton.py); nothing, with the reason
+    printed, when its environment cannot be made (no package index, say)."""
+    from bench.tryton import tryton_bill_run
+
+    try:
+        result = tryton_bill_run(server, TRYTON_SUBSCRIPTIONS)
+    except RuntimeError as failure:
+        print(f"B4.tryton: not measured: {str(failure)[-2000:]}")
+        return []
+    return [
+        Figure(
+            "B4.tryton.invoices_per_s",
+            result["invoices_per_s"],
+            "inv/s",
+            goal=None,
+            higher_is_better=True,
+            detail={
+                key: result[key]
+                for key in (
+                    "subscriptions",
+                    "invoices",
+                    "version",
+                    "draft_invoices_per_s",
+                    "invoices_per_s_with_restarts",
+                )
+                if key in result
+            },
+        )
+    ]
