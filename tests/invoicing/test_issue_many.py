@@ -108,6 +108,20 @@ class TestABatch:
         assert Invoice.objects.count() == 40
         assert InvoiceLine.objects.count() == 40
 
+    def test_the_statements_do_not_grow_with_the_batch(self):
+        """The batch reads its plans' names, the VAT rates and the billing contacts once
+        (core.memo), whatever its size; only the archiving tasks are one per
+        ``ARCHIVE_BATCH`` (20) documents."""
+        buyers = accounts(65)
+
+        def issued(batch):
+            with CaptureQueriesContext(connection) as queries:
+                invoices_issue_many([request(buyer) for buyer in batch], by=SYSTEM)
+            return len(queries)
+
+        five, twenty, forty = issued(buyers[:5]), issued(buyers[5:25]), issued(buyers[25:65])
+        assert (twenty, forty) == (five, five + 1)
+
     def test_each_year_is_its_own_block(self):
         [buyer] = accounts(1)
 
