@@ -24,9 +24,13 @@ RETRY_INTERVALS = [10, 60, 300]  # seconds between the runs
 
 
 class RQBackend(BaseRQBackend):
+    # Tasks carry priorities (e-mail first, archiving last) for the database backend's one
+    # queue; here each queue is first in, first out, and the workers take the mail queue
+    # before the default one (scripts/serve.sh worker), which is what e-mail's priority is for.
+    supports_priority = True
+
     def enqueue(self, task: Any, args: Any, kwargs: Any) -> Any:
-        """As django-tasks-rq enqueues, with ``retry``. Priorities order only the database
-        backend's queue; a Redis queue is first in, first out."""
+        """As django-tasks-rq enqueues, with ``retry``; priorities are not used (above)."""
         self.validate_task(task)
         result: Any = TaskResult(
             task=task,
