@@ -7,15 +7,13 @@ full run, Tryton billing comparable subscriptions on the same cluster (bench/try
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from bench.report import Figure, quick
-from bench.server import BASE, demo_environment, free_port, temporary_var_dir
+from bench.server import BASE, demo_environment, free_port, run_module, temporary_var_dir
 
 INVOICES_GOAL = 10_000.0
 # The charges: renewals, task workers, and the gateway's answer time (a card network's).
@@ -24,21 +22,6 @@ WORKERS = 4
 LATENCY = 0.3
 # The peer: Tryton billing this many comparable subscriptions (full run only).
 TRYTON_SUBSCRIPTIONS = 1_000
-
-
-def _run(args: list[str], env: dict[str, str]) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.billrun", *args],
-        cwd=BASE,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"bench.billrun {' '.join(args)} failed:\n{done.stderr[-4000:]}")
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 @contextmanager
@@ -71,7 +54,7 @@ def _measure(server: str | None) -> tuple[dict[str, float], dict[str, float]]:
                 ["psql", f"{server}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True
             )
             env["DATABASE_URL"] = f"{server}/{name}"
-        results.append(_run(args, env))
+        results.append(run_module("bench.billrun", args, env))
     return results[0], results[1]
 
 

@@ -122,11 +122,9 @@ def _floor(invoice_ids: tuple[int, int]) -> float:
 
 
 def _setup() -> date:
-    sys.path.insert(0, str(BASE))
-    os.chdir(BASE)
-    import django
+    from bench.server import django_in_process
 
-    django.setup()
+    django_in_process()
     from django.core.management import call_command
     from django.utils import timezone
 

@@ -54,7 +54,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.report import Figure, quick
-from bench.server import demo_environment, free_port, temporary_var_dir, web_server
+from bench.server import (
+    demo_environment,
+    django_in_process,
+    free_port,
+    run_module,
+    temporary_var_dir,
+    web_server,
+)
 
 BASE = Path(__file__).resolve().parent.parent
 # The issue's goals: p99 within 2 s at 50 orders/s offered; 200 orders/s with four workers.
@@ -71,21 +78,6 @@ PASSWORD = "bench orders correct horse"
 
 
 # --- in the make bench process ---------------------------------------------------------------
-
-
-def _child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.orders", *args],
-        cwd=BASE,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"bench.orders {' '.join(args)} failed:\n{done.stderr[-4000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 def _detail(result: dict[str, Any]) -> dict[str, Any]:
@@ -142,12 +134,14 @@ def orders() -> list[Figure]:
     under a burst (``BURST_RATE`` offered, above the goal, so that the goal is reachable)."""
     count = 30 if quick() else 200
     prepared = temporary_var_dir()
-    _child(["prepare", str(count)], demo_environment(prepared))
+    run_module("bench.orders", ["prepare", str(count)], demo_environment(prepared))
 
     def run(rate: float, workers: int) -> dict[str, Any]:
         folder = temporary_var_dir()
         shutil.copytree(prepared, folder, dirs_exist_ok=True)
-        return _child(["place", str(rate), str(workers)], demo_environment(folder))
+        return run_module(
+            "bench.orders", ["place", str(rate), str(workers)], demo_environment(folder)
+        )
 
     one, four, burst = run(RATE, 1), run(RATE, 4), run(BURST_RATE, 4)
     figures = [
@@ -165,11 +159,7 @@ def orders() -> list[Figure]:
 
 def _setup() -> Path:
     """Django in this process, on the database of ``SEATWISE_VAR_DIR``; that folder."""
-    sys.path.insert(0, str(BASE))
-    os.chdir(BASE)
-    import django
-
-    django.setup()
+    django_in_process()
     return Path(os.environ["SEATWISE_VAR_DIR"])
 
 

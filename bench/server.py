@@ -8,6 +8,7 @@ pages alone.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 BASE = Path(__file__).resolve().parent.parent
 WEB_WORKERS = 2
@@ -226,3 +228,31 @@ def task_worker_peak_rss_mb(env: dict[str, str]) -> tuple[float, int]:
     if process.returncode != 0:
         raise RuntimeError(f"the task worker ended with {process.returncode}")
     return usage.ru_maxrss / 1024, queued
+
+
+def run_module(module: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """``python -m <module> <args>`` in a process of its own with ``env``: the JSON object its
+    last line of output prints (a benchmark's figures); RuntimeError with its errors if it
+    fails."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=BASE,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{module} {' '.join(args)} failed:\n{done.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def django_in_process() -> None:
+    """Django set up in a benchmark's own process (``python -m bench.<module>``), on the
+    database its environment names."""
+    sys.path.insert(0, str(BASE))
+    os.chdir(BASE)
+    import django
+
+    django.setup()
