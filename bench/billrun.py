@@ -11,9 +11,9 @@ constraints or indexes.
 
 ``python -m bench.billrun charges COUNT WORKERS LATENCY``: ``COUNT`` accounts made through
 the services, each with a card on file; the bill run (not timed); then the test gateway
-answers every call after ``LATENCY`` seconds and ``WORKERS`` task workers
-(``manage.py db_worker``) take the charges the run handed over, each running several at once
-(``SEATWISE_PURCHASE_CONCURRENCY``); timed from the workers' start until no renewal is open
+answers every call after ``LATENCY`` seconds and ``WORKERS`` task workers (``scripts/serve.sh
+worker``, as production runs them) take the charges the run handed over, each running several
+at once (``SEATWISE_PURCHASE_CONCURRENCY``); timed from the workers' start until no renewal is open
 (charged and applied; the workers are stopped then, before the documents the run issued are
 all archived); one JSON line, with the workers' peak memory.
 """
@@ -186,18 +186,8 @@ def charges(count: int, workers: int, latency: float) -> dict[str, object]:
     renewals_bill(on=today, by=Actor.system("bench"))
     set_test_gateway_mode("slow", delay_seconds=latency)
     connection.close()
-    command = [
-        sys.executable,
-        "manage.py",
-        "db_worker",
-        "--batch",
-        "--no-startup-delay",
-        "--no-reload",
-        "--queue-name",
-        "*",
-        "--verbosity",
-        "0",
-    ]
+    # The task worker as production runs it (scripts/serve.sh worker), stopped below.
+    command = ["bash", "scripts/serve.sh", "worker"]
     started = time.perf_counter()
     processes = [subprocess.Popen(command, cwd=BASE) for _n in range(workers)]
     # Charged and applied: no renewal open any more (looked at every 50 ms).
