@@ -96,3 +96,36 @@ def test_a_bill_run_killed_after_a_batch_is_completed_by_the_next_without_gap_or
         if path == "seatwise.sales.tasks.purchases_run_task"
     ]
     assert sorted(pk for ids in handed for pk in ids) == purchases
+
+
+@pytest.mark.django_db(transaction=True)
+def test_renewals_charged_in_threads_keep_each_outcome_and_charge_each_card_once():
+    """A worker's threads (``purchases_run`` with concurrency): one charge whose answer is
+    lost (the gateway charged, then timed out) stays open for the reconciler, one declined card
+    enters the dunning, the others complete; no card is charged twice."""
+    from seatwise.payments.gateways.test import set_test_gateway_mode
+    from seatwise.sales.runner import purchases_run
+
+    ensure_default_catalog()
+    ensure_eu_vat_rates()
+    for card in ["4242424242424242"] * 4 + ["4000000000000341"]:
+        account = make_account(country="DE", currency="EUR", language="en")
+        make_card(account, card)
+        make_subscription(account, seats=5, term_start=date(2026, 3, 1))
+    run = renewals_bill(on=TERM_END, by=SYSTEM, hand_over=False)
+    set_test_gateway_mode("timeout_after_charge", times=1)
+
+    ran = purchases_run(run.to_run, by=SYSTEM, concurrency=4)
+
+    assert len(ran) == 5
+    outcomes = sorted((p.status, p.step) for p in Purchase.objects.all())
+    assert outcomes == [("completed", "completed")] * 3 + [("open", "invoiced")] * 2
+    declined = Purchase.objects.get(failure_code="card_declined")
+    assert declined.resume_at is not None  # the next try of the dunning
+    # five calls reached the gateway, one charge per card that could pay
+    assert TestGatewayCharge.objects.filter(status="succeeded").count() == 4
+    assert TestGatewayCharge.objects.count() == 5
+
+    # Run again (a second task, the resume job): nothing is charged twice
+    purchases_run(run.to_run, by=SYSTEM, concurrency=4)
+    assert TestGatewayCharge.objects.filter(status="succeeded").count() == 4
