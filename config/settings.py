@@ -59,7 +59,7 @@ INSTALLED_APPS = [
     # Django's widget templates, for the form renderer below.
     "django.forms",
     "django_tasks_db",
-    "crontask",
+    # django-crontask's scheduler command is seatwise.core's `crontask` (not its app: see there).
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",

@@ -13,12 +13,20 @@ from typing import Any
 from django.apps import AppConfig
 from django.core.checks import CheckMessage, Error
 
-from seatwise.helpcenter.articles import ArticleError, content_dir, content_languages, load_library
-
 
 def help_content_check(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
+    # Imported here, not at start-up: the Markdown and YAML parsers cost every process that
+    # sets Django up (web and task workers, the scheduler) a tenth of its start, and only this
+    # check and the help pages need them.
+    from seatwise.helpcenter.articles import (
+        ArticleError,
+        content_dir,
+        content_languages,
+        load_library,
+    )
+
     try:
         # Read afresh, not from the process's cache: the check is about the files as they are.
         load_library(content_dir(), content_languages())
