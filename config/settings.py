@@ -101,7 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    # Last, as django-axes requires: turns a lockout into its response.
+    # Last, as django-axes requires (it keeps the product sign-in's access log; it locks
+    # nothing: seatwise.accounts.signin_throttle does).
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -166,21 +167,36 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Identity -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.Person"
 AUTHENTICATION_BACKENDS = [
-    # First, so that a locked-out sign-in is refused before the password is even checked.
+    # django-axes keeps the product sign-in's access log (attempts, sign-ins); it locks nothing.
     "axes.backends.AxesStandaloneBackend",
     "seatwise.accounts.backends.PersonBackend",
 ]
 LOGIN_URL = "auth:signin"
 LOGIN_REDIRECT_URL = "home:home"
-# Lockout after repeated failures: 5 failed sign-ins for one e-mail address from one
-# client lock that pair for 15 minutes. The lock is per pair, so that nobody can lock a
-# customer out from elsewhere by guessing their address.
-AXES_FAILURE_LIMIT = int(os.environ.get("SEATWISE_SIGNIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SEATWISE_SIGNIN_LOCKOUT_MINUTES", "15")))
+# Failed sign-ins, on the product sign-in and the Corporate Billing Portal's alike
+# (seatwise.accounts.signin_throttle): a browser that signed in before carries a device cookie
+# and is judged by its own failures only; other clients are limited per login (a lock for them
+# only) and per client across logins. Every limit counts within windows of the cooloff.
+SEATWISE_SIGNIN_COOLOFF = timedelta(
+    minutes=int(os.environ.get("SEATWISE_SIGNIN_LOCKOUT_MINUTES", "15"))
+)
+SEATWISE_SIGNIN_LOGIN_FAILURES = int(os.environ.get("SEATWISE_SIGNIN_FAILURE_LIMIT", "5"))
+SEATWISE_SIGNIN_DEVICE_FAILURES = int(os.environ.get("SEATWISE_SIGNIN_DEVICE_FAILURE_LIMIT", "5"))
+SEATWISE_SIGNIN_CLIENT_LOGINS = int(os.environ.get("SEATWISE_SIGNIN_CLIENT_LOGIN_LIMIT", "10"))
+SEATWISE_DEVICE_COOKIE_AGE = timedelta(
+    days=int(os.environ.get("SEATWISE_DEVICE_COOKIE_DAYS", "180"))
+)
+# Proxies in front of Seatwise that append the client's address to X-Forwarded-For: the
+# client's address is the entry the outermost of them wrote (seatwise.core.clients). 0: the
+# connection's address.
+SEATWISE_PROXY_COUNT = int(os.environ.get("SEATWISE_PROXY_COUNT", "0"))
+AXES_LOCK_OUT_AT_FAILURE = False
+AXES_COOLOFF_TIME = SEATWISE_SIGNIN_COOLOFF
+# How the access log groups failures (and which a success forgets): per address and client.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "seatwise.portals.auth.views.axes_username"
-AXES_LOCKOUT_CALLABLE = "seatwise.portals.auth.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "seatwise.core.clients.client_address"
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "Seatwise"
 SESSION_COOKIE_AGE = 60 * 60 * 12

@@ -9,8 +9,13 @@ billing admin: only the billing contact holds the portal's password.
   "Invalid User ID/password" for a known one with a wrong password. A credential whose
   password was never set (or was cleared when the billing contact changed) fails like a
   wrong password.
-- Lockout: ``FAILURE_LIMIT`` failed sign-ins within ``LOCKOUT`` lock the User ID for
-  ``LOCKOUT``; while locked even the right password is refused. Each lockout is audited.
+- Lockout and rate limits: ``accounts.signin_throttle``, shared with the product sign-in. A
+  browser that signed in before (its device cookie) is judged by its own failures only; other
+  clients find the User ID locked after ``SEATWISE_SIGNIN_LOGIN_FAILURES`` failures from such
+  clients within the cooloff, even against the right password, and a client that failed with
+  too many different logins refused for all of them. Each lock of the User ID, or of a
+  device, is audited; the lock's message points to Forgot Password?, whose link lifts the
+  lock and makes the browser that sets the password a trusted one.
 - A password check costs the same hash work whether or not the User ID exists or has a
   usable password, so response times say little about either.
 - **Forgot Password?**: a link e-mailed to the billing contact, in their language. It is a
@@ -35,14 +40,22 @@ from seatwise.accounts.lock_objects import corporate_credential_lock
 from seatwise.accounts.models import EMAIL_MAX, CorporateCredential
 from seatwise.accounts.selectors import billing_contact_of
 from seatwise.accounts.services import corporate_password_set
+from seatwise.accounts.signin_throttle import (
+    LockScope,
+    Refusal,
+    SigninClient,
+    SigninKind,
+    signin_attempt_begin,
+    signin_attempt_failed,
+    signin_attempt_succeeded,
+    signin_unlock,
+)
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record
 from seatwise.core.errors import Invalid, Refused
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.notifications.services import email_queue
 
-FAILURE_LIMIT = 5
-LOCKOUT = timedelta(minutes=15)
 RESET_LINK_MAX_AGE = timedelta(days=3)
 RESET_EMAILS_PER_HOUR = 3
 RESET_EMAIL_KIND = "corporate_password_reset"
@@ -71,6 +84,10 @@ def _password_matches(password: str, encoded: str) -> bool:
     return check_password(password, encoded)
 
 
+def _minutes() -> int:
+    return int(settings.SEATWISE_SIGNIN_COOLOFF.total_seconds() // 60)
+
+
 def _locked_message() -> str:
     return str(
         _(
@@ -78,58 +95,69 @@ def _locked_message() -> str:
             "sign-in to the Corporate Billing Portal is locked for %(minutes)d minutes. "
             "To sign in sooner, set a new password with Forgot Password?"
         )
-        % {"minutes": int(LOCKOUT.total_seconds() // 60)}
+        % {"minutes": _minutes()}
     )
 
 
-def corporate_authenticate(*, user_id: str, password: str) -> CorporateCredential:
+def _throttled_message() -> str:
+    return str(
+        _(
+            "There were too many failed sign-ins from your network. For your security, "
+            "sign-in to the Corporate Billing Portal from here is paused for %(minutes)d "
+            "minutes. To sign in sooner, set a new password with Forgot Password?"
+        )
+        % {"minutes": _minutes()}
+    )
+
+
+def corporate_authenticate(
+    *, user_id: str, password: str, client: SigninClient | None = None
+) -> CorporateCredential:
     """Check a Corporate Billing Portal sign-in; return the credential or refuse.
 
-    Refusals (``ServiceError`` codes): ``invalid_user_id`` (no such User ID),
-    ``invalid_password`` (known User ID, wrong or unset password), ``locked`` (too many
-    failures; refused whatever the password until the lock ends). A failure is counted in
-    its own committed transaction, before the refusal is raised.
+    ``client`` is the client's address and the device cookie it sent
+    (``portals.device_cookies.signin_client``); without it the attempt is an untrusted client's
+    about which nothing is known. Refusals (``ServiceError`` codes): ``invalid_user_id`` (no
+    such User ID), ``invalid_password`` (known User ID, wrong or unset password), ``locked``
+    (the User ID is locked for untrusted clients, or this device for its own failures and the
+    User ID too; refused whatever the password), ``throttled`` (this client failed with too
+    many different logins). The attempt is counted before the password is checked
+    (``signin_throttle``), so concurrent guesses never pass a limit.
     """
+    attempt = signin_attempt_begin(
+        kind=SigninKind.CORPORATE, login=user_id, client=client or SigninClient()
+    )
+    if attempt.refusal is Refusal.THROTTLED:
+        raise Refused("throttled", _throttled_message(), field="user_id")
+    if attempt.refusal is Refusal.LOCKED:
+        raise Refused("locked", _locked_message(), field="user_id")
     found = _find(user_id)
     if found is None:
         make_password(password)  # the same hash work as for a known User ID
+        signin_attempt_failed(attempt)
         raise Invalid("invalid_user_id", _("Invalid User ID"), field="user_id")
     checked_hash = found.password
-    matches = _password_matches(password, checked_hash)
-    now = timezone.now()
-    with transaction.atomic():
-        credential = corporate_credential_lock(found.pk)
-        if credential.locked_until is not None and credential.locked_until > now:
-            raise Refused("locked", _locked_message(), field="user_id")
-        # A match counts only for the hash that was checked: if the password changed while
-        # it was being hashed, this attempt fails.
-        if matches and credential.password == checked_hash:
-            if credential.failed_signins or credential.locked_until is not None:
-                CorporateCredential.objects.filter(pk=credential.pk).update(
-                    failed_signins=0, last_failed_signin_at=None, locked_until=None
-                )
-            credential.account = found.account
-            return credential
-        recent = (
-            credential.last_failed_signin_at is not None
-            and credential.last_failed_signin_at > now - LOCKOUT
-        )
-        failures = (credential.failed_signins if recent else 0) + 1
-        if failures >= FAILURE_LIMIT:
-            locked_until = now + LOCKOUT
-            CorporateCredential.objects.filter(pk=credential.pk).update(
-                failed_signins=0, last_failed_signin_at=now, locked_until=locked_until
-            )
+    # A match counts only for the hash that was checked: if the password changed while it was
+    # being hashed, this attempt fails.
+    if (
+        _password_matches(password, checked_hash)
+        and CorporateCredential.objects.filter(pk=found.pk, password=checked_hash).exists()
+    ):
+        signin_attempt_succeeded(attempt)
+        return found
+    lockout = signin_attempt_failed(attempt)
+    if lockout is not None:
+        with transaction.atomic():
             audit_record(
                 by=SIGNIN_ACTOR,
-                action="corporate_credential.lockout",
-                obj=credential,
-                account_id=credential.account_id,
-                new={"failed_signins": failures, "locked_until": locked_until.isoformat()},
-            )
-        else:
-            CorporateCredential.objects.filter(pk=credential.pk).update(
-                failed_signins=failures, last_failed_signin_at=now, locked_until=None
+                action=(
+                    "corporate_credential.lockout"
+                    if lockout.scope is LockScope.LOGIN
+                    else "corporate_credential.device_lockout"
+                ),
+                obj=found,
+                account_id=found.account_id,
+                new={"failed_signins": lockout.failures, "locked_until": lockout.until.isoformat()},
             )
     raise Invalid("invalid_password", _("Invalid User ID/password"), field="password")
 
@@ -236,8 +264,9 @@ def corporate_password_reset_request(*, user_id: str, by: Actor) -> bool:
 
 
 def corporate_password_reset_complete(*, token: str, password: str) -> CorporateCredential:
-    """Set the portal password from a reset link; the link is then void. Ends a lockout too:
-    the link proves access to the billing contact's mailbox."""
+    """Set the portal password from a reset link; the link is then void. Ends the User ID's
+    lock for untrusted clients too: the link proves access to the billing contact's mailbox
+    (the portal's view also makes the browser that used it a trusted device)."""
     credential = corporate_password_token_check(token)
     if credential is None:
         raise Refused(
@@ -255,20 +284,14 @@ def corporate_password_reset_complete(*, token: str, password: str) -> Corporate
                 _("This link has already been used or has expired. Ask for a new one."),
             )
         corporate_password_set(account=credential.account, password=password, by=by)
-        if current.locked_until is not None or current.failed_signins:
-            CorporateCredential.objects.filter(pk=current.pk).update(
-                failed_signins=0, last_failed_signin_at=None, locked_until=None
-            )
+        locked_until = signin_unlock(kind=SigninKind.CORPORATE, login=current.user_id)
+        if locked_until is not None:
             audit_record(
                 by=by,
                 action="corporate_credential.unlock",
                 obj=current,
                 account_id=current.account_id,
-                old={
-                    "locked_until": current.locked_until.isoformat()
-                    if current.locked_until
-                    else None
-                },
+                old={"locked_until": locked_until.isoformat()},
                 new={"locked_until": None},
             )
     credential.refresh_from_db()

@@ -173,12 +173,8 @@ class CorporateCredential(models.Model):
     password = models.CharField(max_length=128)
     password_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # Sign-in lockout of the portal, kept by seatwise.accounts.corporate_signin: failed
-    # sign-ins in a row (a success or a lockout resets the count), when the last one was, and
-    # until when sign-in is refused whatever the password.
-    failed_signins = models.PositiveSmallIntegerField(default=0)
-    last_failed_signin_at = models.DateTimeField(null=True, blank=True)
-    locked_until = models.DateTimeField(null=True, blank=True)
+    # The portal's failed sign-ins and locks are counted by seatwise.accounts.signin_throttle,
+    # per User ID and per device, not here.
 
     class Meta:
         verbose_name = _("corporate billing portal credential")

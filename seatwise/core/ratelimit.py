@@ -6,7 +6,9 @@ UPDATE … RETURNING`` statement (SQLite and PostgreSQL alike): two requests at 
 get two different counts, so a limit cannot be raced. Keys name the action and what is
 limited, e.g. ``"support.case:email:anna@example.test"``; callers choose keys that only the
 person or client concerned can use up, so that a limit meant to stop an attacker cannot lock
-out the real user. Old windows are deleted by ``rate_limits_prune`` (a periodic job).
+out the real user. A use counted before its outcome was known is given back with
+``rate_limit_release`` (one conditional ``UPDATE``), a key's window forgotten with
+``rate_limit_reset``. Old windows are deleted by ``rate_limits_prune`` (a periodic job).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from seatwise.core.models import RateLimitCounter
@@ -64,11 +67,34 @@ def rate_limit_hit(*, key: str, limit: int, window: timedelta) -> RateLimit:
     return RateLimit(hits=int(row[0]), limit=limit, window_start=start, window=window)
 
 
+def rate_limit_window_end(*, window: timedelta) -> datetime:
+    """When the current window of this length ends."""
+    return _window_start(timezone.now(), window) + window
+
+
 def rate_limit_peek(*, key: str, window: timedelta) -> int:
     """How often ``key`` was used in the current window, without counting a use."""
     start = _window_start(timezone.now(), window)
     found = RateLimitCounter.objects.filter(key=key[:KEY_MAX], window_start=start).first()
     return found.hits if found is not None else 0
+
+
+def rate_limit_release(*, key: str, window: timedelta) -> None:
+    """Give one use of ``key`` in the current window back (one conditional ``UPDATE``, never
+    below zero): a use counted before its outcome was known that should not count."""
+    start = _window_start(timezone.now(), window)
+    RateLimitCounter.objects.filter(key=key[:KEY_MAX], window_start=start, hits__gt=0).update(
+        hits=F("hits") - 1
+    )
+
+
+def rate_limit_reset(*, key: str, window: timedelta) -> int:
+    """Forget the uses of ``key`` in the current window; returns how many there were."""
+    start = _window_start(timezone.now(), window)
+    found = RateLimitCounter.objects.filter(key=key[:KEY_MAX], window_start=start)
+    hits = found.values_list("hits", flat=True).first() or 0
+    found.delete()
+    return hits
 
 
 def rate_limits_prune(*, older_than: timedelta = timedelta(days=2)) -> int:

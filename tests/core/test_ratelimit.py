@@ -11,7 +11,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from seatwise.core.models import RateLimitCounter
-from seatwise.core.ratelimit import rate_limit_hit, rate_limit_peek, rate_limits_prune
+from seatwise.core.ratelimit import (
+    rate_limit_hit,
+    rate_limit_peek,
+    rate_limit_release,
+    rate_limit_reset,
+    rate_limit_window_end,
+    rate_limits_prune,
+)
 
 WINDOW = timedelta(hours=1)
 
@@ -41,6 +48,39 @@ def test_retry_after_is_the_rest_of_the_window():
     with time_machine.travel(now, tick=False):
         result = rate_limit_hit(key="k", limit=1, window=WINDOW)
         assert result.retry_after == timedelta(minutes=50)
+
+
+@pytest.mark.django_db
+def test_a_use_given_back_frees_its_slot_and_never_goes_below_zero():
+    for _ in range(3):
+        rate_limit_hit(key="k", limit=3, window=WINDOW)
+
+    rate_limit_release(key="k", window=WINDOW)
+    assert rate_limit_hit(key="k", limit=3, window=WINDOW).allowed
+    for _ in range(5):
+        rate_limit_release(key="k", window=WINDOW)
+    rate_limit_release(key="never used", window=WINDOW)
+
+    assert rate_limit_peek(key="k", window=WINDOW) == 0
+    assert rate_limit_peek(key="never used", window=WINDOW) == 0
+
+
+@pytest.mark.django_db
+def test_a_reset_forgets_the_window_and_says_how_many_uses_it_had():
+    for _ in range(4):
+        rate_limit_hit(key="k", limit=3, window=WINDOW)
+    rate_limit_hit(key="other", limit=3, window=WINDOW)
+
+    assert rate_limit_reset(key="k", window=WINDOW) == 4
+    assert rate_limit_reset(key="k", window=WINDOW) == 0
+    assert rate_limit_hit(key="k", limit=3, window=WINDOW).hits == 1
+    assert rate_limit_peek(key="other", window=WINDOW) == 1
+
+
+def test_the_window_end():
+    now = timezone.now().replace(minute=10, second=0, microsecond=0)
+    with time_machine.travel(now, tick=False):
+        assert rate_limit_window_end(window=WINDOW) == now.replace(minute=0) + WINDOW
 
 
 @pytest.mark.django_db

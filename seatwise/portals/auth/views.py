@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN, PasswordResetConfirmView
@@ -23,8 +24,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seatwise.accounts.models import Person
 from seatwise.accounts.passwords import password_reset_request, person_password_set
+from seatwise.accounts.signin_throttle import (
+    Refusal,
+    SigninKind,
+    signin_attempt_begin,
+    signin_attempt_failed,
+    signin_attempt_succeeded,
+    signin_unlock,
+)
 from seatwise.audit.actors import Actor
 from seatwise.portals.auth.forms import PasswordResetRequestForm, SignInForm, VerifyForm
+from seatwise.portals.device_cookies import device_cookie_set, signin_client
 
 PENDING_KEY = "seatwise_pending_2fa"
 PENDING_SECONDS = 300
@@ -61,12 +71,17 @@ def signin(request: HttpRequest) -> HttpResponse:
         return redirect(next_url)
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        person = authenticate(
-            request,
-            username=form.cleaned_data["email"].strip().lower(),
-            password=form.cleaned_data["password"],
+        email = form.cleaned_data["email"].strip().lower()
+        # Failed sign-ins are limited per device, per address and per client
+        # (accounts.signin_throttle); the attempt is counted before the password is checked.
+        attempt = signin_attempt_begin(
+            kind=SigninKind.PRODUCT, login=email, client=signin_client(request, SigninKind.PRODUCT)
         )
+        if attempt.refusal is not None:
+            return _refused(request, attempt.refusal)
+        person = authenticate(request, username=email, password=form.cleaned_data["password"])
         if isinstance(person, Person) and person.is_active:
+            signin_attempt_succeeded(attempt)
             next_url = _landing(person, next_url)
             device = confirmed_device(person)
             if device is not None:
@@ -77,18 +92,35 @@ def signin(request: HttpRequest) -> HttpResponse:
                 }
                 return redirect("auth:signin_verify")
             login(request, person, backend="seatwise.accounts.backends.PersonBackend")
-            return redirect(next_url)
-        if not getattr(request, "axes_locked_out", False):
-            form.add_error(
-                None,
-                _(
-                    "The e-mail address and password do not match. Both are case-sensitive "
-                    "only in the password."
-                ),
-            )
-    if getattr(request, "axes_locked_out", False):
-        return locked_out(request)
+            return _signed_in(redirect(next_url), person)
+        signin_attempt_failed(attempt)
+        form.add_error(
+            None,
+            _(
+                "The e-mail address and password do not match. Both are case-sensitive "
+                "only in the password."
+            ),
+        )
     return render(request, "auth/signin.html", {"form": form, "next": next_url})
+
+
+def _signed_in(response: HttpResponse, person: Person) -> HttpResponse:
+    """A signed-in browser carries a device cookie: its own failures alone can lock it."""
+    device_cookie_set(response, kind=SigninKind.PRODUCT, login=person.email)
+    return response
+
+
+def _refused(request: HttpRequest, refusal: Refusal) -> HttpResponse:
+    """A sign-in refused before its password was checked: a clear, translated page (429)."""
+    return render(
+        request,
+        "auth/locked_out.html",
+        {
+            "throttled": refusal is Refusal.THROTTLED,
+            "minutes": int(settings.SEATWISE_SIGNIN_COOLOFF.total_seconds() // 60),
+        },
+        status=429,
+    )
 
 
 @sensitive_post_parameters("code")
@@ -113,7 +145,7 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING_KEY, None)
             login(request, person, backend="seatwise.accounts.backends.PersonBackend")
             otp_login(request, device)
-            return redirect(pending.get("next") or "home:home")
+            return _signed_in(redirect(pending.get("next") or "home:home"), person)
         form.add_error(
             "code",
             _("This code is not valid. Wait for the next code and try again.")
@@ -128,13 +160,6 @@ def signout(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.success(request, _("You have signed out."))
     return redirect("auth:signin")
-
-
-def locked_out(
-    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
-) -> HttpResponse:
-    """django-axes calls this when a sign-in is locked: a clear, translated page (status 429)."""
-    return render(request, "auth/locked_out.html", status=429)
 
 
 @csrf_protect
@@ -166,12 +191,18 @@ class PasswordSetView(PasswordResetConfirmView):
             by=Actor.for_person(person),
         )
         self.request.session.pop(INTERNAL_RESET_SESSION_TOKEN, None)
+        # The link proved access to the mailbox: the address is no longer locked for clients
+        # without its device cookie, and this browser gets one, so that it can sign in whatever
+        # an attacker tries meanwhile.
+        signin_unlock(kind=SigninKind.PRODUCT, login=person.email)
         messages.success(self.request, _("Your password is set. You can sign in now."))
-        return HttpResponseRedirect(str(self.success_url))
+        response = HttpResponseRedirect(str(self.success_url))
+        device_cookie_set(response, kind=SigninKind.PRODUCT, login=person.email)
+        return response
 
 
 def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
-    """The sign-in name django-axes counts failures for: the e-mail address, lower-cased."""
+    """The sign-in name django-axes logs attempts for: the e-mail address, lower-cased."""
     if credentials and credentials.get("username"):
         return str(credentials["username"]).strip().lower()
     return str(request.POST.get("email", "")).strip().lower()

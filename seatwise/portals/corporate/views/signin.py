@@ -20,6 +20,7 @@ from seatwise.accounts.corporate_signin import (
     corporate_password_reset_request,
     corporate_password_token_check,
 )
+from seatwise.accounts.signin_throttle import SigninKind
 from seatwise.audit.actors import Actor
 from seatwise.core.errors import ServiceError
 from seatwise.portals.corporate.forms import (
@@ -32,6 +33,7 @@ from seatwise.portals.corporate.session import (
     corporate_login,
     corporate_logout,
 )
+from seatwise.portals.device_cookies import device_cookie_set, signin_client
 from seatwise.portals.forms import add_service_error
 
 
@@ -62,16 +64,20 @@ def signin(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             credential = corporate_authenticate(
-                user_id=form.cleaned_data["user_id"], password=form.cleaned_data["password"]
+                user_id=form.cleaned_data["user_id"],
+                password=form.cleaned_data["password"],
+                client=signin_client(request, SigninKind.CORPORATE),
             )
         except ServiceError as error:
             # One notice above the form, in the vendor's words: "Invalid User ID",
             # "Invalid User ID/password", or the lockout.
             form.add_error(None, str(error.message))
-            status = 429 if error.code == "locked" else 200
+            status = 429 if error.code in {"locked", "throttled"} else 200
         else:
             corporate_login(request, credential)
-            return redirect(next_url)
+            response = redirect(next_url)
+            device_cookie_set(response, kind=SigninKind.CORPORATE, login=credential.user_id)
+            return response
     return render(request, "corporate/signin.html", {"form": form, "next": next_url}, status=status)
 
 
@@ -121,7 +127,11 @@ def password_set(request: HttpRequest, token: str) -> HttpResponse:
                 request,
                 _("Your Corporate Billing Portal password is set. Sign in with your User ID."),
             )
-            return redirect("corporate:signin")
+            response = redirect("corporate:signin")
+            # The link proved access to the billing contact's mailbox: this browser may sign in
+            # even while the User ID is locked for others.
+            device_cookie_set(response, kind=SigninKind.CORPORATE, login=credential.user_id)
+            return response
     return render(
         request,
         "corporate/password_set.html",
