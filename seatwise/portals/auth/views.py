@@ -23,7 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seatwise.accounts.models import Person
 from seatwise.accounts.passwords import password_reset_request, person_password_set
-from seatwise.audit.actors import Actor
+from seatwise.audit.actors import Actor, Client
 from seatwise.portals.auth.forms import PasswordResetRequestForm, SignInForm, VerifyForm
 
 PENDING_KEY = "seatwise_pending_2fa"
@@ -144,7 +144,10 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # The same answer whether or not the address is known: nobody learns who has an account.
-        password_reset_request(email=form.cleaned_data["email"], by=Actor.system("password-reset"))
+        password_reset_request(
+            email=form.cleaned_data["email"],
+            by=Actor.system("password-reset", client=Client.of(request)),
+        )
         return render(
             request, "auth/password_reset_sent.html", {"email": form.cleaned_data["email"]}
         )
@@ -163,7 +166,7 @@ class PasswordSetView(PasswordResetConfirmView):
         person_password_set(
             person=person,
             password=form.cleaned_data["new_password1"],
-            by=Actor.for_person(person),
+            by=Actor.for_person(person, client=Client.of(self.request)),
         )
         self.request.session.pop(INTERNAL_RESET_SESSION_TOKEN, None)
         messages.success(self.request, _("Your password is set. You can sign in now."))
