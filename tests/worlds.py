@@ -33,6 +33,8 @@ from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.test.utils import override_settings
 
+from seatwise.audit.purge import audit_deletes_permitted
+
 T = TypeVar("T")
 # Argon2 costs seconds per password here; no world is about hashing.
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -84,9 +86,14 @@ def rows_restore(taken: list[_Table], *, using: BaseDatabaseWrapper = connection
     """Empty every table of the project and put ``taken`` back, in one transaction: DELETE
     (on PostgreSQL far cheaper than TRUNCATE's new files for tables of a few rows), then COPY
     on PostgreSQL, one ``executemany`` per table on SQLite. The foreign keys are checked at
-    the commit, so the order of the tables does not matter."""
+    the commit, so the order of the tables does not matter. The append-only audit trail is
+    emptied too, with the one permit its triggers accept (``seatwise.audit.purge``)."""
     quote = using.ops.quote_name
-    with transaction.atomic(using=using.alias), using.cursor() as cursor:
+    with (
+        transaction.atomic(using=using.alias),
+        audit_deletes_permitted(using=using.alias),
+        using.cursor() as cursor,
+    ):
         for table_name in _tables(using):
             cursor.execute(f"DELETE FROM {quote(table_name)}")
         raw = cursor.cursor

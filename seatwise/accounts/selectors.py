@@ -40,3 +40,14 @@ def account_role_holders(account_id: int) -> list[Person]:
         .filter(Q(is_billing_contact=True) | Q(is_account_admin=True))
         .order_by("pk")
     )
+
+
+def people_by_id(person_ids: set[int]) -> dict[int, Person]:
+    """The people with these ids (customers, former members and vendor staff alike), by id,
+    in one query: the names of a page's actors."""
+    if not person_ids:
+        return {}
+    people = Person.objects.filter(pk__in=person_ids).only(
+        "pk", "email", "first_name", "last_name", "is_staff", "account_id"
+    )
+    return {person.pk: person for person in people}

@@ -9,7 +9,7 @@ from django.utils import timezone
 from ninja.security import HttpBearer
 
 from seatwise.api.models import OperatorToken, hash_token
-from seatwise.audit.actors import Actor
+from seatwise.audit.actors import Actor, Client
 
 # ``last_used_at`` is written at most once per this interval and token, so that a busy
 # integration does not turn every read into a write.
@@ -44,6 +44,7 @@ class OperatorBearer(HttpBearer):
 
 
 def actor_of(request: HttpRequest) -> Actor:
-    """The audit actor of an authenticated API request: ``api:<token name>``."""
+    """The audit actor of an authenticated API request: ``api:<token name>``, from the
+    request's client."""
     token: OperatorToken = request.auth  # type: ignore[attr-defined]
-    return Actor.operator(f"api:{token.name}")
+    return Actor.operator(f"api:{token.name}", client=Client.of(request))

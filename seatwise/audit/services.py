@@ -19,7 +19,8 @@ def audit_record(
     old: dict[str, Any] | None = None,
     new: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Write the audit entry of a write. Call it inside the write's own transaction."""
+    """Write the audit entry of a write, with the actor's client when a request made it. Call
+    it inside the write's own transaction."""
     return AuditEntry.objects.create(
         actor_kind=by.kind,
         actor_label=by.label[:200],
@@ -30,6 +31,8 @@ def audit_record(
         object_id=str(obj.pk),
         old=old,
         new=new,
+        client_ip=by.client.address if by.client else None,
+        client_agent=by.client.agent if by.client else "",
     )
 
 
@@ -52,6 +55,8 @@ def audit_record_many(
                 object_type=obj._meta.label_lower,
                 object_id=str(obj.pk),
                 new=new,
+                client_ip=by.client.address if by.client else None,
+                client_agent=by.client.agent if by.client else "",
             )
             for obj, account_id, new in entries
         ]

@@ -30,6 +30,7 @@ from seatwise.accounts.services import (
 )
 from seatwise.audit.actors import Actor
 from seatwise.audit.models import AuditEntry
+from seatwise.audit.purge import audit_trail_purge
 from seatwise.catalog.models import Plan
 from seatwise.core.models import RateLimitCounter
 from seatwise.demo.data import (
@@ -305,8 +306,11 @@ def demo_wipe() -> None:
         _delete_with_dependents(Account.objects.filter(pk__in=account_ids))
         # Demo people who left their account (person_remove) and the demo staff.
         _delete_with_dependents(Person.objects.filter(email__in=DEMO_EMAILS))
+        # The accounts' audit trails go with them, through the trail's one way out.
+        audit_trail_purge(account_ids=account_ids)
         for model in _models_with_plain_account_id():
-            model._base_manager.filter(account_id__in=account_ids).delete()
+            if model is not AuditEntry:
+                model._base_manager.filter(account_id__in=account_ids).delete()
         TestGatewayCard.objects.filter(token__in=vault_tokens).delete()
 
 

@@ -1,10 +1,10 @@
-"""Reads of the support console's account pages: the overview, its people, its audit trail.
+"""Reads of the support console's account pages: the overview and its people (the audit
+trail's are ``seatwise.audit.selectors``).
 
 Every read costs a fixed number of queries, each bounded by ``LIMIT`` on an index of the
-account (``(account, id)``-style indexes of each table, the audit trail's
-``(account_id, action, id)`` and ``(account_id, actor_label, id)``), whatever the number of
-rows of the account or of the database: lists are the newest or first few rows with a flag
-or a keyset id for more (docs/ARCHITECTURE.md, "Scale"), never a COUNT or an OFFSET.
+account (``(account, id)``-style indexes of each table), whatever the number of rows of the
+account or of the database: lists are the newest or first few rows with a flag or a keyset
+id for more (docs/ARCHITECTURE.md, "Scale"), never a COUNT or an OFFSET.
 ``tests/support/test_scale.py`` checks the query counts and the plans at a million accounts.
 """
 
@@ -15,7 +15,6 @@ from datetime import datetime
 
 from seatwise.accounts.models import Account, CorporateCredential, Person
 from seatwise.accounts.selectors import people_page
-from seatwise.audit.models import AuditEntry
 from seatwise.invoicing.models import Invoice
 from seatwise.ordering.models import Quote, ServiceOrder
 from seatwise.payments.models import PaymentMethod
@@ -29,7 +28,6 @@ PAYMENT_METHODS_SHOWN = 20
 OPEN_QUOTES_SHOWN = 5
 SERVICE_ORDERS_SHOWN = 10
 CASES_SHOWN = 10
-AUDIT_ACTIONS_MAX = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,45 +194,3 @@ def account_people_page(
 ) -> tuple[list[Person], int | None]:
     """The account's people by id after ``after``, and the id to continue after."""
     return people_page(account_id=account_id, after=after, limit=limit)
-
-
-def audit_page(
-    *,
-    account_id: int,
-    action: str | None,
-    actor: str | None,
-    before: int | None,
-    limit: int = 50,
-) -> tuple[list[AuditEntry], int | None]:
-    """The account's audit entries newest first (by id) below ``before``, and the id to
-    continue below; ``action`` and ``actor`` (the entry's ``actor_label``) match exactly.
-
-    One query of ``limit + 1`` rows. Unfiltered it walks ``audit_account_idx``
-    ``(account_id, id)`` backwards; by action ``audit_account_action_idx``; by actor
-    ``audit_account_actor_idx``; with both, one of the two and the other as a filter.
-    """
-    if limit < 1:
-        raise ValueError("limit is at least 1")
-    qs = AuditEntry.objects.filter(account_id=account_id)
-    if action is not None:
-        qs = qs.filter(action=action)
-    if actor is not None:
-        qs = qs.filter(actor_label=actor)
-    if before is not None:
-        qs = qs.filter(pk__lt=before)
-    rows = list(qs.order_by("-pk")[: limit + 1])
-    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
-
-
-def audit_actions(*, account_id: int) -> list[str]:
-    """The distinct actions of the account's audit entries, sorted, for the filter list.
-
-    Read from ``audit_account_action_idx`` alone (an index-only range of the account's own
-    entries), never from the rest of the table.
-    """
-    return list(
-        AuditEntry.objects.filter(account_id=account_id)
-        .order_by("action")
-        .values_list("action", flat=True)
-        .distinct()[:AUDIT_ACTIONS_MAX]
-    )

@@ -468,6 +468,22 @@ CASES: list[Case] = [
         admins_only(account_admin=OK, billing_admin=OK, other_billing_admin=OK),
     ),
     Case("account POST", "POST", "/admin-center/account/", everyone(NOT_ALLOWED)),
+    # The audit trail of the admin's own account (another account's entries: never; see
+    # tests/admin_center/test_audit.py).
+    Case(
+        "audit trail",
+        "GET",
+        "/admin-center/audit/?action=person.add",
+        admins_only(account_admin=OK, billing_admin=OK, other_billing_admin=OK),
+    ),
+    Case("audit trail POST", "POST", "/admin-center/audit/", everyone(NOT_ALLOWED)),
+    Case(
+        "audit trail CSV",
+        "GET",
+        "/admin-center/audit/export.csv",
+        admins_only(account_admin=OK, billing_admin=OK, other_billing_admin=OK),
+    ),
+    Case("audit trail CSV POST", "POST", "/admin-center/audit/export.csv", everyone(NOT_ALLOWED)),
     Case(
         "add licenses",
         "GET",
@@ -715,7 +731,10 @@ def test_matrix(client, world: World, case: Case, role: str) -> None:
 
     response = client.get(path) if case.method == "GET" else client.post(path, data)
 
-    assert response.status_code == expected.status, response.content.decode()[:2000]
+    page = (
+        b"".join(response.streaming_content) if response.streaming else response.content
+    ).decode()
+    assert response.status_code == expected.status, page[:2000]
     if expected.status == 302:
         location = response["Location"]
         if expected.location == SIGN_IN:
@@ -732,7 +751,6 @@ def test_matrix(client, world: World, case: Case, role: str) -> None:
 
     # No page shown to a person of one account mentions another account or its people (what
     # the request itself typed, shown back in its form, aside).
-    page = response.content.decode()
     own = world.account_of[role]
     typed = " ".join(str(v) for v in data.values())
     for account, secrets in world.secrets.items():

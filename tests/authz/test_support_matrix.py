@@ -142,6 +142,28 @@ ROWS: list[Row] = [
     Row(
         "account audit POST", "POST", "/support/accounts/{account_a}/audit/", everyone(NOT_ALLOWED)
     ),
+    Row("account audit CSV", "GET", "/support/accounts/{account_a}/audit/export.csv", console(OK)),
+    Row(
+        "account audit CSV of no id",
+        "GET",
+        "/support/accounts/999999999/audit/export.csv",
+        console(NOT_FOUND),
+    ),
+    Row(
+        "account audit CSV POST",
+        "POST",
+        "/support/accounts/{account_a}/audit/export.csv",
+        everyone(NOT_ALLOWED),
+    ),
+    Row("audit of every account", "GET", "/support/audit/?account={account_a}", console(OK)),
+    Row("audit of every account POST", "POST", "/support/audit/", everyone(NOT_ALLOWED)),
+    Row("audit CSV of every account", "GET", "/support/audit/export.csv", console(OK)),
+    Row(
+        "audit CSV of every account POST",
+        "POST",
+        "/support/audit/export.csv",
+        everyone(NOT_ALLOWED),
+    ),
     Row(
         "credit form",
         "GET",
@@ -388,7 +410,10 @@ def test_matrix(client, world: World, row: Row, role: str) -> None:
 
     response = client.get(path) if row.method == "GET" else client.post(path, data)
 
-    assert response.status_code == expected.status, response.content.decode()[:2000]
+    page = (
+        b"".join(response.streaming_content) if response.streaming else response.content
+    ).decode()
+    assert response.status_code == expected.status, page[:2000]
     if expected.status == 302:
         location = response["Location"]
         if expected.location == SIGN_IN:
@@ -400,7 +425,6 @@ def test_matrix(client, world: World, row: Row, role: str) -> None:
         assert after != before, "an allowed action changed nothing"
     else:
         assert after == before, "a refused request (or a page) changed something"
-    page = response.content.decode()
     assert not CARD_NUMBER.search(page.replace("\n", " ")), "a card number on a page"
     assert "tok_" not in page
 
@@ -417,6 +441,6 @@ def test_every_route_of_the_console_and_the_help_center_is_in_the_matrix() -> No
     for entry in get_resolver().url_patterns:
         if isinstance(entry, URLResolver) and entry.namespace in {"support", "help"}:
             found.update(f"{entry.namespace}:{p.name}" for p in entry.url_patterns)
-    assert len(found) == 23
+    assert len(found) == 26
     for name in found:
         assert {(name, "GET"), (name, "POST")} <= covered, name

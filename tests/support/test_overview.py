@@ -1,6 +1,6 @@
 """The support console's account reads (seatwise.support.selectors): the overview of an
-account in a fixed number of queries, its people page by page, its audit trail newest first
-with filters, and the actions for the filter list."""
+account in a fixed number of queries and its people page by page (its audit trail's reads:
+tests/audit/test_selectors.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from seatwise.accounts.models import CorporateCredential
-from seatwise.audit.actors import Actor
-from seatwise.audit.models import AuditEntry
-from seatwise.audit.services import audit_record
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.services import credit_note_issue, invoice_issue
 from seatwise.ordering.models import Quote
@@ -26,13 +23,7 @@ from seatwise.payments.services import payment_method_add
 from seatwise.subscriptions.services import license_assign
 from seatwise.support import selectors
 from seatwise.support.models import Case
-from seatwise.support.selectors import (
-    CardOnFile,
-    account_overview,
-    account_people_page,
-    audit_actions,
-    audit_page,
-)
+from seatwise.support.selectors import CardOnFile, account_overview, account_people_page
 from tests.factories import SYSTEM, billing_contact, make_account, make_person
 from tests.invoicing.helpers import GERMAN_VAT, five_seats
 from tests.ordering.helpers import checkout, corporate, quote_for
@@ -256,61 +247,3 @@ def test_the_people_of_an_account_page_by_page():
         second.pk,
     )
     assert account_people_page(account_id=account.pk, after=second.pk, limit=2) == ([third], None)
-
-
-ACCOUNT_ID = 424_242  # audit entries name accounts by a plain id
-
-
-@pytest.fixture
-def trail():
-    obj = make_account()
-    alice, bob, system = Actor.system("alice"), Actor.system("bob"), Actor.system("seatwise")
-
-    def entry(by: Actor, action: str, account_id: int = ACCOUNT_ID) -> AuditEntry:
-        return audit_record(by=by, action=action, obj=obj, account_id=account_id)
-
-    e1 = entry(alice, "person.add")
-    e2 = entry(bob, "person.add")
-    entry(alice, "person.add", account_id=ACCOUNT_ID + 1)  # another account's
-    e3 = entry(alice, "invoice.issue")
-    e4 = entry(system, "account.create")
-    e5 = entry(alice, "person.add")
-    return e1, e2, e3, e4, e5
-
-
-def test_the_audit_trail_pages_newest_first(trail, django_assert_num_queries):
-    e1, e2, e3, e4, e5 = trail
-    with django_assert_num_queries(1):
-        first = audit_page(account_id=ACCOUNT_ID, action=None, actor=None, before=None, limit=2)
-    assert first == ([e5, e4], e4.pk)
-    assert audit_page(account_id=ACCOUNT_ID, action=None, actor=None, before=e4.pk, limit=2) == (
-        [e3, e2],
-        e2.pk,
-    )
-    assert audit_page(account_id=ACCOUNT_ID, action=None, actor=None, before=e2.pk, limit=2) == (
-        [e1],
-        None,
-    )
-
-
-def test_the_audit_trail_filters_by_action_and_by_actor_exactly(trail):
-    e1, e2, e3, _e4, e5 = trail
-
-    def page(action: str | None, actor: str | None) -> list[AuditEntry]:
-        rows, more = audit_page(account_id=ACCOUNT_ID, action=action, actor=actor, before=None)
-        assert more is None
-        return rows
-
-    assert page("person.add", None) == [e5, e2, e1]
-    assert page(None, "alice") == [e5, e3, e1]
-    assert page("person.add", "alice") == [e5, e1]
-    assert page("person", None) == []
-    assert page(None, "ali") == []
-    assert page(None, "ALICE") == []
-
-
-def test_the_actions_of_an_account_for_the_filter_list(trail, django_assert_num_queries):
-    with django_assert_num_queries(1):
-        actions = audit_actions(account_id=ACCOUNT_ID)
-    assert actions == ["account.create", "invoice.issue", "person.add"]
-    assert audit_actions(account_id=ACCOUNT_ID + 2) == []

@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 from typing import Any
@@ -27,6 +27,7 @@ from django.db import connection
 
 from seatwise.accounts.models import Account, Person
 from seatwise.audit.models import AuditEntry
+from seatwise.audit.selectors import AuditCursor, AuditQuery, audit_page
 from seatwise.demo.generate import Mix, accounts_generate
 from seatwise.invoicing.chain import chain_verify
 from seatwise.invoicing.models import Invoice
@@ -34,12 +35,7 @@ from seatwise.invoicing.services import credit_note_issue, invoice_issue
 from seatwise.ordering.services import quote_accept
 from seatwise.support.models import Case
 from seatwise.support.search import console_search
-from seatwise.support.selectors import (
-    account_overview,
-    account_people_page,
-    audit_actions,
-    audit_page,
-)
+from seatwise.support.selectors import account_overview, account_people_page
 from tests.factories import SYSTEM, make_person
 from tests.invoicing.helpers import GERMAN_VAT, five_seats
 from tests.ordering.helpers import checkout, corporate, quote_for
@@ -154,24 +150,37 @@ def probes(rich: Account) -> dict[str, Callable[[], object]]:
         f"search {name}": (lambda q=query: console_search(query=q))
         for name, (query, _kind) in SEARCHES.items()
     }
-    newest = AuditEntry.objects.filter(account_id=rich.pk).order_by("-pk")[5].pk
+    newest = AuditCursor.after(
+        AuditEntry.objects.filter(account_id=rich.pk).order_by("-at", "-id")[5]
+    )
+    since = newest.at - timedelta(days=1)
+    rich_only = AuditQuery(account_id=rich.pk)
     return found | {
         "overview": lambda: account_overview(account_id=rich.pk),
         "people page": lambda: account_people_page(account_id=rich.pk, after=after, limit=50),
-        "audit page": lambda: audit_page(account_id=rich.pk, action=None, actor=None, before=None),
-        "audit page, older": lambda: audit_page(
-            account_id=rich.pk, action=None, actor=None, before=newest
-        ),
+        "audit page": lambda: audit_page(query=rich_only, before=None),
+        "audit page, older": lambda: audit_page(query=rich_only, before=newest),
         "audit page by action": lambda: audit_page(
-            account_id=rich.pk, action="person.add", actor=None, before=None
+            query=AuditQuery(account_id=rich.pk, action="person.add"), before=None
         ),
         "audit page by actor": lambda: audit_page(
-            account_id=rich.pk, action=None, actor="tests", before=newest
+            query=AuditQuery(account_id=rich.pk, actor="tests"), before=newest
         ),
         "audit page by both": lambda: audit_page(
-            account_id=rich.pk, action="person.add", actor="tests", before=None
+            query=AuditQuery(account_id=rich.pk, action="person.add", actor="tests"), before=None
         ),
-        "audit actions": lambda: audit_actions(account_id=rich.pk),
+        "audit page by dates": lambda: audit_page(
+            query=AuditQuery(account_id=rich.pk, since=since, until=newest.at), before=None
+        ),
+        "audit page of every account": lambda: audit_page(
+            query=AuditQuery(account_id=None), before=newest
+        ),
+        "audit page of every account by action": lambda: audit_page(
+            query=AuditQuery(account_id=None, action="person.add"), before=None
+        ),
+        "audit page of every account by dates": lambda: audit_page(
+            query=AuditQuery(account_id=None, since=since, until=newest.at), before=None
+        ),
     }
 
 
@@ -282,7 +291,10 @@ def test_each_read_runs_the_same_queries_as_at_ten_accounts(scale, capsys):
         "audit page by action": 1,
         "audit page by actor": 1,
         "audit page by both": 1,
-        "audit actions": 1,
+        "audit page by dates": 1,
+        "audit page of every account": 1,
+        "audit page of every account by action": 1,
+        "audit page of every account by dates": 1,
     }
 
 

@@ -15,11 +15,12 @@ from functools import wraps
 from typing import Any, Concatenate
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from seatwise.accounts.models import Account, Person
-from seatwise.audit.actors import Actor
+from seatwise.audit.actors import Actor, Client
 from seatwise.portals.admin_center.selectors import member_get
 
 
@@ -29,10 +30,11 @@ class Admin:
 
     person: Person
     account: Account
+    client: Client | None = None  # where the request came from, recorded with each write
 
     @property
     def actor(self) -> Actor:
-        return Actor.for_person(self.person)
+        return Actor.for_person(self.person, client=self.client)
 
     def frame(self, section: str) -> dict[str, Any]:
         """What every Admin Center page shows: the section, the account, the admin."""
@@ -48,10 +50,10 @@ def member_or_404(admin: Admin, person_id: int) -> Person:
 
 
 def account_admin_required[**P](
-    view: Callable[Concatenate[HttpRequest, Admin, P], HttpResponse],
-) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    view: Callable[Concatenate[HttpRequest, Admin, P], HttpResponseBase],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
     @wraps(view)
-    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -62,6 +64,11 @@ def account_admin_required[**P](
             or user.account is None
         ):
             return render(request, "admin_center/forbidden.html", status=403)
-        return view(request, Admin(person=user, account=user.account), *args, **kwargs)
+        return view(
+            request,
+            Admin(person=user, account=user.account, client=Client.of(request)),
+            *args,
+            **kwargs,
+        )
 
     return wrapper

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from seatwise.portals.admin_center.views import add_licenses, home, licenses, users
+from seatwise.portals.admin_center.views import add_licenses, audit, home, licenses, users
 
 app_name = "admin_center"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("licenses/", licenses.licenses, name="licenses"),
     path("admins/", users.admins, name="admins"),
     path("account/", home.account, name="account"),
+    path("audit/", audit.audit, name="audit"),
+    path("audit/export.csv", audit.audit_export, name="audit_export"),
     path("add-licenses/", add_licenses.add_licenses, name="add_licenses"),
     path("add-licenses/email/", add_licenses.billing_admin_email, name="billing_admin_email"),
     path(

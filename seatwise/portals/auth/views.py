@@ -32,7 +32,7 @@ from seatwise.accounts.signin_throttle import (
     signin_attempt_succeeded,
     signin_unlock,
 )
-from seatwise.audit.actors import Actor
+from seatwise.audit.actors import Actor, Client
 from seatwise.portals.auth.forms import PasswordResetRequestForm, SignInForm, VerifyForm
 from seatwise.portals.device_cookies import device_cookie_set, signin_client
 
@@ -169,7 +169,10 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # The same answer whether or not the address is known: nobody learns who has an account.
-        password_reset_request(email=form.cleaned_data["email"], by=Actor.system("password-reset"))
+        password_reset_request(
+            email=form.cleaned_data["email"],
+            by=Actor.system("password-reset", client=Client.of(request)),
+        )
         return render(
             request, "auth/password_reset_sent.html", {"email": form.cleaned_data["email"]}
         )
@@ -188,7 +191,7 @@ class PasswordSetView(PasswordResetConfirmView):
         person_password_set(
             person=person,
             password=form.cleaned_data["new_password1"],
-            by=Actor.for_person(person),
+            by=Actor.for_person(person, client=Client.of(self.request)),
         )
         self.request.session.pop(INTERNAL_RESET_SESSION_TOKEN, None)
         # The link proved access to the mailbox: the address is no longer locked for clients

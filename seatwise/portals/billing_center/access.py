@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from seatwise.accounts.models import Account, Person
-from seatwise.audit.actors import Actor
+from seatwise.audit.actors import Actor, Client
 from seatwise.portals.billing_center.selectors import subscription_in_account
 from seatwise.subscriptions.models import Subscription
 
@@ -60,10 +60,11 @@ class BillingAdmin:
 
     person: Person
     account: Account
+    client: Client | None = None  # where the request came from, recorded with each write
 
     @property
     def actor(self) -> Actor:
-        return Actor.for_person(self.person)
+        return Actor.for_person(self.person, client=self.client)
 
     def frame(self, section: str) -> dict[str, Any]:
         """What every page of the billing admin shows: the section, the account, the person."""
@@ -95,6 +96,11 @@ def billing_admin_required[**P](
         account = billing_center_account(user) if isinstance(user, Person) else None
         if account is None or not isinstance(user, Person):
             return redirect("billing:wrong_place")
-        return view(request, BillingAdmin(person=user, account=account), *args, **kwargs)
+        return view(
+            request,
+            BillingAdmin(person=user, account=account, client=Client.of(request)),
+            *args,
+            **kwargs,
+        )
 
     return wrapper

@@ -23,7 +23,7 @@ from seatwise.accounts.corporate_signin import (
 )
 from seatwise.accounts.models import CorporateCredential
 from seatwise.accounts.selectors import billing_contact_of
-from seatwise.audit.actors import Actor
+from seatwise.audit.actors import Actor, Client
 
 SESSION_KEY = "seatwise_corporate"
 
@@ -73,9 +73,11 @@ def corporate_required[**P](
     return wrapper
 
 
-def portal_actor(credential: CorporateCredential) -> Actor:
-    """Who acts in a portal session: the holder of the User ID, the account's billing contact."""
+def portal_actor(credential: CorporateCredential, request: HttpRequest) -> Actor:
+    """Who acts in a portal session: the holder of the User ID, the account's billing contact,
+    from the request's client."""
     holder = billing_contact_of(credential.account)
+    client = Client.of(request)
     if holder is None:  # pragma: no cover - an account is born with its contact
-        return Actor.system(f"corporate-portal:{credential.user_id}")
-    return Actor.for_person(holder)
+        return Actor.system(f"corporate-portal:{credential.user_id}", client=client)
+    return Actor.for_person(holder, client=client)

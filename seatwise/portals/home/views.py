@@ -15,7 +15,7 @@ from django.views.i18n import set_language as django_set_language
 
 from seatwise.accounts.models import Person
 from seatwise.accounts.services import person_language_set
-from seatwise.audit.actors import Actor
+from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
 
 
@@ -91,5 +91,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
     if user.is_authenticated and isinstance(user, Person):
         # Django's view below ignores an unknown language in the same way.
         with suppress(ServiceError):
-            person_language_set(person=user, language=language, by=Actor.for_person(user))
+            person_language_set(
+                person=user, language=language, by=Actor.for_person(user, client=Client.of(request))
+            )
     return django_set_language(request)

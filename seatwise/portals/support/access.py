@@ -14,12 +14,13 @@ from functools import wraps
 from typing import Concatenate
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from seatwise.accounts.models import Person
-from seatwise.audit.actors import Actor
+from seatwise.audit.actors import Actor, Client
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +28,11 @@ class Agent:
     """The signed-in support agent."""
 
     person: Person
+    client: Client | None = None  # where the request came from, recorded with each write
 
     @property
     def actor(self) -> Actor:
-        return Actor.for_person(self.person)
+        return Actor.for_person(self.person, client=self.client)
 
 
 def is_agent(user: object) -> bool:
@@ -44,11 +46,11 @@ def is_agent(user: object) -> bool:
 
 
 def agent_required[**P](
-    view: Callable[Concatenate[HttpRequest, Agent, P], HttpResponse],
-) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    view: Callable[Concatenate[HttpRequest, Agent, P], HttpResponseBase],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponseBase]:
     @wraps(view)
     @never_cache
-    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -56,6 +58,6 @@ def agent_required[**P](
             return render(request, "support/forbidden.html", status=403)
         if not getattr(user, "is_verified", lambda: False)():
             return redirect("support:two_factor")
-        return view(request, Agent(person=user), *args, **kwargs)
+        return view(request, Agent(person=user, client=Client.of(request)), *args, **kwargs)
 
     return wrapper

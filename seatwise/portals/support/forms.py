@@ -83,12 +83,6 @@ class CloseForm(forms.Form):
     )
 
 
-class AuditFilterForm(forms.Form):
-    action = forms.CharField(label=_("Action"), max_length=64, required=False)
-    actor = forms.CharField(label=_("Actor"), max_length=200, required=False)
-    before = forms.IntegerField(min_value=1, max_value=ID_MAX, required=False)
-
-
 class QueueForm(forms.Form):
     VIEWS = (
         ("open", _("All open cases")),

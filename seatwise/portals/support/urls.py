@@ -1,6 +1,6 @@
 from django.urls import path
 
-from seatwise.portals.support.views import accounts, cases, credits, home, two_factor
+from seatwise.portals.support.views import accounts, audit, cases, credits, home, two_factor
 
 app_name = "support"
 urlpatterns = [
@@ -9,7 +9,14 @@ urlpatterns = [
     path("search/", home.search, name="search"),
     path("accounts/<int:account_id>/", accounts.account, name="account"),
     path("accounts/<int:account_id>/people/", accounts.people, name="account_people"),
-    path("accounts/<int:account_id>/audit/", accounts.audit, name="account_audit"),
+    path("accounts/<int:account_id>/audit/", audit.account_audit, name="account_audit"),
+    path(
+        "accounts/<int:account_id>/audit/export.csv",
+        audit.account_audit_export,
+        name="account_audit_export",
+    ),
+    path("audit/", audit.audit, name="audit"),
+    path("audit/export.csv", audit.audit_export, name="audit_export"),
     path(
         "accounts/<int:account_id>/invoices/<int:invoice_id>/credit/",
         credits.credit,

@@ -114,7 +114,7 @@ def bill_to_edit(request: HttpRequest, credential: CorporateCredential) -> HttpR
                     ),
                     country=data["country"],
                 ),
-                by=portal_actor(credential),
+                by=portal_actor(credential, request),
             )
         except ServiceError as error:
             add_service_error(form, error)
@@ -157,7 +157,7 @@ def invoice_contact_add(request: HttpRequest, credential: CorporateCredential) -
                 account=credential.account,
                 name=form.cleaned_data["name"],
                 email=form.cleaned_data["email"],
-                by=portal_actor(credential),
+                by=portal_actor(credential, request),
             )
         except ServiceError as error:
             add_service_error(form, error)
@@ -187,7 +187,7 @@ def invoice_contact_remove(
             raise Http404  # another account's
         # Removed already (a second click): nothing more to do.
         return redirect("corporate:account")
-    invoice_contact_remove_service(contact=contact, by=portal_actor(credential))
+    invoice_contact_remove_service(contact=contact, by=portal_actor(credential, request))
     messages.success(
         request,
         _("%(email)s receives no more invoice e-mails.") % {"email": contact.email},
@@ -206,7 +206,7 @@ def purchase_order(request: HttpRequest, credential: CorporateCredential) -> Htt
             account_purchase_order_set(
                 account=credential.account,
                 number=form.cleaned_data["purchase_order_number"],
-                by=portal_actor(credential),
+                by=portal_actor(credential, request),
             )
         except ServiceError as error:
             add_service_error(form, error)

@@ -115,7 +115,7 @@ def invoice_pdf(
 ) -> HttpResponse:
     """The issued document as its archived PDF (Factur-X): the same bytes every time."""
     invoice = _invoice_or_404(credential, invoice_id)
-    return document_download(invoice=invoice, file_format=PDF, by=portal_actor(credential))
+    return document_download(invoice=invoice, file_format=PDF, by=portal_actor(credential, request))
 
 
 @never_cache
@@ -126,7 +126,7 @@ def invoice_ubl(
 ) -> HttpResponse:
     """The issued document as its archived UBL 2.1 XML (EN 16931), beside the PDF."""
     invoice = _invoice_or_404(credential, invoice_id)
-    return document_download(invoice=invoice, file_format=UBL, by=portal_actor(credential))
+    return document_download(invoice=invoice, file_format=UBL, by=portal_actor(credential, request))
 
 
 @sensitive_post_parameters("card_number", "cvc")
@@ -169,7 +169,7 @@ def invoice_pay(
                 result = invoice_pay_service(
                     invoice=invoice,
                     amount=pay_form.cleaned_data["amount"],
-                    by=portal_actor(credential),
+                    by=portal_actor(credential, request),
                     idempotency_key=pay_form.cleaned_data["payment_key"],
                     payment_method=None if new_card else on_file,
                     card=card_form.card() if new_card else None,

@@ -176,7 +176,7 @@ def add_seats(request: HttpRequest, credential: CorporateCredential) -> HttpResp
                 account=account,
                 seats=seats,
                 replace_open=form.cleaned_data["replace_open"],
-                by=portal_actor(credential),
+                by=portal_actor(credential, request),
                 request_key=form.cleaned_data["form_key"],
             )
         except Refused as refusal:
@@ -298,7 +298,7 @@ def quote_accept_view(
         return redirect("corporate:service_order", order_id=order.pk)
     if quote.status != Quote.Status.ACCEPTED:
         try:
-            quote_accept(quote=quote, by=portal_actor(credential))
+            quote_accept(quote=quote, by=portal_actor(credential, request))
         except ServiceError as error:
             messages.error(request, str(error.message))
             return redirect("corporate:quote", quote_id=quote.pk)
@@ -315,7 +315,7 @@ def quote_reject_view(
     quote = _quote_or_404(credential, quote_id)
     if quote.status != Quote.Status.REJECTED:
         try:
-            quote_reject(quote=quote, by=portal_actor(credential))
+            quote_reject(quote=quote, by=portal_actor(credential, request))
         except ServiceError as error:
             messages.error(request, str(error.message))
             return redirect("corporate:quote", quote_id=quote.pk)
@@ -421,7 +421,7 @@ def checkout(request: HttpRequest, credential: CorporateCredential, quote_id: in
                     region=data["region"],
                 ),
                 country=data["country"],
-                by=portal_actor(credential),
+                by=portal_actor(credential, request),
                 card_key=form.new_card_key(),
             )
         except ServiceError as error:
@@ -493,7 +493,7 @@ def service_order_place_view(
     """**Place Service Order**: idempotent, so a second click or a retry is the same order."""
     order = _order_or_404(credential, order_id)
     try:
-        service_order_place(order=order, by=portal_actor(credential))
+        service_order_place(order=order, by=portal_actor(credential, request))
     except ServiceError as error:
         messages.error(request, str(error.message))
     return redirect("corporate:service_order", order_id=order.pk)

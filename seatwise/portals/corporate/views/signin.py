@@ -21,7 +21,7 @@ from seatwise.accounts.corporate_signin import (
     corporate_password_token_check,
 )
 from seatwise.accounts.signin_throttle import SigninKind
-from seatwise.audit.actors import Actor
+from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
 from seatwise.portals.corporate.forms import (
     CorporatePasswordResetForm,
@@ -97,7 +97,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user_id = form.cleaned_data["user_id"]
         corporate_password_reset_request(
-            user_id=user_id, by=Actor.system("corporate-password-reset")
+            user_id=user_id, by=Actor.system("corporate-password-reset", client=Client.of(request))
         )
         return render(request, "corporate/password_reset_sent.html", {"user_id": user_id})
     return render(request, "corporate/password_reset.html", {"form": form})

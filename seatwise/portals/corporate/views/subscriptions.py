@@ -87,7 +87,7 @@ def auto_renew(
         else None
     )
     if request.method == "POST":
-        by = portal_actor(credential)
+        by = portal_actor(credential, request)
         wanted = request.POST.get("auto_renew")
         try:
             if wanted == "on":

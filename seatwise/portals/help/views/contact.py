@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from seatwise.accounts.handover import NewContact
 from seatwise.accounts.models import Person
-from seatwise.audit.actors import Actor
+from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.help.forms import ContactForm, new_form_key
@@ -100,7 +100,7 @@ def contact(request: HttpRequest) -> HttpResponse:
                     person=person,
                     request=spec,
                     client=_client(request),
-                    by=Actor.for_person(person),
+                    by=Actor.for_person(person, client=Client.of(request)),
                     request_key=data["form_key"],
                 )
             else:
@@ -110,7 +110,7 @@ def contact(request: HttpRequest) -> HttpResponse:
                     ),
                     request=spec,
                     client=_client(request),
-                    by=Actor.system("help-center"),
+                    by=Actor.system("help-center", client=Client.of(request)),
                     request_key=data["form_key"],
                 )
         except ServiceError as error:
@@ -153,7 +153,9 @@ def confirm(request: HttpRequest, case_id: int, token: str) -> HttpResponse:
             request, "help/contact_confirm.html", {"token_ok": ok}, status=200 if ok else 404
         )
     try:
-        case = case_confirm(case_id=case_id, token=token, by=Actor.system("help-center"))
+        case = case_confirm(
+            case_id=case_id, token=token, by=Actor.system("help-center", client=Client.of(request))
+        )
     except ServiceError:
         return render(request, "help/contact_confirm.html", {"token_ok": False}, status=404)
     request.session[OPENED_KEY] = case.pk

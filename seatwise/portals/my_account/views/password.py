@@ -12,7 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from seatwise.accounts.passwords import person_password_change
-from seatwise.audit.actors import Actor
+from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.my_account.forms import PasswordChangeForm
@@ -31,7 +31,7 @@ def password(request: HttpRequest) -> HttpResponse:
                 person=person,
                 current_password=form.cleaned_data["current_password"],
                 new_password=form.cleaned_data["new_password1"],
-                by=Actor.for_person(person),
+                by=Actor.for_person(person, client=Client.of(request)),
             )
         except ServiceError as error:
             add_service_error(form, error)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from seatwise.accounts.selectors import billing_contact_of
 from seatwise.accounts.services import person_profile_update
 from seatwise.accounts.two_factor import may_use_two_factor, two_factor_device
-from seatwise.audit.actors import Actor
+from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.my_account.forms import ProfileForm
@@ -32,7 +32,11 @@ def home(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            person_profile_update(person=person, by=Actor.for_person(person), **form.cleaned_data)
+            person_profile_update(
+                person=person,
+                by=Actor.for_person(person, client=Client.of(request)),
+                **form.cleaned_data,
+            )
         except ServiceError as error:
             add_service_error(form, error)
         else:

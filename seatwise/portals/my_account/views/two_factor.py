@@ -18,7 +18,7 @@ from seatwise.accounts.two_factor import (
     two_factor_device,
     two_factor_disable,
 )
-from seatwise.audit.actors import Actor
+from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.my_account.forms import TwoFactorConfirmForm, TwoFactorDisableForm
@@ -39,7 +39,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "code" in request.POST and confirm_form.is_valid():
         try:
             two_factor_confirm(
-                person=person, code=confirm_form.cleaned_data["code"], by=Actor.for_person(person)
+                person=person,
+                code=confirm_form.cleaned_data["code"],
+                by=Actor.for_person(person, client=Client.of(request)),
             )
         except ServiceError as error:
             add_service_error(confirm_form, error)
@@ -51,7 +53,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             two_factor_disable(
                 person=person,
                 password=disable_form.cleaned_data["password"],
-                by=Actor.for_person(person),
+                by=Actor.for_person(person, client=Client.of(request)),
             )
         except ServiceError as error:
             add_service_error(disable_form, error)
@@ -73,7 +75,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 def two_factor_start(request: HttpRequest) -> HttpResponse:
     person = signed_in_person(request)
     try:
-        two_factor_begin(person=person, by=Actor.for_person(person))
+        two_factor_begin(person=person, by=Actor.for_person(person, client=Client.of(request)))
     except ServiceError as error:
         messages.error(request, str(error.message))
     return redirect("my_account:two_factor")

@@ -1,12 +1,10 @@
 """The console's account pages: everything customer service needs to know about an account
 (people and roles, billing contact, subscriptions and seats, invoices and credit notes, the
-cards masked, open quotes, service orders, cases), its people page by page, and its audit
-trail, newest first, filtered by action and actor. Each page costs the same few queries
-whatever the size of the account or of the database."""
+cards masked, open quotes, service orders, cases) and its people page by page (its audit
+trail: ``views/audit.py``). Each page costs the same few queries whatever the size of the
+account or of the database."""
 
 from __future__ import annotations
-
-from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,19 +12,13 @@ from django.views.decorators.http import require_safe
 
 from seatwise.accounts.selectors import account_get
 from seatwise.portals.support.access import Agent, agent_required
-from seatwise.portals.support.forms import ID_MAX, AuditFilterForm, QueueForm
-from seatwise.support.selectors import (
-    account_overview,
-    account_people_page,
-    audit_actions,
-    audit_page,
-)
+from seatwise.portals.support.forms import ID_MAX, QueueForm
+from seatwise.support.selectors import account_overview, account_people_page
 
 PEOPLE_PER_PAGE = 50
-AUDIT_PER_PAGE = 50
 
 
-def _bounded(account_id: int) -> int:
+def bounded_account_id(account_id: int) -> int:
     if not 1 <= account_id <= ID_MAX:
         raise Http404
     return account_id
@@ -35,7 +27,7 @@ def _bounded(account_id: int) -> int:
 @require_safe
 @agent_required
 def account(request: HttpRequest, agent: Agent, account_id: int) -> HttpResponse:
-    overview = account_overview(account_id=_bounded(account_id))
+    overview = account_overview(account_id=bounded_account_id(account_id))
     if overview is None:
         raise Http404
     return render(request, "support/account.html", {"section": "search", "o": overview})
@@ -44,7 +36,7 @@ def account(request: HttpRequest, agent: Agent, account_id: int) -> HttpResponse
 @require_safe
 @agent_required
 def people(request: HttpRequest, agent: Agent, account_id: int) -> HttpResponse:
-    found = account_get(_bounded(account_id))
+    found = account_get(bounded_account_id(account_id))
     if found is None:
         raise Http404
     form = QueueForm(request.GET or None)
@@ -61,43 +53,5 @@ def people(request: HttpRequest, agent: Agent, account_id: int) -> HttpResponse:
             "people": rows,
             "next_query": f"?after={next_after}" if next_after else "",
             "show_first": after is not None,
-        },
-    )
-
-
-@require_safe
-@agent_required
-def audit(request: HttpRequest, agent: Agent, account_id: int) -> HttpResponse:
-    found = account_get(_bounded(account_id))
-    if found is None:
-        raise Http404
-    form = AuditFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    action = (data.get("action") or "").strip() or None
-    actor = (data.get("actor") or "").strip() or None
-    entries, next_before = audit_page(
-        account_id=account_id,
-        action=action,
-        actor=actor,
-        before=data.get("before"),
-        limit=AUDIT_PER_PAGE,
-    )
-    filters = {k: v for k, v in (("action", action), ("actor", actor)) if v}
-    return render(
-        request,
-        "support/account_audit.html",
-        {
-            "section": "search",
-            "account": found,
-            "form": form,
-            "entries": entries,
-            "actions": audit_actions(account_id=account_id),
-            "action": action or "",
-            "actor": actor or "",
-            "next_query": "?" + urlencode({**filters, "before": next_before})
-            if next_before
-            else "",
-            "first_query": "?" + urlencode(filters) if filters else "",
-            "show_first": data.get("before") is not None,
         },
     )

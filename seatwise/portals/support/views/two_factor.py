@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seatwise.accounts.models import Person
 from seatwise.accounts.two_factor import two_factor_begin, two_factor_confirm
-from seatwise.audit.actors import Actor
+from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.my_account.forms import TwoFactorConfirmForm
@@ -51,7 +51,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 else _("Too many wrong codes. Wait a moment before you try again."),
             )
         return render(request, "support/two_factor.html", {"form": form, "verify": True})
-    actor = Actor.for_person(user)
+    actor = Actor.for_person(user, client=Client.of(request))
     pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
     if request.method == "POST" and "start" in request.POST:
         two_factor_begin(person=user, by=actor)
