@@ -90,6 +90,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy on every response (static files too), and no caching of what is for
+    # one person only (settings under Security, below).
+    "seatwise.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -327,9 +330,14 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Behind a TLS-terminating proxy (SEATWISE_HTTPS): secure cookies, HSTS, redirect plain HTTP,
-# and trust the proxy's X-Forwarded-Proto header (set it only behind such a proxy).
-if _env_bool("SEATWISE_HTTPS", False):
+# Served over HTTPS, behind a TLS-terminating proxy (SEATWISE_HTTPS): secure cookies, HSTS,
+# redirect plain HTTP, and trust the proxy's X-Forwarded-Proto header. On by default in
+# production (neither SEATWISE_DEBUG nor SEATWISE_DEMO, as seatwise.core.checks tells them);
+# off by default for `make run` (a demo on plain HTTP) and when debugging. A production
+# installation that is reached over plain HTTP must say SEATWISE_HTTPS=false (and then hears
+# about it from `manage.py check --deploy`).
+SEATWISE_HTTPS = _env_bool("SEATWISE_HTTPS", not DEBUG and not SEATWISE_DEMO)
+if SEATWISE_HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -339,6 +347,39 @@ if _env_bool("SEATWISE_HTTPS", False):
     SECURE_HSTS_PRELOAD = _env_bool("SEATWISE_HSTS_PRELOAD", True)
     # The health checks answer the load balancer over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# Responses for one person only, which no browser or proxy cache may keep
+# (seatwise.core.middleware.SecurityHeadersMiddleware): everything under these paths, whoever
+# asks, and any response to a request with a session (a signed-in person, a Corporate Billing
+# Portal session).
+SEATWISE_PRIVATE_PATHS = [
+    "/billing/",
+    "/admin-center/",
+    "/my-account/",
+    "/corporate/",
+    "/support/",
+    "/api/",
+]
+# Permissions-Policy: the browser features no page of Seatwise uses, each denied to every page
+# and to anything a page would embed ("camera=()").
+SEATWISE_DENIED_BROWSER_FEATURES = [
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "idle-detection",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+]
 
 from django.utils.csp import CSP  # noqa: E402
 

@@ -1,8 +1,12 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from config import health
 from seatwise.api.v1.api import api
+from seatwise.portals.converters import IdConverter
 from seatwise.portals.home.views import language_set
+
+# ``<id:…>`` in the portals' URLs, before they are included below.
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("healthz", health.live, name="health-live"),

@@ -4,6 +4,7 @@ behind HTTPS, /readyz, the janitor of tasks a killed worker left, and the prunin
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import signal
 import subprocess
@@ -115,6 +116,102 @@ def test_check_deploy_in_production_mode_prints_no_warning():
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_in_production_needs_no_https_setting_either():
+    """HTTPS (secure cookies, HSTS, the redirect) is the production default: a production
+    installation that says nothing about it passes ``check --deploy`` all the same."""
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SEATWISE_SECRET_KEY="Vq3-a-long-random-production-secret-key-with-many-characters-9x",
+        SEATWISE_ALLOWED_HOSTS="billing.example.com",
+        SEATWISE_PAYMENT_GATEWAY="vendor_gateway.Gateway",
+        SEATWISE_SELLER_NAME="Example Software GmbH",
+        SEATWISE_SELLER_VAT_ID="DE811907980",
+        SEATWISE_SMTP_HOST="smtp.example.com",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+HTTPS_SETTINGS = (
+    "SEATWISE_HTTPS",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_SSL_REDIRECT",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+)
+YEAR = 365 * 24 * 3600
+ON = {
+    "SEATWISE_HTTPS": True,
+    "SECURE_HSTS_SECONDS": YEAR,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+    "SECURE_HSTS_PRELOAD": True,
+    "SECURE_SSL_REDIRECT": True,
+    "SESSION_COOKIE_SECURE": True,
+    "CSRF_COOKIE_SECURE": True,
+}
+# Django's defaults: nothing of HTTPS.
+OFF = {
+    "SEATWISE_HTTPS": False,
+    "SECURE_HSTS_SECONDS": 0,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+    "SECURE_HSTS_PRELOAD": False,
+    "SECURE_SSL_REDIRECT": False,
+    "SESSION_COOKIE_SECURE": False,
+    "CSRF_COOKIE_SECURE": False,
+}
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        # Production: neither debugging nor a demo
+        ({}, ON),
+        # `make run`: a demo on plain HTTP; debugging on a developer's machine
+        ({"SEATWISE_DEMO": "true"}, OFF),
+        ({"SEATWISE_DEBUG": "true"}, OFF),
+        # A demo behind a TLS proxy says so
+        ({"SEATWISE_DEMO": "true", "SEATWISE_HTTPS": "true"}, ON),
+        # A production installation on plain HTTP says so (and check --deploy warns)
+        ({"SEATWISE_HTTPS": "false"}, OFF),
+        # HSTS tuned: a shorter time first, not preloaded, not for the subdomains
+        (
+            {
+                "SEATWISE_HSTS_SECONDS": "600",
+                "SEATWISE_HSTS_PRELOAD": "false",
+                "SEATWISE_HSTS_INCLUDE_SUBDOMAINS": "false",
+            },
+            {
+                **ON,
+                "SECURE_HSTS_SECONDS": 600,
+                "SECURE_HSTS_PRELOAD": False,
+                "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+            },
+        ),
+    ],
+)
+def test_https_and_hsts_are_on_by_default_in_production_only(env, expected):
+    """The settings as each kind of installation computes them from its environment."""
+    script = (
+        "import json; from django.conf import global_settings as d; import config.settings as s; "
+        f"print(json.dumps({{n: getattr(s, n, getattr(d, n, None)) for n in {HTTPS_SETTINGS!r}}}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=production_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == expected
 
 
 def test_production_settings_hash_passwords_with_argon2_and_hash_static_files():

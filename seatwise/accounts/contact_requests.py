@@ -32,6 +32,7 @@ from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record
 from seatwise.core.errors import Refused
 from seatwise.core.ratelimit import rate_limit_hit
+from seatwise.core.validation import check_characters
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.notifications.services import email_queue
 
@@ -103,8 +104,7 @@ def billing_admin_contact(
             _("Use at most %(max)d characters.") % {"max": NOTE_MAX},
             field="note",
         )
-    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in cleaned):
-        raise Refused("invalid_characters", _("Remove the control characters."), field="note")
+    check_characters(cleaned, field="note", multiline=True)
     dedupe_key = _dedupe_key(requester, request_key)
     with transaction.atomic():
         # The count is taken first: it also queues the requester's simultaneous requests

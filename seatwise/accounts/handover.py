@@ -6,7 +6,8 @@ The new billing contact is a member of the account: a member with that e-mail ad
 role; an address nobody has yet becomes a new member (without a password: the caller e-mails
 the link to set one). Billing contacts are account admins, so the holder becomes one too. An
 address of someone outside the account (another customer's, vendor staff, a former member) is
-refused: the role never leaves the account. The swap itself is ``services.billing_contact_set``
+refused, with an answer that does not say which (``services.email_unavailable``): the role never
+leaves the account. The swap itself is ``services.billing_contact_set``
 (one locked transaction, exactly one billing contact before and after). The caller sends the
 e-mails, because what they say depends on who made the change.
 """
@@ -23,6 +24,7 @@ from seatwise.accounts.models import EMAIL_MAX, NAME_MAX, Account, Person
 from seatwise.accounts.services import (
     account_admin_grant,
     billing_contact_set,
+    email_unavailable,
     person_add,
     person_profile_update,
 )
@@ -66,25 +68,24 @@ def new_contact_outside_account(*, account: Account, email: str) -> bool:
 def _holder(*, account: Account, spec: NewContact, rename: bool, by: Actor) -> tuple[Person, bool]:
     found = Person.objects.filter(email__iexact=spec.email).first()
     if found is None:
-        person = person_add(
-            account=account,
-            email=spec.email,
-            first_name=spec.first_name,
-            last_name=spec.last_name,
-            language=account.language,
-            is_account_admin=True,
-            by=by,
-        )
+        try:
+            person = person_add(
+                account=account,
+                email=spec.email,
+                first_name=spec.first_name,
+                last_name=spec.last_name,
+                language=account.language,
+                is_account_admin=True,
+                by=by,
+            )
+        except Refused as error:
+            # Taken by someone else since it was looked up: the same neutral answer.
+            if error.code == "email_taken":
+                raise email_unavailable(field="email") from None
+            raise
         return person, True
     if new_contact_outside_account(account=account, email=spec.email):
-        raise Refused(
-            "email_outside_account",
-            _(
-                "This e-mail address belongs to someone outside your account. Give the address "
-                "of a member of your account, or a new one."
-            ),
-            field="email",
-        )
+        raise email_unavailable(field="email")
     if rename and (found.first_name, found.last_name) != (spec.first_name, spec.last_name):
         person_profile_update(
             person=found,

@@ -59,6 +59,27 @@ PERSON_AUDIT_FIELDS = [
     "is_active",
 ]
 USER_ID_RE = re.compile(r"^[A-Za-z0-9._%+@-]{3,128}$")
+EMAIL_UNAVAILABLE = "email_unavailable"
+
+
+def email_unavailable(*, field: str = "email") -> Refused:
+    """The refusal of an address that cannot join an account because it is someone else's:
+    another customer's person, vendor staff, a former member of any account.
+
+    One answer for all of them, which names none: whoever adds people to their account (Add
+    Users, Bill To, the admin contact of a checkout) must not learn from it that an address is
+    a customer of the vendor elsewhere. The same sentence would be right for an address that
+    cannot be used for any other reason, and it sends the admin to customer service, who can
+    tell more once they know who asks.
+    """
+    return Refused(
+        EMAIL_UNAVAILABLE,
+        _(
+            "This e-mail address cannot be added to your account. Use another address, or "
+            "contact customer service if it must be this one."
+        ),
+        field=field,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

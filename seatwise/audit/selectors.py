@@ -22,12 +22,12 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Q, QuerySet
 
 from seatwise.audit.models import AuditEntry
+from seatwise.core.validation import ID_MAX
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 1000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CURSOR = re.compile(r"^(\d{1,19})\.(\d{1,19})$")
-_ID_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class AuditCursor:
         if match is None:
             return None
         micros, pk = int(match[1]), int(match[2])
-        if not 0 < pk <= _ID_MAX:
+        if not 0 < pk <= ID_MAX:
             return None
         try:
             at = _EPOCH + timedelta(microseconds=micros)

@@ -30,6 +30,7 @@ from seatwise.core.errors import Invalid, Refused
 from seatwise.core.memo import memo_scope
 from seatwise.core.money import quantize
 from seatwise.core.tasking import enqueue_on_commit
+from seatwise.core.validation import check_characters
 from seatwise.invoicing.chain import document_hash
 from seatwise.invoicing.lock_objects import invoice_lock, open_credits_lock, series_lock
 from seatwise.invoicing.models import (
@@ -609,6 +610,8 @@ def credit_note_issue(
     reason = reason.strip()
     if not 1 <= len(reason) <= 200:
         raise Invalid("invalid_reason", _("Give a reason of 1 to 200 characters."), field="reason")
+    # Printed on the credit note and its e-invoice.
+    check_characters(reason, field="reason")
     if (amount_net is None) == (lines is None):
         raise Invalid(
             "amount_or_lines", _("Give either an amount or lines to credit."), field="amount_net"

@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.lock_objects import account_lock
 from seatwise.accounts.models import EMAIL_MAX, NAME_MAX, Account, Person
-from seatwise.accounts.services import Address, account_address_set
+from seatwise.accounts.services import Address, account_address_set, email_unavailable
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, snapshot
 from seatwise.core.errors import Invalid, Refused
@@ -504,14 +504,8 @@ def _clean_admin(admin: AdminContact, *, account: Account) -> AdminContact:
     )
     holder = Person.objects.filter(email__iexact=cleaned.email).first()
     if holder is not None and (holder.account_id != account.pk or not holder.is_active):
-        raise Refused(
-            "admin_email_taken",
-            _(
-                "This e-mail address belongs to someone outside your account. Enter the "
-                "address of a member of your account, or of a new person."
-            ),
-            field="admin_email",
-        )
+        # Someone else's address: an answer that does not say whose.
+        raise email_unavailable(field="admin_email")
     return cleaned
 
 

@@ -33,7 +33,8 @@ from seatwise.audit.labels import action_choices, action_label
 from seatwise.audit.models import AuditEntry
 from seatwise.audit.selectors import AuditCursor, AuditQuery
 from seatwise.core.languages import babel_locale
-from seatwise.portals.shared import ID_MAX, page_query, reader_language
+from seatwise.core.validation import ID_MAX
+from seatwise.portals.shared import page_query, reader_language
 
 # The label of a system actor acting in a Corporate Billing Portal session: ``…:<User ID>``.
 CORPORATE_PORTAL_PREFIX = "corporate-portal:"

@@ -14,9 +14,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 
 from seatwise.accounts.models import Person
-
-# The largest id a bigint primary key holds, on SQLite and PostgreSQL alike.
-ID_MAX = 2**63 - 1
+from seatwise.core.validation import parse_id
 
 
 def signed_in_person(request: HttpRequest) -> Person:
@@ -32,17 +30,10 @@ def reader_language() -> str:
     return (get_language() or settings.LANGUAGE_CODE).split("-")[0]
 
 
-def parse_id(value: str) -> int | None:
-    """A positive id written in ASCII digits, or None when ``value`` is malformed or beyond
-    what an id can be: a crafted value is no error, only no choice."""
-    if not (0 < len(value) <= len(str(ID_MAX)) and value.isascii() and value.isdigit()):
-        return None
-    number = int(value)
-    return number if 0 < number <= ID_MAX else None
-
-
 def id_param(request: HttpRequest, name: str) -> int | None:
-    """An id from the query string (a keyset page's ``after``, a chosen product), or None."""
+    """An id from the query string (a keyset page's ``after``, a chosen product), or None: a
+    crafted value (beyond ``core.validation.ID_MAX``, not digits) is no error, only no
+    choice."""
     return parse_id(request.GET.get(name, ""))
 
 

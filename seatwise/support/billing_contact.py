@@ -31,6 +31,7 @@ from seatwise.accounts.handover import Handover, NewContact, billing_contact_han
 from seatwise.accounts.lock_objects import account_lock
 from seatwise.accounts.models import CorporateCredential, Person
 from seatwise.accounts.passwords import password_set_link
+from seatwise.accounts.services import EMAIL_UNAVAILABLE
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record
 from seatwise.core.errors import Refused, ServiceError
@@ -185,5 +186,16 @@ def case_billing_contact_change(*, case: Case, agent: Person, by: Actor) -> Hand
             )
     except ServiceError as error:
         _refusal_record(case=case, error=error, by=by)
+        if error.code == EMAIL_UNAVAILABLE:
+            # The customer's pages do not say whose the address is; customer service may know.
+            raise Refused(
+                error.code,
+                _(
+                    "The new contact's e-mail address belongs to someone outside this account "
+                    "(another customer's person, vendor staff or a former member): it cannot "
+                    "take the role. Ask the requester for another address."
+                ),
+                field=error.field,
+            ) from error
         raise
     return handover

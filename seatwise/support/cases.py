@@ -34,7 +34,7 @@ from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record
 from seatwise.core.errors import Invalid, NotFound, Refused
 from seatwise.core.ratelimit import rate_limit_hit
-from seatwise.core.validation import clean_email, clean_language, clean_text
+from seatwise.core.validation import clean_email, clean_language, clean_message, clean_text
 from seatwise.notifications.services import email_queue
 from seatwise.support.lock_objects import case_lock
 from seatwise.support.models import (
@@ -85,18 +85,7 @@ def thread_id(case: Case) -> str:
 
 
 def _clean_message(value: str, *, required: bool) -> str:
-    cleaned = (value or "").strip()
-    if required and not cleaned:
-        raise Invalid("required", _("This field is required."), field="message")
-    if len(cleaned) > CASE_MESSAGE_MAX:
-        raise Invalid(
-            "too_long",
-            _("Use at most %(max)d characters.") % {"max": CASE_MESSAGE_MAX},
-            field="message",
-        )
-    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in cleaned):
-        raise Invalid("invalid_characters", _("Remove the control characters."), field="message")
-    return cleaned
+    return clean_message(value, field="message", max_length=CASE_MESSAGE_MAX, required=required)
 
 
 def _clean(request: CaseRequest, *, language: str, visitor: bool) -> CaseRequest:

@@ -18,6 +18,7 @@ from seatwise.accounts.models import Account, Person
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record
 from seatwise.core.errors import Invalid, Refused
+from seatwise.core.validation import clean_message
 from seatwise.notifications.services import email_queue
 from seatwise.support.cases import thread_id
 from seatwise.support.lock_objects import case_lock
@@ -33,18 +34,7 @@ def agent_check(agent: Person) -> None:
 
 
 def _text(value: str, *, field: str, required: bool = True) -> str:
-    cleaned = (value or "").strip()
-    if required and not cleaned:
-        raise Invalid("required", _("This field is required."), field=field)
-    if len(cleaned) > CASE_MESSAGE_MAX:
-        raise Invalid(
-            "too_long",
-            _("Use at most %(max)d characters.") % {"max": CASE_MESSAGE_MAX},
-            field=field,
-        )
-    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in cleaned):
-        raise Invalid("invalid_characters", _("Remove the control characters."), field=field)
-    return cleaned
+    return clean_message(value, field=field, max_length=CASE_MESSAGE_MAX, required=required)
 
 
 def _open_case(case_id: int) -> Case:

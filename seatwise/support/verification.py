@@ -35,6 +35,7 @@ from seatwise.accounts.models import Person
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record
 from seatwise.core.errors import Invalid, Refused
+from seatwise.core.validation import check_characters
 from seatwise.payments.models import PaymentMethod
 from seatwise.payments.selectors import default_payment_method
 from seatwise.support.lock_objects import case_lock
@@ -134,6 +135,7 @@ def _clean(answers: CardAnswers) -> CardAnswers:
             _("Use at most %(max)d characters.") % {"max": HOLDER_MAX},
             field="holder_name",
         )
+    check_characters(holder, field="holder_name")
     return CardAnswers(last4=last4, exp_month=answers.exp_month, exp_year=year, holder_name=holder)
 
 

@@ -308,8 +308,61 @@ def test_add_user_twice_is_refused_the_second_time(signed_in, account):
     assert first.status_code == 302
     assert second.status_code == 200
     assert second.context["form"].errors["email"] == [
-        "A person with this e-mail address already exists."
+        "once@example.com is already a user of your account."
     ]
+    assert counts() == before
+
+
+NEUTRAL = {
+    "en": "This e-mail address cannot be added to your account. Use another address, or contact "
+    "customer service if it must be this one.",
+    "de": "Diese E-Mail-Adresse kann Ihrem Konto nicht hinzugefügt werden. Verwenden Sie eine "
+    "andere Adresse oder wenden Sie sich an den Kundendienst, wenn es genau diese sein muss.",
+}
+
+
+def _someone_elses_addresses() -> dict[str, str]:
+    """An address of each kind of person outside the account: another customer's, vendor
+    staff's, a former member's (of another account)."""
+    from seatwise.subscriptions.people import person_remove
+
+    other = make_account(language="it", name="Ferraro Logistica S.p.A.")
+    former = make_person(other)
+    person_remove(person=former, by=SYSTEM)
+    staff = Person.objects.create_user(
+        "helen.porter@seatwise.test", "x", first_name="Helen", last_name="Porter", is_staff=True
+    )
+    return {
+        "another account's person": make_person(other).email,
+        "another account's billing contact": billing_contact(other).email,
+        "vendor staff": staff.email,
+        "a former member": former.email,
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_add_user_with_someone_elses_address_gets_one_neutral_answer(client, account, language):
+    """Given addresses of people outside the account (another customer's, vendor staff, a
+    former member), when an account admin tries to add each, then each is refused with the
+    same neutral sentence in the admin's language, which says nothing about another account,
+    and nothing changes."""
+    admin = make_person(account, admin=True, language=language)
+    client.force_login(admin)
+    addresses = _someone_elses_addresses()
+    before = counts()
+
+    answers = {}
+    for kind, email in addresses.items():
+        response = client.post(
+            "/admin-center/users/add/",
+            {"first_name": "New", "last_name": "User", "email": email, "language": "en"},
+        )
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "Ferraro" not in page
+        answers[kind] = response.context["form"].errors["email"]
+
+    assert answers == {kind: [NEUTRAL[language]] for kind in addresses}
     assert counts() == before
 
 

@@ -126,6 +126,30 @@ def test_add_person_with_taken_email_is_refused(api):
     assert row_counts() == before
 
 
+def test_add_person_with_a_text_direction_character_in_the_name_is_refused(api):
+    """Given a name with U+202E (RIGHT-TO-LEFT OVERRIDE), which would show reversed in pages,
+    e-mails and invoices, when the API adds the person, then it answers 422 with the service's
+    translated message next to the field, and nothing is written."""
+    account = make_account()
+    before = row_counts()
+
+    response = api.post_json(
+        f"/accounts/{account.pk}/people",
+        {"email": "ada@example.com", "first_name": "Ada\u202eecalevol", "last_name": "Lovelace"},
+    )
+
+    message = "Remove the invisible characters that change the direction of the text."
+    assert (response.status_code, response.json()) == (
+        422,
+        error(
+            "text_direction_characters",
+            message,
+            [detail("first_name", "text_direction_characters", message)],
+        ),
+    )
+    assert row_counts() == before
+
+
 def test_add_person_to_unknown_account_is_404(api):
     account = make_account()
     before = row_counts()

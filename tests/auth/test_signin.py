@@ -152,6 +152,53 @@ class TestPasswordReset:
         assert response.status_code == 200
         assert not OutgoingEmail.objects.exists()
 
+    def test_known_and_unknown_addresses_get_exactly_the_same_answer(self):
+        """Given an address of a person of some account, a removed person's, vendor staff's and
+        one Seatwise does not know, when each asks for a reset link from a fresh browser, then
+        every answer is the same page (the typed address aside): nobody learns from it whether
+        an address is a customer's."""
+        from django.test import Client
+
+        from seatwise.accounts.models import Person
+        from seatwise.subscriptions.people import person_remove
+
+        account = make_account(language="en", name="Ferraro Logistica S.p.A.")
+        former = make_person(account)
+        person_remove(person=former, by=SYSTEM)
+        staff = Person.objects.create_user(
+            "helen.porter@seatwise.test", "x", first_name="H", last_name="P", is_staff=True
+        )
+        addresses = [
+            make_person(account).email,
+            billing_contact(account).email,
+            former.email,
+            staff.email,
+            "nobody@example.com",
+        ]
+
+        answers = set()
+        for email in addresses:
+            response = Client().post(
+                "/password/reset/", {"email": email}, HTTP_ACCEPT_LANGUAGE="en"
+            )
+            page = re.sub(
+                r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode()
+            )
+            answers.add(
+                (
+                    response.status_code,
+                    response["Content-Type"],
+                    tuple(sorted(response.cookies)),
+                    page.replace(email, "<address>"),
+                )
+            )
+
+        assert len(answers) == 1
+        [(status, _type, _cookies, page)] = answers
+        assert status == 200
+        assert "If <address> belongs to a Seatwise sign-in" in page
+        assert "Ferraro" not in page
+
     def test_at_most_three_links_an_hour(self, client):
         person = make_person(make_account())
         for _ in range(5):

@@ -188,9 +188,10 @@ class TestBillToEdit:
         )
 
         assert response.status_code == 200
+        # An answer that does not say the address is another customer's.
         assert errors(response.content.decode()) == [
-            "This e-mail address belongs to someone outside your account. Give the address of a "
-            "member of your account, or a new one."
+            "This e-mail address cannot be added to your account. Use another address, or "
+            "contact customer service if it must be this one."
         ]
         assert everything() == before
 

@@ -504,7 +504,7 @@ def test_an_admin_contact_of_another_account_is_refused():
     before = state()
     with pytest.raises(Refused) as refused:
         checkout(quote, c, admin=AdminContact("Pat", "P", stranger.email, "en"))
-    assert (refused.value.code, refused.value.field) == ("admin_email_taken", "admin_email")
+    assert (refused.value.code, refused.value.field) == ("email_unavailable", "admin_email")
     assert state() == before
 
 

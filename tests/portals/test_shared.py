@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory
 
-from seatwise.portals.shared import ID_MAX, id_param, page_query, text_param
+from seatwise.core.validation import ID_MAX
+from seatwise.portals.shared import id_param, page_query, text_param
 from tests.factories import billing_contact, make_account, make_person
 
 

@@ -358,7 +358,13 @@ class TestRefused:
         before = state()
         with pytest.raises(Refused) as refused:
             world.change(case)
-        assert refused.value.code == "email_outside_account"
+        # Customer service is told what the customer's pages do not say.
+        assert (refused.value.code, str(refused.value.message)) == (
+            "email_unavailable",
+            "The new contact's e-mail address belongs to someone outside this account (another "
+            "customer's person, vendor staff or a former member): it cannot take the role. Ask "
+            "the requester for another address.",
+        )
         assert state() == before
         case.refresh_from_db()
         assert case.status == "open"

@@ -9,10 +9,11 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from seatwise.api.v1.errors import errors
-from seatwise.api.v1.fields import MAX_ID, Money, money
+from seatwise.api.v1.fields import Money, money
 from seatwise.api.v1.paging import NextAfter, PageQuery, page
 from seatwise.catalog.models import Plan, Price
 from seatwise.catalog.selectors import plans_page, products_page
+from seatwise.core.validation import ID_MAX
 
 router = Router(tags=["catalog"])
 
@@ -66,7 +67,7 @@ class PlanPage(Schema):
 
 class PlanQuery(PageQuery):
     product_id: int | None = Field(
-        None, ge=1, le=MAX_ID, description="Only the plans of this product."
+        None, ge=1, le=ID_MAX, description="Only the plans of this product."
     )
 
 

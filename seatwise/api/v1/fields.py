@@ -15,10 +15,10 @@ from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from seatwise.core.money import quantize
+from seatwise.core.validation import ID_MAX
 
-# The largest value of a signed 64-bit integer: the range of every primary key.
-MAX_ID = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# An id in a body: the range of every primary key (``core.validation.ID_MAX``).
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 # No control characters (NUL included) in names and addresses.
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"

@@ -7,15 +7,15 @@ from ninja import P, PathEx
 
 from seatwise.accounts.models import Account, Person
 from seatwise.accounts.selectors import account_get, person_get
-from seatwise.api.v1.fields import MAX_ID
 from seatwise.core.errors import Invalid, NotFound
+from seatwise.core.validation import ID_MAX
 from seatwise.payments.models import PaymentMethod
 from seatwise.payments.selectors import payment_method_get
 from seatwise.subscriptions.models import Subscription
 from seatwise.subscriptions.selectors import subscription_get
 
 # An id in the path. Bounded so that no id overflows the database's 64-bit integers.
-IdPath = PathEx[int, P(ge=1, le=MAX_ID)]
+IdPath = PathEx[int, P(ge=1, le=ID_MAX)]
 
 
 def account_or_404(account_id: int) -> Account:

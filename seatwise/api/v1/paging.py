@@ -14,14 +14,14 @@ from django.conf import settings
 from ninja import Schema
 from pydantic import Field
 
-from seatwise.api.v1.fields import MAX_ID
+from seatwise.core.validation import ID_MAX
 
 MAX_LIMIT = 100
 
 
 class PageQuery(Schema):
     after: int | None = Field(
-        None, ge=0, le=MAX_ID, description="Return the items with an id greater than this."
+        None, ge=0, le=ID_MAX, description="Return the items with an id greater than this."
     )
     limit: int | None = Field(
         None,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.contact_requests import NOTE_MAX
 from seatwise.accounts.models import EMAIL_MAX, NAME_MAX
+from seatwise.portals.forms import IdsField
 from seatwise.subscriptions.licensing import BULK_MAX_PEOPLE
 from seatwise.subscriptions.models import Subscription
 
@@ -75,39 +76,18 @@ class ProductsForm(_ProductsMixin):
     do_not_notify = forms.BooleanField(label=DO_NOT_NOTIFY, required=False)
 
 
-class PersonIdsField(forms.Field):
-    """Several person ids from checkboxes named alike (``people=3&people=7``)."""
-
-    widget = forms.MultipleHiddenInput
-    default_error_messages = {
-        "invalid": _("The selection of users is not valid."),
-        "too_many": _("Select at most %(max)d users at a time."),
-    }
-
-    def to_python(self, value: Any) -> list[int]:
-        if not value:
-            return []
-        if not isinstance(value, list | tuple):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        try:
-            ids = sorted({int(v) for v in value})
-        except (TypeError, ValueError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if any(i < 1 for i in ids):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        if len(ids) > BULK_MAX_PEOPLE:
-            raise forms.ValidationError(
-                self.error_messages["too_many"], code="too_many", params={"max": BULK_MAX_PEOPLE}
-            )
-        return ids
-
-
 class BulkLicensesForm(forms.Form):
     """Licenses › bulk: one product, several users, Assign or Unassign."""
 
     subscription = forms.ChoiceField(label=_("Product"))
-    people = PersonIdsField(
-        label=_("Users"), error_messages={"required": _("Select at least one user.")}
+    people = IdsField(
+        label=_("Users"),
+        max_count=BULK_MAX_PEOPLE,
+        error_messages={
+            "required": _("Select at least one user."),
+            "invalid": _("The selection of users is not valid."),
+            "too_many": _("Select at most %(max)d users at a time."),
+        },
     )
     action = forms.ChoiceField(choices=[("assign", _("Assign")), ("unassign", _("Unassign"))])
     do_not_notify = forms.BooleanField(label=DO_NOT_NOTIFY, required=False)

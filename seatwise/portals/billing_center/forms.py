@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from seatwise.core.validation import ID_MAX
 from seatwise.payments.gateways.base import CardDetails
 
 # Where each gateway refusal (``CardRefused.code``) is shown: next to the field it concerns.
@@ -154,7 +155,8 @@ class ConfirmForm(forms.Form):
         required=False,
         widget=forms.HiddenInput,
     )
-    choice = forms.IntegerField(min_value=1, max_value=10_000_000_000, widget=forms.HiddenInput)
+    # A plan's id, or a number of seats (the services bound it further).
+    choice = forms.IntegerField(min_value=1, max_value=ID_MAX, widget=forms.HiddenInput)
     form_key = forms.RegexField(regex=FORM_KEY_PATTERN, widget=forms.HiddenInput)
     expected_total = forms.DecimalField(
         required=False, max_digits=14, decimal_places=2, widget=forms.HiddenInput

@@ -8,11 +8,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from seatwise.portals.forms import IdField
 from seatwise.support.models import CASE_MESSAGE_MAX, Case
 
 SEARCH_MAX = 100
-# Ids in URLs and forms are bounded like the database's bigint: anything larger is "not found".
-ID_MAX = 2**63 - 1
 
 
 class SearchForm(forms.Form):
@@ -33,9 +32,7 @@ class TextForm(forms.Form):
 
 
 class LinkAccountForm(forms.Form):
-    account_id = forms.IntegerField(
-        label=_("Account number"), min_value=1, max_value=ID_MAX, widget=forms.HiddenInput
-    )
+    account_id = IdField(label=_("Account number"))
 
 
 class VerifyForm(forms.Form):
@@ -91,7 +88,7 @@ class QueueForm(forms.Form):
         ("closed", _("Closed")),
     )
     view = forms.ChoiceField(choices=VIEWS, required=False)
-    after = forms.IntegerField(min_value=1, max_value=ID_MAX, required=False)
+    after = IdField(required=False)
 
 
 class CreditForm(forms.Form):

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from seatwise.core.errors import ServiceError
+from seatwise.core.validation import parse_id
 from seatwise.portals.admin_center.access import Admin, account_admin_required
 from seatwise.portals.admin_center.forms import BulkLicensesForm
 from seatwise.portals.admin_center.selectors import (
@@ -21,14 +22,7 @@ from seatwise.portals.admin_center.selectors import (
     subscription_in_account,
 )
 from seatwise.portals.forms import add_service_error
-from seatwise.portals.shared import (
-    id_param,
-    page_query,
-    parse_id,
-    posted,
-    render_page,
-    text_param,
-)
+from seatwise.portals.shared import id_param, page_query, posted, render_page, text_param
 from seatwise.subscriptions.licensing import BulkResult, licenses_bulk_set, live_subscriptions
 
 

@@ -12,22 +12,16 @@ from django.views.decorators.http import require_safe
 
 from seatwise.accounts.selectors import account_get
 from seatwise.portals.support.access import Agent, agent_required
-from seatwise.portals.support.forms import ID_MAX, QueueForm
+from seatwise.portals.support.forms import QueueForm
 from seatwise.support.selectors import account_overview, account_people_page
 
 PEOPLE_PER_PAGE = 50
 
 
-def bounded_account_id(account_id: int) -> int:
-    if not 1 <= account_id <= ID_MAX:
-        raise Http404
-    return account_id
-
-
 @require_safe
 @agent_required
 def account(request: HttpRequest, agent: Agent, account_id: int) -> HttpResponse:
-    overview = account_overview(account_id=bounded_account_id(account_id))
+    overview = account_overview(account_id=account_id)
     if overview is None:
         raise Http404
     return render(request, "support/account.html", {"section": "search", "o": overview})
@@ -36,7 +30,7 @@ def account(request: HttpRequest, agent: Agent, account_id: int) -> HttpResponse
 @require_safe
 @agent_required
 def people(request: HttpRequest, agent: Agent, account_id: int) -> HttpResponse:
-    found = account_get(bounded_account_id(account_id))
+    found = account_get(account_id)
     if found is None:
         raise Http404
     form = QueueForm(request.GET or None)

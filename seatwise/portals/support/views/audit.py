@@ -24,11 +24,10 @@ from seatwise.portals.audit_trail import (
     export_filename,
 )
 from seatwise.portals.support.access import Agent, agent_required
-from seatwise.portals.support.views.accounts import bounded_account_id
 
 
 def _account(account_id: int) -> Account:
-    found = account_get(bounded_account_id(account_id))
+    found = account_get(account_id)
     if found is None:
         raise Http404
     return found

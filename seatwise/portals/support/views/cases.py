@@ -22,7 +22,6 @@ from seatwise.helpcenter.articles import library
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.support.access import Agent, agent_required
 from seatwise.portals.support.forms import (
-    ID_MAX,
     CloseForm,
     LinkAccountForm,
     QueueForm,
@@ -47,7 +46,7 @@ CASES_PER_PAGE = 25
 
 
 def _case(case_id: int) -> Case:
-    found = case_get(case_id) if 1 <= case_id <= ID_MAX else None
+    found = case_get(case_id)
     if found is None:
         raise Http404
     return found

@@ -17,12 +17,10 @@ from seatwise.core.errors import ServiceError
 from seatwise.invoicing.models import Invoice
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.support.access import Agent, agent_required
-from seatwise.portals.support.forms import ID_MAX, CreditForm
+from seatwise.portals.support.forms import CreditForm
 
 
 def _invoice(account_id: int, invoice_id: int) -> Invoice:
-    if not (1 <= account_id <= ID_MAX and 1 <= invoice_id <= ID_MAX):
-        raise Http404
     found = (
         Invoice.objects.select_related("account")
         .filter(pk=invoice_id, account_id=account_id, kind=Invoice.Kind.INVOICE)
