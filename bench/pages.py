@@ -57,6 +57,7 @@ def readers() -> dict[str, dict[str, str]]:
 
     from seatwise.accounts.models import CorporateCredential, Person
     from seatwise.api.models import OperatorToken
+    from seatwise.api.scopes import ALL_SCOPES
     from seatwise.portals.corporate.session import corporate_login
 
     def cookie(session_key: str) -> dict[str, str]:
@@ -74,7 +75,7 @@ def readers() -> dict[str, dict[str, str]]:
     corporate_login(request, credential)
     request.session.save()
     assert request.session.session_key is not None
-    _token, raw = OperatorToken.issue("bench")
+    _token, raw = OperatorToken.issue("bench", scopes=ALL_SCOPES)
     return {
         "anonymous": {},
         "billing_admin": person(BILLING_ADMIN),

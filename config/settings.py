@@ -402,6 +402,9 @@ SEATWISE_PAYMENT_GATEWAY = os.environ.get(
 SEATWISE_GATEWAY_TIMEOUT_SECONDS = int(os.environ.get("SEATWISE_GATEWAY_TIMEOUT_SECONDS", "80"))
 SEATWISE_GATEWAY_GRACE_SECONDS = int(os.environ.get("SEATWISE_GATEWAY_GRACE_SECONDS", "120"))
 SEATWISE_API_PAGE_SIZE = 50
+# Requests per minute each provisioning API token may make (seatwise.api.auth); more get 429
+# with Retry-After. 0 switches the limit off.
+SEATWISE_API_RATE_LIMIT = int(os.environ.get("SEATWISE_API_RATE_LIMIT", "600"))
 # The plan of each kind of purchase the sales pipeline runs (seatwise.sales.plans).
 SEATWISE_PURCHASE_PLANS = {
     "seats": "seatwise.billing.orders.SeatsPlan",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db.models import Q, QuerySet
 
 from seatwise.accounts.models import Account, Person
@@ -10,10 +12,15 @@ def billing_contact_of(account: Account) -> Person | None:
     return Person.objects.filter(account_id=account.pk, is_billing_contact=True).first()
 
 
-def account_page(*, after: int | None, limit: int) -> tuple[list[Account], int | None]:
-    """Keyset page of accounts by id: bounded cost whatever the number of accounts."""
+def account_page(
+    *, after: int | None, limit: int, account_ids: Collection[int] | None = None
+) -> tuple[list[Account], int | None]:
+    """Keyset page of accounts by id: bounded cost whatever the number of accounts.
+    ``account_ids``: only these accounts (None: all)."""
     # The corporate credential is joined: a page renders each account's User ID.
     qs: QuerySet[Account] = Account.objects.select_related("corporate_credential").order_by("pk")
+    if account_ids is not None:
+        qs = qs.filter(pk__in=list(account_ids))
     return keyset_page(qs, after=after, limit=limit)
 
 

@@ -9,6 +9,7 @@ from django.apps import apps
 from django.test import Client
 
 from seatwise.api.models import OperatorToken
+from seatwise.api.scopes import ALL_SCOPES
 
 BASE = "/api/v1"
 # Frozen "now" of the tests that assert timestamps and dates exactly.
@@ -36,7 +37,8 @@ class ApiClient(Client):
 
 @pytest.fixture
 def token(db: None) -> tuple[OperatorToken, str]:
-    return OperatorToken.issue("crm-sync")
+    """A token with every scope, on every account."""
+    return OperatorToken.issue("crm-sync", scopes=ALL_SCOPES)
 
 
 @pytest.fixture

@@ -66,10 +66,10 @@ def test_plans_come_with_their_prices_as_money_strings(api):
 def test_plan_pages_cost_the_same_queries_whatever_their_size(api, django_assert_num_queries):
     api.get_json("/plans", limit=1)  # the token's last use is written once a minute, not now
 
-    # token, plans with products, prices of the page
-    with django_assert_num_queries(3):
+    # token, its rate limit, plans with products, prices of the page
+    with django_assert_num_queries(4):
         small = api.get_json("/plans", limit=1).json()
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         large = api.get_json("/plans", limit=100).json()
 
     assert len(small["items"]) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import get_args
 
 import pytest
@@ -10,11 +11,19 @@ from django.conf import settings
 from django.db import IntegrityError
 
 from seatwise.accounts.models import Account
+from seatwise.accounts.services import USER_ID_RE
 from seatwise.api.v1 import accounts as accounts_endpoints
 from seatwise.api.v1.accounts import AccountOut
-from seatwise.api.v1.fields import Currency, Language
+from seatwise.api.v1.fields import (
+    PASSWORD_MIN_LENGTH,
+    REQUIRED_TEXT,
+    USER_ID,
+    Currency,
+    Language,
+)
 from seatwise.api.v1.subscriptions import PlanRef, SubscriptionOut
 from seatwise.catalog.models import Plan
+from seatwise.core.countries import country_codes
 from seatwise.core.money import SUPPORTED_CURRENCIES
 from seatwise.subscriptions.models import Subscription
 from tests.api.conftest import BASE, detail, error, row_counts
@@ -218,37 +227,35 @@ def openapi(api):
     return api.get(f"{BASE}/openapi.json").json()
 
 
-READ = {"401", "404", "422"}
-WRITE = {"400", "401", "404", "409", "422"}
+# Every operation: 401 (no valid token), 403 (scope missing), 422, 429 (rate limit).
+ALWAYS = {"401", "403", "422", "429"}
+READ = ALWAYS | {"404"}
+WRITE = ALWAYS | {"400", "404", "409"}
 DOCUMENTED_ERRORS = {
-    "post /api/v1/accounts": {"400", "401", "409", "422"},
-    "get /api/v1/accounts": {"401", "422"},
+    "post /api/v1/accounts": ALWAYS | {"400", "409"},
+    "get /api/v1/accounts": ALWAYS,
     "get /api/v1/accounts/{account_id}": READ,
     "post /api/v1/accounts/{account_id}/people": WRITE,
     "get /api/v1/accounts/{account_id}/people": READ,
     "get /api/v1/people/{person_id}": READ,
-    "delete /api/v1/people/{person_id}": {"401", "404", "409", "422"},
+    "delete /api/v1/people/{person_id}": ALWAYS | {"404", "409"},
     "get /api/v1/accounts/{account_id}/roles": READ,
     "put /api/v1/accounts/{account_id}/billing-contact": WRITE,
-    "put /api/v1/people/{person_id}/account-admin": {"401", "404", "409", "422"},
-    "delete /api/v1/people/{person_id}/account-admin": {"401", "404", "409", "422"},
+    "put /api/v1/people/{person_id}/account-admin": ALWAYS | {"404", "409"},
+    "delete /api/v1/people/{person_id}/account-admin": ALWAYS | {"404", "409"},
     "post /api/v1/accounts/{account_id}/subscriptions": WRITE,
     "get /api/v1/accounts/{account_id}/subscriptions": READ,
     "get /api/v1/subscriptions/{subscription_id}": READ,
     "post /api/v1/subscriptions/{subscription_id}/assignments": WRITE,
     "get /api/v1/subscriptions/{subscription_id}/assignments": READ,
-    "delete /api/v1/subscriptions/{subscription_id}/assignments/{person_id}": {
-        "401",
-        "404",
-        "409",
-        "422",
-    },
+    "delete /api/v1/subscriptions/{subscription_id}/assignments/{person_id}": ALWAYS
+    | {"404", "409"},
     # A refused card is invalid input (422), never a conflict.
-    "post /api/v1/accounts/{account_id}/payment-methods": {"400", "401", "404", "422"},
+    "post /api/v1/accounts/{account_id}/payment-methods": ALWAYS | {"400", "404"},
     "get /api/v1/accounts/{account_id}/payment-methods": READ,
     "get /api/v1/payment-methods/{payment_method_id}": READ,
-    "get /api/v1/products": {"401", "422"},
-    "get /api/v1/plans": {"401", "422"},
+    "get /api/v1/products": ALWAYS,
+    "get /api/v1/plans": ALWAYS,
     "get /api/v1/accounts/{account_id}/invoices": READ,
     "get /api/v1/accounts/{account_id}/invoices/{invoice_id}/document": READ,
 }
@@ -311,3 +318,51 @@ def test_openapi_never_offers_card_number_or_token_in_a_response(openapi):
         "is_removed",
         "created_at",
     }
+
+
+def test_the_document_states_the_rules_across_fields_and_the_enums(openapi):
+    schemas = openapi["components"]["schemas"]
+    assert schemas["AccountIn"]["properties"]["country"]["enum"] == sorted(country_codes())
+    assert schemas["SubscriptionIn"]["oneOf"] == [
+        {"required": ["plan_code"], "properties": {"plan_code": {"type": "string"}}},
+        {"required": ["plan_id"], "properties": {"plan_id": {"type": "integer"}}},
+    ]
+    assert schemas["PaymentMethodIn"]["oneOf"] == [
+        {"required": ["token"], "properties": {"token": {"type": "string"}}},
+        {"required": ["card"], "properties": {"card": {"type": "object"}}},
+    ]
+    online, corporate = schemas["AccountIn"]["allOf"]
+    assert online["then"] == {"properties": {"corporate_user_id": {"type": "null"}}}
+    assert corporate["then"]["properties"]["billing_contact"]["properties"]["email"] == {
+        "pattern": USER_ID
+    }
+    assert schemas["AccountIn"]["properties"]["vat_id"]["maxLength"] == 24
+
+
+def test_schema_patterns_match_the_services_and_the_settings():
+    (min_length,) = [
+        validator["OPTIONS"]["min_length"]
+        for validator in settings.AUTH_PASSWORD_VALIDATORS
+        if validator["NAME"].endswith("MinimumLengthValidator")
+    ]
+    assert min_length == PASSWORD_MIN_LENGTH
+    assert USER_ID_RE.pattern == USER_ID
+    assert Account._meta.get_field("vat_id").max_length == 24
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("Ada", True),
+        (" Ada ", True),
+        ("", False),
+        ("   ", False),
+        ("\u00a0\u3000", False),
+        ("\x85", False),
+        ("A\tB", False),
+    ],
+)
+def test_a_required_name_is_what_the_services_take_for_one(name, valid):
+    # The services collapse whitespace (str.split) and refuse what is left empty.
+    assert bool(re.match(REQUIRED_TEXT, name)) is valid
+    assert (" ".join(name.split()) != "" and "\t" not in name) is valid

@@ -28,16 +28,16 @@ def account_with_lists():
 @pytest.mark.parametrize(
     ("path", "queries"),
     [
-        # token + account + page
-        ("/accounts/{account}/people", 3),
-        # token + account + page with products and plans
-        ("/accounts/{account}/subscriptions", 3),
-        # token + subscription + page
-        ("/subscriptions/{subscription}/assignments", 3),
-        # token + account + page
-        ("/accounts/{account}/payment-methods", 3),
-        # token + billing contact and admins
-        ("/accounts/{account}/roles", 3),
+        # token + its rate limit + account + page
+        ("/accounts/{account}/people", 4),
+        # token + its rate limit + account + page with products and plans
+        ("/accounts/{account}/subscriptions", 4),
+        # token + its rate limit + subscription + page
+        ("/subscriptions/{subscription}/assignments", 4),
+        # token + its rate limit + account + page
+        ("/accounts/{account}/payment-methods", 4),
+        # token + its rate limit + account + billing contact and admins
+        ("/accounts/{account}/roles", 4),
     ],
 )
 def test_nested_lists_cost_the_same_queries_for_one_item_or_all(

@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 from django.utils.cache import get_max_age
 
 from seatwise.api.models import OperatorToken
+from seatwise.api.scopes import ALL_SCOPES
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.services import invoice_issue
 from tests.corporate.helpers import corporate_account, portal_sign_in
@@ -63,7 +64,7 @@ def visitors(settings) -> dict[str, tuple[Client, dict[str, int]]]:
     portal_sign_in(portal, corporate)
     agent = Client()
     sign_in_with_two_factors(agent, make_agent())
-    _token, raw = OperatorToken.issue("cache-test")
+    _token, raw = OperatorToken.issue("cache-test", scopes=ALL_SCOPES)
     api = Client(headers={"Authorization": f"Bearer {raw}"})
     return {
         "person": (person, ids),

@@ -7,15 +7,27 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict
+from pydantic.config import JsonDict
 
 from seatwise.accounts.models import Account
 from seatwise.accounts.selectors import account_page
 from seatwise.accounts.services import Address, NewPerson, account_create
-from seatwise.api.auth import actor_of
+from seatwise.api.auth import AccountRestricted, actor_of, requires, token_of
+from seatwise.api.scopes import Scope
 from seatwise.api.v1.errors import errors
-from seatwise.api.v1.fields import NO_NUL, Country, Currency, Email, Language, text
+from seatwise.api.v1.fields import (
+    REQUIRED_TEXT,
+    USER_ID,
+    Country,
+    Currency,
+    Email,
+    Language,
+    Password,
+    text,
+)
 from seatwise.api.v1.lookups import IdPath, account_or_404
 from seatwise.api.v1.paging import NextAfter, PageQuery, page
 
@@ -26,21 +38,45 @@ class BillingContactIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     email: Email
-    first_name: Annotated[str, text(32)]
-    last_name: Annotated[str, text(32)]
+    first_name: Annotated[str, text(32, pattern=REQUIRED_TEXT)]
+    last_name: Annotated[str, text(32, pattern=REQUIRED_TEXT)]
     language: Language
-    password: Annotated[str, text(256, pattern=NO_NUL)] | None = None
+    password: Password | None = None
+
+
+# The rules across fields, stated in the OpenAPI document: only a corporate account has a
+# User ID, and a corporate account's default User ID, its billing contact's e-mail address,
+# must have a User ID's form.
+_ACCOUNT_RULES: JsonDict = {
+    "allOf": [
+        {
+            "if": {"properties": {"kind": {"const": "online"}}},
+            "then": {"properties": {"corporate_user_id": {"type": "null"}}},
+        },
+        {
+            "if": {
+                "properties": {
+                    "kind": {"const": "corporate"},
+                    "corporate_user_id": {"type": "null"},
+                }
+            },
+            "then": {
+                "properties": {"billing_contact": {"properties": {"email": {"pattern": USER_ID}}}}
+            },
+        },
+    ]
+}
 
 
 class AccountIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_ACCOUNT_RULES)
 
-    name: Annotated[str, text(200)]
+    name: Annotated[str, text(200, pattern=REQUIRED_TEXT)]
     kind: Literal["online", "corporate"]
     country: Country
     language: Language
     currency: Currency
-    vat_id: Annotated[str, text(32)] = ""
+    vat_id: Annotated[str, text(24)] = ""
     address_line1: Annotated[str, text(200)] = ""
     address_line2: Annotated[str, text(200)] = ""
     postal_code: Annotated[str, text(20)] = ""
@@ -48,7 +84,7 @@ class AccountIn(Schema):
     region: Annotated[str, text(100)] = ""
     self_service_eligible: bool = True
     billing_contact: BillingContactIn
-    corporate_user_id: Annotated[str, text(128)] | None = None
+    corporate_user_id: Annotated[str, text(128, pattern=USER_ID)] | None = None
 
 
 class AccountOut(Schema):
@@ -81,13 +117,21 @@ class AccountPage(Schema):
     next_after: NextAfter
 
 
-@router.post("/accounts", response={201: AccountOut, **errors(400, 409)})
+@router.post(
+    "/accounts", auth=requires(Scope.ACCOUNTS_WRITE), response={201: AccountOut, **errors(400, 409)}
+)
 def create_account(request: HttpRequest, payload: AccountIn) -> Status[Account]:
     """Create a customer account with its billing contact, who is also its first account admin.
 
     A corporate account gets a Corporate Billing Portal User ID: ``corporate_user_id``, by
-    default the billing contact's e-mail address.
+    default the billing contact's e-mail address. A token limited to some accounts cannot
+    create one (403 ``account_restricted``): it could not reach the new account.
     """
+    if token_of(request).is_account_restricted:
+        raise AccountRestricted(
+            "account_restricted",
+            _("This API token is limited to some accounts: it cannot create accounts."),
+        )
     contact = payload.billing_contact
     account = account_create(
         name=payload.name,
@@ -117,12 +161,22 @@ def create_account(request: HttpRequest, payload: AccountIn) -> Status[Account]:
     return Status(201, account)
 
 
-@router.get("/accounts", response={200: AccountPage, **errors()})
+@router.get(
+    "/accounts", auth=requires(Scope.ACCOUNTS_READ), response={200: AccountPage, **errors()}
+)
 def list_accounts(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
-    """All accounts, by id."""
-    return page(*account_page(after=query.after, limit=query.page_size()))
+    """All accounts the token reaches, by id."""
+    return page(
+        *account_page(
+            after=query.after, limit=query.page_size(), account_ids=token_of(request).account_ids
+        )
+    )
 
 
-@router.get("/accounts/{account_id}", response={200: AccountOut, **errors(404)})
+@router.get(
+    "/accounts/{account_id}",
+    auth=requires(Scope.ACCOUNTS_READ),
+    response={200: AccountOut, **errors(404)},
+)
 def get_account(request: HttpRequest, account_id: IdPath) -> Account:
-    return account_or_404(account_id)
+    return account_or_404(request, account_id)

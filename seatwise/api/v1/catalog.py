@@ -8,6 +8,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from seatwise.api.auth import requires
+from seatwise.api.scopes import Scope
 from seatwise.api.v1.errors import errors
 from seatwise.api.v1.fields import Money, money
 from seatwise.api.v1.paging import NextAfter, PageQuery, page
@@ -71,13 +73,13 @@ class PlanQuery(PageQuery):
     )
 
 
-@router.get("/products", response={200: ProductPage, **errors()})
+@router.get("/products", auth=requires(Scope.CATALOG_READ), response={200: ProductPage, **errors()})
 def list_products(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     """Every product, sold or not, by id."""
     return page(*products_page(after=query.after, limit=query.page_size()))
 
 
-@router.get("/plans", response={200: PlanPage, **errors()})
+@router.get("/plans", auth=requires(Scope.CATALOG_READ), response={200: PlanPage, **errors()})
 def list_plans(request: HttpRequest, query: Query[PlanQuery]) -> dict[str, Any]:
     """Every plan with its price per seat and term in each currency, by id."""
     return page(

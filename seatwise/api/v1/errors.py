@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from seatwise.api.auth import RateLimited, ScopeMissing, TokenExpired
 from seatwise.core.errors import ServiceError
 
 logger = logging.getLogger("seatwise.api")
@@ -50,8 +51,9 @@ class ErrorOut(Schema):
 
 
 def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    """OpenAPI responses of an operation's errors: 401 and 422 always, plus ``statuses``."""
-    return dict.fromkeys(sorted({401, 422, *statuses}), ErrorOut)
+    """OpenAPI responses of an operation's errors: 401 (no valid token), 403 (scope
+    missing), 422 and 429 (rate limit) always, plus ``statuses``."""
+    return dict.fromkeys(sorted({401, 403, 422, 429, *statuses}), ErrorOut)
 
 
 def error_payload(
@@ -188,6 +190,50 @@ def install(api: NinjaAPI) -> None:
             response = _respond(
                 api, request, exc.status_code, "http_error", _("The request was refused.")
             )
+        return response
+
+    @api.exception_handler(TokenExpired)
+    def on_token_expired(request: HttpRequest, exc: TokenExpired) -> HttpResponse:
+        response = _respond(
+            api,
+            request,
+            401,
+            "token_expired",
+            _("This API token has expired. Ask the operator for a new one."),
+        )
+        response["WWW-Authenticate"] = (
+            'Bearer error="invalid_token", error_description="The token has expired"'
+        )
+        return response
+
+    @api.exception_handler(ScopeMissing)
+    def on_scope_missing(request: HttpRequest, exc: ScopeMissing) -> HttpResponse:
+        message: str | Promise
+        if exc.scope is None:
+            message = _("No API token may use this operation.")
+        else:
+            message = _("This API token does not have the scope %(scope)s.") % {
+                "scope": exc.scope.value
+            }
+        response = _respond(api, request, 403, "scope_missing", message)
+        response["WWW-Authenticate"] = (
+            f'Bearer error="insufficient_scope", scope="{exc.scope or ""}"'
+        )
+        return response
+
+    @api.exception_handler(RateLimited)
+    def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+        response = _respond(
+            api,
+            request,
+            429,
+            "rate_limited",
+            _(
+                "Too many requests with this API token. Try again after the number of "
+                "seconds in the Retry-After header."
+            ),
+        )
+        response["Retry-After"] = str(exc.retry_after_seconds)
         return response
 
     @api.exception_handler(Http404)

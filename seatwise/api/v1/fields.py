@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from seatwise.core.countries import country_codes
 from seatwise.core.money import quantize
 from seatwise.core.validation import ID_MAX
 
@@ -22,8 +23,20 @@ Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 # No control characters (NUL included) in names and addresses.
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
+# A required name: plain text with at least one character that is not whitespace as the
+# services see it (``str.split``, ``core.validation.clean_text``), spelled out so that every
+# regular-expression engine (pydantic's, the OpenAPI reader's) means the same.
+_NOT_BLANK = r"[^\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+REQUIRED_TEXT = rf"^[^\x00-\x1f\x7f]*{_NOT_BLANK}[^\x00-\x1f\x7f]*$"
 # Secrets may contain anything but NUL.
 NO_NUL = r"^[^\x00]*$"
+# A new password: at least PASSWORD_MIN_LENGTH characters (settings.AUTH_PASSWORD_VALIDATORS,
+# a test keeps them equal), not only digits, no NUL. Whether it is too common or too close to
+# the person's name is the validators' to say (422 weak_password).
+PASSWORD_MIN_LENGTH = 10
+PASSWORD = r"^[^\x00]*[^\x000-9][^\x00]*$"
+# A Corporate Billing Portal User ID (``accounts.services.USER_ID_RE``, a test keeps them equal).
+USER_ID = r"^[A-Za-z0-9._%+@-]{3,128}$"
 
 
 def text(max_length: int, *, min_length: int = 0, pattern: str = PLAIN_TEXT) -> StringConstraints:
@@ -39,7 +52,23 @@ Email = Annotated[
 Language = Literal["en", "de", "it", "es"]
 # The currencies of ``seatwise.core.money.SUPPORTED_CURRENCIES`` (a test keeps them equal).
 Currency = Literal["EUR", "USD", "GBP", "CHF"]
-Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+def _country_enum(schema: dict[str, Any]) -> None:
+    schema["enum"] = sorted(country_codes())
+
+
+# An ISO 3166-1 alpha-2 code of ``core.countries`` (CLDR's), listed in the OpenAPI document;
+# ``core.validation.clean_country`` refuses any other (422 ``invalid_country``).
+Country = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{2}$"),
+    Field(json_schema_extra=_country_enum, description="ISO 3166-1 alpha-2, in capitals."),
+]
+Password = Annotated[
+    str,
+    StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=256, pattern=PASSWORD),
+]
 
 MONEY_PATTERN = r"^-?\d+\.\d{2}$"
 Money = Annotated[
@@ -73,5 +102,11 @@ def _term_start_in_range(value: date) -> date:
 TermStart = Annotated[
     date,
     AfterValidator(_term_start_in_range),
-    Field(description="First day of the term, 2000-01-01 to 2099-12-31. Default: today."),
+    Field(
+        description="First day of the term, 2000-01-01 to 2099-12-31. Default: today.",
+        # The range as a pattern of the date's text: JSON Schema has no bounds for dates.
+        json_schema_extra={
+            "pattern": r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+        },
+    ),
 ]

@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from seatwise.api.auth import actor_of
+from seatwise.api.auth import actor_of, requires
+from seatwise.api.scopes import Scope
 from seatwise.api.v1.errors import errors
 from seatwise.api.v1.fields import Money, money
 from seatwise.api.v1.lookups import IdPath, account_or_404
@@ -95,17 +96,22 @@ class DocumentQuery(Schema):
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
-@router.get("/accounts/{account_id}/invoices", response={200: InvoicePage, **errors(404)})
+@router.get(
+    "/accounts/{account_id}/invoices",
+    auth=requires(Scope.INVOICES_READ),
+    response={200: InvoicePage, **errors(404)},
+)
 def list_invoices(
     request: HttpRequest, account_id: IdPath, query: Query[PageQuery]
 ) -> dict[str, Any]:
     """An account's invoices and credit notes, by id."""
-    account = account_or_404(account_id)
+    account = account_or_404(request, account_id)
     return page(*invoices_page(account_id=account.pk, after=query.after, limit=query.page_size()))
 
 
 @router.get(
     "/accounts/{account_id}/invoices/{invoice_id}/document",
+    auth=requires(Scope.INVOICES_READ),
     response=errors(404),
     openapi_extra={
         "responses": {
@@ -120,7 +126,7 @@ def get_invoice_document(
     request: HttpRequest, account_id: IdPath, invoice_id: IdPath, query: Query[DocumentQuery]
 ) -> HttpResponse:
     """The archived PDF (Factur-X) or UBL 2.1 file of one of the account's documents."""
-    account = account_or_404(account_id)
+    account = account_or_404(request, account_id)
     invoice = invoice_of_account(account_id=account.pk, invoice_id=invoice_id)
     if invoice is None:
         raise NotFound("invoice_not_found", _("The account has no invoice with this id."))

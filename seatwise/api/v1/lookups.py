@@ -1,12 +1,20 @@
-"""Objects named by the request: in the path (404 when missing) or in the body (422)."""
+"""Objects named by the request: in the path (404 when missing) or in the body (422).
+
+Each lookup also applies the token's account restriction (``OperatorToken.account_ids``): an
+object of an account the token does not reach is answered exactly as one that does not
+exist (same status, code and message), so a restricted token learns nothing about other
+accounts, not even whether an id is taken.
+"""
 
 from __future__ import annotations
 
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import P, PathEx
 
 from seatwise.accounts.models import Account, Person
 from seatwise.accounts.selectors import account_get, person_get
+from seatwise.api.auth import token_of
 from seatwise.core.errors import Invalid, NotFound
 from seatwise.core.validation import ID_MAX
 from seatwise.payments.models import PaymentMethod
@@ -18,36 +26,36 @@ from seatwise.subscriptions.selectors import subscription_get
 IdPath = PathEx[int, P(ge=1, le=ID_MAX)]
 
 
-def account_or_404(account_id: int) -> Account:
-    account = account_get(account_id)
+def account_or_404(request: HttpRequest, account_id: int) -> Account:
+    account = account_get(account_id) if token_of(request).reaches(account_id) else None
     if account is None:
         raise NotFound("account_not_found", _("There is no account with this id."))
     return account
 
 
-def person_or_404(person_id: int) -> Person:
+def person_or_404(request: HttpRequest, person_id: int) -> Person:
     person = person_get(person_id)
-    if person is None:
+    if person is None or not token_of(request).reaches(person.account_id):
         raise NotFound("person_not_found", _("There is no person with this id."))
     return person
 
 
-def subscription_or_404(subscription_id: int) -> Subscription:
+def subscription_or_404(request: HttpRequest, subscription_id: int) -> Subscription:
     subscription = subscription_get(subscription_id)
-    if subscription is None:
+    if subscription is None or not token_of(request).reaches(subscription.account_id):
         raise NotFound("subscription_not_found", _("There is no subscription with this id."))
     return subscription
 
 
-def payment_method_or_404(payment_method_id: int) -> PaymentMethod:
+def payment_method_or_404(request: HttpRequest, payment_method_id: int) -> PaymentMethod:
     method = payment_method_get(payment_method_id)
-    if method is None:
+    if method is None or not token_of(request).reaches(method.account_id):
         raise NotFound("payment_method_not_found", _("There is no payment method with this id."))
     return method
 
 
-def person_in_body(person_id: int, *, field: str = "person_id") -> Person:
+def person_in_body(request: HttpRequest, person_id: int, *, field: str = "person_id") -> Person:
     person = person_get(person_id)
-    if person is None:
+    if person is None or not token_of(request).reaches(person.account_id):
         raise Invalid("unknown_person", _("There is no person with this id."), field=field)
     return person

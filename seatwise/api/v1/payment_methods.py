@@ -14,9 +14,10 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from seatwise.api.auth import actor_of
+from seatwise.api.auth import actor_of, requires
+from seatwise.api.scopes import Scope
 from seatwise.api.v1.errors import errors
-from seatwise.api.v1.fields import text
+from seatwise.api.v1.fields import REQUIRED_TEXT, text
 from seatwise.api.v1.lookups import IdPath, account_or_404, payment_method_or_404
 from seatwise.api.v1.paging import NextAfter, PageQuery, page
 from seatwise.payments.gateways.base import CardDetails
@@ -39,14 +40,24 @@ class CardIn(Schema):
     exp_month: int = Field(ge=1, le=12)
     exp_year: int = Field(ge=2000, le=2100)
     cvc: str = Field(pattern=r"^[0-9]{3,4}$")
-    holder_name: Annotated[str, text(128, min_length=1)]
+    holder_name: Annotated[str, text(128, min_length=1, pattern=REQUIRED_TEXT)]
 
 
 class PaymentMethodIn(Schema):
     """Either ``token`` (a card the gateway already holds, e.g. from its payment form) or
     ``card`` (sent on to the gateway, never stored)."""
 
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    # Exactly one of token and card, as the OpenAPI document says with oneOf.
+    model_config = ConfigDict(
+        extra="forbid",
+        hide_input_in_errors=True,
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["token"], "properties": {"token": {"type": "string"}}},
+                {"required": ["card"], "properties": {"card": {"type": "object"}}},
+            ]
+        },
+    )
 
     token: str | None = Field(
         None,
@@ -84,6 +95,7 @@ class PaymentMethodPage(Schema):
 
 @router.post(
     "/accounts/{account_id}/payment-methods",
+    auth=requires(Scope.PAYMENT_METHODS_WRITE),
     response={201: PaymentMethodOut, **errors(400, 404)},
 )
 def add_payment_method(
@@ -92,7 +104,7 @@ def add_payment_method(
     """Put a card on file as the account's default, automatic payment method."""
     card = payload.card
     method = payment_method_add(
-        account=account_or_404(account_id),
+        account=account_or_404(request, account_id),
         token=payload.token,
         card=CardDetails(
             number=card.number,
@@ -109,18 +121,24 @@ def add_payment_method(
 
 
 @router.get(
-    "/accounts/{account_id}/payment-methods", response={200: PaymentMethodPage, **errors(404)}
+    "/accounts/{account_id}/payment-methods",
+    auth=requires(Scope.PAYMENT_METHODS_READ),
+    response={200: PaymentMethodPage, **errors(404)},
 )
 def list_payment_methods(
     request: HttpRequest, account_id: IdPath, query: Query[PageQuery]
 ) -> dict[str, Any]:
     """An account's payment methods, removed ones included, by id."""
-    account = account_or_404(account_id)
+    account = account_or_404(request, account_id)
     return page(
         *payment_methods_page(account_id=account.pk, after=query.after, limit=query.page_size())
     )
 
 
-@router.get("/payment-methods/{payment_method_id}", response={200: PaymentMethodOut, **errors(404)})
+@router.get(
+    "/payment-methods/{payment_method_id}",
+    auth=requires(Scope.PAYMENT_METHODS_READ),
+    response={200: PaymentMethodOut, **errors(404)},
+)
 def get_payment_method(request: HttpRequest, payment_method_id: IdPath) -> PaymentMethod:
-    return payment_method_or_404(payment_method_id)
+    return payment_method_or_404(request, payment_method_id)

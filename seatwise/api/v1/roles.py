@@ -15,7 +15,8 @@ from seatwise.accounts.services import (
     account_admin_revoke,
     billing_contact_set,
 )
-from seatwise.api.auth import actor_of
+from seatwise.api.auth import actor_of, requires
+from seatwise.api.scopes import Scope
 from seatwise.api.v1.errors import errors
 from seatwise.api.v1.fields import Id
 from seatwise.api.v1.lookups import IdPath, account_or_404, person_in_body, person_or_404
@@ -43,14 +44,19 @@ def _roles(account: Account) -> dict[str, Any]:
     }
 
 
-@router.get("/accounts/{account_id}/roles", response={200: RolesOut, **errors(404)})
+@router.get(
+    "/accounts/{account_id}/roles",
+    auth=requires(Scope.ROLES_READ),
+    response={200: RolesOut, **errors(404)},
+)
 def get_roles(request: HttpRequest, account_id: IdPath) -> dict[str, Any]:
     """Who is the account's billing contact, and who are its account admins."""
-    return _roles(account_or_404(account_id))
+    return _roles(account_or_404(request, account_id))
 
 
 @router.put(
     "/accounts/{account_id}/billing-contact",
+    auth=requires(Scope.ROLES_WRITE),
     response={200: RolesOut, **errors(400, 404, 409)},
 )
 def set_billing_contact(
@@ -59,20 +65,28 @@ def set_billing_contact(
     """Make a member of the account its billing contact; the previous one loses the role in
     the same transaction, so the account always has exactly one. On a corporate account the
     Corporate Billing Portal password is cleared: the new billing contact sets their own."""
-    account = account_or_404(account_id)
+    account = account_or_404(request, account_id)
     billing_contact_set(
-        account=account, person=person_in_body(payload.person_id), by=actor_of(request)
+        account=account, person=person_in_body(request, payload.person_id), by=actor_of(request)
     )
     return _roles(account)
 
 
-@router.put("/people/{person_id}/account-admin", response={200: PersonOut, **errors(404, 409)})
+@router.put(
+    "/people/{person_id}/account-admin",
+    auth=requires(Scope.ROLES_WRITE),
+    response={200: PersonOut, **errors(404, 409)},
+)
 def grant_account_admin(request: HttpRequest, person_id: IdPath) -> Person:
     """Make a member an account admin (nothing changes if they already are)."""
-    return account_admin_grant(person=person_or_404(person_id), by=actor_of(request))
+    return account_admin_grant(person=person_or_404(request, person_id), by=actor_of(request))
 
 
-@router.delete("/people/{person_id}/account-admin", response={200: PersonOut, **errors(404, 409)})
+@router.delete(
+    "/people/{person_id}/account-admin",
+    auth=requires(Scope.ROLES_WRITE),
+    response={200: PersonOut, **errors(404, 409)},
+)
 def revoke_account_admin(request: HttpRequest, person_id: IdPath) -> Person:
     """Revoke account admin; an account always keeps at least one."""
-    return account_admin_revoke(person=person_or_404(person_id), by=actor_of(request))
+    return account_admin_revoke(person=person_or_404(request, person_id), by=actor_of(request))

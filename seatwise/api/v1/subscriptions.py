@@ -11,7 +11,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from seatwise.api.auth import actor_of
+from seatwise.api.auth import actor_of, requires
+from seatwise.api.scopes import Scope
 from seatwise.api.v1.errors import errors
 from seatwise.api.v1.fields import Id, TermStart
 from seatwise.api.v1.lookups import (
@@ -40,7 +41,16 @@ PlanCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[-a-zA-Z
 
 
 class SubscriptionIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    # Exactly one of plan_code and plan_id, as the OpenAPI document says with oneOf.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["plan_code"], "properties": {"plan_code": {"type": "string"}}},
+                {"required": ["plan_id"], "properties": {"plan_id": {"type": "integer"}}},
+            ]
+        },
+    )
 
     plan_code: PlanCode | None = Field(None, description="The plan, by code (or plan_id).")
     plan_id: Id | None = Field(None, description="The plan, by id (or plan_code).")
@@ -116,6 +126,7 @@ def _plan_in_body(payload: SubscriptionIn) -> Plan:
 
 @router.post(
     "/accounts/{account_id}/subscriptions",
+    auth=requires(Scope.SUBSCRIPTIONS_WRITE),
     response={201: SubscriptionOut, **errors(400, 404, 409)},
 )
 def add_subscription(
@@ -124,34 +135,43 @@ def add_subscription(
     """Subscribe an account to a plan with a number of seats. An account has at most one
     live subscription per product; the plan needs a price in the account's currency."""
     subscription = subscription_add(
-        account=account_or_404(account_id),
+        account=account_or_404(request, account_id),
         plan=_plan_in_body(payload),
         seats=payload.seats,
         term_start=payload.term_start,
         auto_renew=payload.auto_renew,
         by=actor_of(request),
     )
-    return Status(201, subscription_or_404(subscription.pk))
+    return Status(201, subscription_or_404(request, subscription.pk))
 
 
-@router.get("/accounts/{account_id}/subscriptions", response={200: SubscriptionPage, **errors(404)})
+@router.get(
+    "/accounts/{account_id}/subscriptions",
+    auth=requires(Scope.SUBSCRIPTIONS_READ),
+    response={200: SubscriptionPage, **errors(404)},
+)
 def list_subscriptions(
     request: HttpRequest, account_id: IdPath, query: Query[PageQuery]
 ) -> dict[str, Any]:
     """An account's subscriptions, ended ones included, by id."""
-    account = account_or_404(account_id)
+    account = account_or_404(request, account_id)
     return page(
         *subscriptions_page(account_id=account.pk, after=query.after, limit=query.page_size())
     )
 
 
-@router.get("/subscriptions/{subscription_id}", response={200: SubscriptionOut, **errors(404)})
+@router.get(
+    "/subscriptions/{subscription_id}",
+    auth=requires(Scope.SUBSCRIPTIONS_READ),
+    response={200: SubscriptionOut, **errors(404)},
+)
 def get_subscription(request: HttpRequest, subscription_id: IdPath) -> Subscription:
-    return subscription_or_404(subscription_id)
+    return subscription_or_404(request, subscription_id)
 
 
 @router.post(
     "/subscriptions/{subscription_id}/assignments",
+    auth=requires(Scope.SUBSCRIPTIONS_WRITE),
     response={201: AssignmentOut, **errors(400, 404, 409)},
 )
 def assign_license(
@@ -160,8 +180,8 @@ def assign_license(
     """Give a member of the account a seat. Refused with ``no_free_seat`` when every seat
     bought is assigned."""
     assignment = license_assign(
-        subscription=subscription_or_404(subscription_id),
-        person=person_in_body(payload.person_id),
+        subscription=subscription_or_404(request, subscription_id),
+        person=person_in_body(request, payload.person_id),
         by=actor_of(request),
     )
     return Status(201, assignment)
@@ -169,13 +189,14 @@ def assign_license(
 
 @router.get(
     "/subscriptions/{subscription_id}/assignments",
+    auth=requires(Scope.SUBSCRIPTIONS_READ),
     response={200: AssignmentPage, **errors(404)},
 )
 def list_assignments(
     request: HttpRequest, subscription_id: IdPath, query: Query[PageQuery]
 ) -> dict[str, Any]:
     """Who holds a seat of the subscription, by assignment id."""
-    subscription = subscription_or_404(subscription_id)
+    subscription = subscription_or_404(request, subscription_id)
     return page(
         *assignments_page(
             subscription_id=subscription.pk, after=query.after, limit=query.page_size()
@@ -185,6 +206,7 @@ def list_assignments(
 
 @router.delete(
     "/subscriptions/{subscription_id}/assignments/{person_id}",
+    auth=requires(Scope.SUBSCRIPTIONS_WRITE),
     response={204: None, **errors(404, 409)},
 )
 def unassign_license(
@@ -192,8 +214,8 @@ def unassign_license(
 ) -> Status[None]:
     """Take a person's seat back; the seat becomes free."""
     license_unassign(
-        subscription=subscription_or_404(subscription_id),
-        person=person_or_404(person_id),
+        subscription=subscription_or_404(request, subscription_id),
+        person=person_or_404(request, person_id),
         by=actor_of(request),
     )
     return Status(204, None)

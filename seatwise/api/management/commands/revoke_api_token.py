@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
 
-from seatwise.api.models import OperatorToken
+from seatwise.api.services import api_tokens_revoke
+from seatwise.audit.actors import Actor
 
 
 class Command(BaseCommand):
@@ -15,7 +15,5 @@ class Command(BaseCommand):
         parser.add_argument("name", help="The name the token was created with.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        revoked = OperatorToken.objects.filter(
-            name=options["name"], revoked_at__isnull=True
-        ).update(revoked_at=timezone.now())
+        revoked = api_tokens_revoke(name=options["name"], by=Actor.system("revoke_api_token"))
         self.stdout.write(f"{revoked} token(s) revoked.")
