@@ -25,6 +25,7 @@ from seatwise.accounts.models import Person
 from seatwise.accounts.passwords import password_reset_request, person_password_set
 from seatwise.audit.actors import Actor
 from seatwise.portals.auth.forms import PasswordResetRequestForm, SignInForm, VerifyForm
+from seatwise.portals.sessions import rights_changed, signin_record
 
 PENDING_KEY = "seatwise_pending_2fa"
 PENDING_SECONDS = 300
@@ -77,6 +78,7 @@ def signin(request: HttpRequest) -> HttpResponse:
                 }
                 return redirect("auth:signin_verify")
             login(request, person, backend="seatwise.accounts.backends.PersonBackend")
+            signin_record(request)
             return redirect(next_url)
         if not getattr(request, "axes_locked_out", False):
             form.add_error(
@@ -113,6 +115,7 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING_KEY, None)
             login(request, person, backend="seatwise.accounts.backends.PersonBackend")
             otp_login(request, device)
+            signin_record(request)
             return redirect(pending.get("next") or "home:home")
         form.add_error(
             "code",
@@ -166,6 +169,10 @@ class PasswordSetView(PasswordResetConfirmView):
             by=Actor.for_person(person),
         )
         self.request.session.pop(INTERNAL_RESET_SESSION_TOKEN, None)
+        # Every session opened with the old password ends.
+        rights_changed(
+            self.request, people=[person], reason="password_set", by=Actor.for_person(person)
+        )
         messages.success(self.request, _("Your password is set. You can sign in now."))
         return HttpResponseRedirect(str(self.success_url))
 
