@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "seatwise.core",
     "seatwise.audit",
     "seatwise.accounts",
+    "seatwise.sessions",
     "seatwise.catalog",
     "seatwise.subscriptions",
     "seatwise.payments",
@@ -102,6 +103,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "seatwise.core.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages: ends sign-ins past their idle or absolute timeout.
+    "seatwise.sessions.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes requires (it keeps the product sign-in's access log; it locks
@@ -202,7 +205,19 @@ AXES_USERNAME_CALLABLE = "seatwise.portals.auth.views.axes_username"
 AXES_CLIENT_IP_CALLABLE = "seatwise.core.clients.client_address"
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "Seatwise"
-SESSION_COOKIE_AGE = 60 * 60 * 12
+# Sessions: Django's database engine, its table with who is signed in where, so that people
+# can list and end their sessions (seatwise.sessions). A sign-in ends after the absolute
+# timeout however busy it is, and in the admin areas (Admin Center, Billing Center, support
+# console, Corporate Billing Portal) after the idle timeout without a request
+# (seatwise.sessions.middleware). The cookie lasts as long as the longest sign-in.
+SESSION_ENGINE = "seatwise.sessions.store"
+SEATWISE_SESSION_IDLE_TIMEOUT = timedelta(
+    minutes=int(os.environ.get("SEATWISE_SESSION_IDLE_MINUTES", "30"))
+)
+SEATWISE_SESSION_ABSOLUTE_TIMEOUT = timedelta(
+    hours=int(os.environ.get("SEATWISE_SESSION_ABSOLUTE_HOURS", "12"))
+)
+SESSION_COOKIE_AGE = int(SEATWISE_SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -187,16 +187,19 @@ def _flush_to_the_migrated_rows(self) -> None:
 
 
 def _force_login(self, user, backend=None) -> None:
-    """``Client.force_login`` in one INSERT: the session ``django.contrib.auth.login`` leaves
-    (the user, the backend, the auth hash; the data of an anonymous session kept, under a new
-    key), without the side effects of signing in, which the sign-in tests get from the sign-in
-    pages themselves (``last_login``, django-axes' access log and reset, a new CSRF secret).
-    Django's own takes four writes and the signal handlers: a tenth of a page request."""
+    """``Client.force_login`` in one INSERT: the session ``django.contrib.auth.login`` and the
+    sign-in page leave (the user, the backend, the auth hash, the sign-in's time; the data of
+    an anonymous session kept, under a new key), without the side effects of signing in, which
+    the sign-in tests get from the sign-in pages themselves (``last_login``, django-axes'
+    access log and reset, a new CSRF secret). Django's own takes four writes and the signal
+    handlers: a tenth of a page request."""
     from importlib import import_module
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.http import HttpRequest
+
+    from seatwise.sessions.data import session_signed_in
 
     backend = backend or self._get_backend()
     user.backend = backend
@@ -212,6 +215,8 @@ def _force_login(self, user, backend=None) -> None:
     request.session[SESSION_KEY] = user._meta.pk.value_to_string(user)
     request.session[BACKEND_SESSION_KEY] = backend
     request.session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # The sign-in's stamp, as the sign-in page leaves it (the test client's address).
+    session_signed_in(request.session, user_agent="", client="127.0.0.1")
     request.session.save(must_create=True)
     self._set_login_cookies(request)
 

@@ -31,6 +31,7 @@ EXPECTED = {
     ("seatwise.support.tasks.unconfirmed_requests_prune_task", "30 4 * * *"),
     ("seatwise.invoicing.tasks.documents_archive_pending_task", "*/10 * * * *"),
     ("seatwise.core.housekeeping.rate_limits_prune_task", "15 * * * *"),
+    ("seatwise.sessions.tasks.sessions_prune_task", "40 4 * * *"),
     ("seatwise.core.housekeeping.heartbeat_task", "* * * * *"),
     ("seatwise.core.housekeeping.tasks_janitor_task", "*/5 * * * *"),
     ("seatwise.core.housekeeping.task_results_prune_task", "45 4 * * *"),

@@ -18,7 +18,8 @@ delivery is at least once:
   format), and leaves what is stored as it is (``invoicing.archive``);
 - the outbox relay only enqueues attempts, and each attempt is claimed once
   (``notifications.delivery``);
-- pruning unconfirmed support requests and old rate-limit counters deletes only what is old.
+- pruning unconfirmed support requests, old rate-limit counters and expired sessions deletes
+  only what is old.
 
 A run the scheduler missed (it was stopped at that minute) is not replayed: each job catches
 up on its next run, because it works from the state of the data (subscriptions due on or
@@ -103,6 +104,11 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "seatwise.core.housekeeping.rate_limits_prune_task",
         "15 * * * *",
         "delete the counters of rate-limit windows long past",
+    ),
+    PeriodicJob(
+        "seatwise.sessions.tasks.sessions_prune_task",
+        "40 4 * * *",
+        "delete the sessions past their expiry",
     ),
     PeriodicJob(
         "seatwise.core.housekeeping.heartbeat_task",

@@ -292,6 +292,32 @@ CASES: list[Case] = [
         portal(OK),
         {"purchase_order_number": "P" * 65},
     ),
+    Case("sessions", "GET", "/corporate/account/sessions/", portal(OK)),
+    Case("sessions POST", "POST", "/corporate/account/sessions/", everyone(NOT_ALLOWED)),
+    Case(
+        "sign out everywhere",
+        "GET",
+        "/corporate/account/sessions/others/signout/",
+        everyone(NOT_ALLOWED),
+    ),
+    Case(
+        "sign out everywhere POST",
+        "POST",
+        "/corporate/account/sessions/others/signout/",
+        portal(to("/corporate/account/sessions/", writes=True)),
+    ),
+    Case(
+        "sign out a session",
+        "GET",
+        "/corporate/account/sessions/{no_session}/signout/",
+        everyone(NOT_ALLOWED),
+    ),
+    Case(
+        "sign out a session POST, not one of the User ID's",
+        "POST",
+        "/corporate/account/sessions/{no_session}/signout/",
+        portal(NOT_FOUND),
+    ),
     # --- Add Seats, Quotes and service orders (article 003) ---
     # A has an open quote ({quote_a}) and an accepted one ({accepted_a}) with its draft service
     # order ({order_a}); B has none, and its Add Seats form knows only B's own subscriptions.
@@ -424,6 +450,8 @@ def _world() -> World:
             "contact_b": contact_b.email,
             "bad_token": "bad-token",
             "pay_key": uuid.uuid4().hex,
+            # A session id (the hash of a session key) no session has.
+            "no_session": "0" * 64,
         },
         secrets={
             "A": [a.name, contact_a.email, inv_a.number, cn_a.number, ic_a.email],

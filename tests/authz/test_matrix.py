@@ -579,6 +579,30 @@ CASES: list[Case] = [
         # A plain user is told that two-factor sign-in is for admins; nothing is made.
         signed_in(to("/my-account/two-factor/", writes=True), user=to("/my-account/two-factor/")),
     ),
+    Case("sessions", "GET", "/my-account/sessions/", signed_in(OK)),
+    Case("sessions POST", "POST", "/my-account/sessions/", signed_in(NOT_ALLOWED)),
+    Case(
+        "sign out everywhere", "GET", "/my-account/sessions/others/signout/", signed_in(NOT_ALLOWED)
+    ),
+    Case(
+        "sign out everywhere POST",
+        "POST",
+        "/my-account/sessions/others/signout/",
+        # Audited even when no other session was open.
+        signed_in(to("/my-account/sessions/", writes=True)),
+    ),
+    Case(
+        "sign out a session",
+        "GET",
+        "/my-account/sessions/{no_session}/signout/",
+        signed_in(NOT_ALLOWED),
+    ),
+    Case(
+        "sign out a session POST, not one of one's own",
+        "POST",
+        "/my-account/sessions/{no_session}/signout/",
+        signed_in(NOT_FOUND),
+    ),
     # --- Corporate Billing Portal: its own sign-in; a product sign-in opens none of it ---
     Case("portal", "GET", "/corporate/", everyone(to("/corporate/signin/?next=%2Fcorporate%2F"))),
     Case("portal POST", "POST", "/corporate/", everyone(NOT_ALLOWED)),
@@ -681,6 +705,8 @@ def _world() -> World:
             "user_email": user.email,
             "corporate_user_id": billing_contact(corporate).email,
             "bad_token": "bad-token",
+            # A session id (the hash of a session key) no session has.
+            "no_session": "0" * 64,
         },
         secrets={
             "A": [a.name, *(p.email for p in people_a)],

@@ -1,4 +1,8 @@
-"""Account roles: the billing contact (exactly one) and the account admins (at least one)."""
+"""Account roles: the billing contact (exactly one) and the account admins (at least one).
+
+A change of someone's role ends their sessions (``seatwise.sessions.services.sessions_rotate``),
+and a new billing contact of a corporate account ends the portal's sessions: the portal's
+password went with the role."""
 
 from __future__ import annotations
 
@@ -8,8 +12,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import ConfigDict
 
-from seatwise.accounts.models import Account, Person
-from seatwise.accounts.selectors import account_role_holders
+from seatwise.accounts.models import Account, CorporateCredential, Person
+from seatwise.accounts.selectors import account_role_holders, billing_contact_of
 from seatwise.accounts.services import (
     account_admin_grant,
     account_admin_revoke,
@@ -21,6 +25,7 @@ from seatwise.api.v1.errors import errors
 from seatwise.api.v1.fields import Id
 from seatwise.api.v1.lookups import IdPath, account_or_404, person_in_body, person_or_404
 from seatwise.api.v1.people import PersonOut
+from seatwise.sessions.services import portal_sessions_end_others, sessions_rotate
 
 router = Router(tags=["roles"])
 
@@ -66,9 +71,19 @@ def set_billing_contact(
     the same transaction, so the account always has exactly one. On a corporate account the
     Corporate Billing Portal password is cleared: the new billing contact sets their own."""
     account = account_or_404(request, account_id)
-    billing_contact_set(
-        account=account, person=person_in_body(request, payload.person_id), by=actor_of(request)
+    previous = billing_contact_of(account)
+    by = actor_of(request)
+    holder = billing_contact_set(
+        account=account, person=person_in_body(request, payload.person_id), by=by
     )
+    if previous is None or previous.pk != holder.pk:
+        people = [p for p in (previous, holder) if p is not None]
+        sessions_rotate(session=None, people=people, reason="billing_contact_handover", by=by)
+        credential = CorporateCredential.objects.filter(account=account).first()
+        if credential is not None:
+            portal_sessions_end_others(
+                credential=credential, keep=None, reason="billing_contact_handover", by=by
+            )
     return _roles(account)
 
 
@@ -79,7 +94,12 @@ def set_billing_contact(
 )
 def grant_account_admin(request: HttpRequest, person_id: IdPath) -> Person:
     """Make a member an account admin (nothing changes if they already are)."""
-    return account_admin_grant(person=person_or_404(request, person_id), by=actor_of(request))
+    person = person_or_404(request, person_id)
+    was_admin, by = person.is_account_admin, actor_of(request)
+    person = account_admin_grant(person=person, by=by)
+    if not was_admin:
+        sessions_rotate(session=None, people=[person], reason="account_admin_grant", by=by)
+    return person
 
 
 @router.delete(
@@ -89,4 +109,9 @@ def grant_account_admin(request: HttpRequest, person_id: IdPath) -> Person:
 )
 def revoke_account_admin(request: HttpRequest, person_id: IdPath) -> Person:
     """Revoke account admin; an account always keeps at least one."""
-    return account_admin_revoke(person=person_or_404(request, person_id), by=actor_of(request))
+    person = person_or_404(request, person_id)
+    was_admin, by = person.is_account_admin, actor_of(request)
+    person = account_admin_revoke(person=person, by=by)
+    if was_admin:
+        sessions_rotate(session=None, people=[person], reason="account_admin_revoke", by=by)
+    return person

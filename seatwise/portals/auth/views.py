@@ -35,6 +35,7 @@ from seatwise.accounts.signin_throttle import (
 from seatwise.audit.actors import Actor, Client
 from seatwise.portals.auth.forms import PasswordResetRequestForm, SignInForm, VerifyForm
 from seatwise.portals.device_cookies import device_cookie_set, signin_client
+from seatwise.portals.sessions import rights_changed, signin_record
 
 PENDING_KEY = "seatwise_pending_2fa"
 PENDING_SECONDS = 300
@@ -92,6 +93,7 @@ def signin(request: HttpRequest) -> HttpResponse:
                 }
                 return redirect("auth:signin_verify")
             login(request, person, backend="seatwise.accounts.backends.PersonBackend")
+            signin_record(request)
             return _signed_in(redirect(next_url), person)
         signin_attempt_failed(attempt)
         form.add_error(
@@ -145,6 +147,7 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING_KEY, None)
             login(request, person, backend="seatwise.accounts.backends.PersonBackend")
             otp_login(request, device)
+            signin_record(request)
             return _signed_in(redirect(pending.get("next") or "home:home"), person)
         form.add_error(
             "code",
@@ -198,6 +201,13 @@ class PasswordSetView(PasswordResetConfirmView):
         # without its device cookie, and this browser gets one, so that it can sign in whatever
         # an attacker tries meanwhile.
         signin_unlock(kind=SigninKind.PRODUCT, login=person.email)
+        # Every session opened with the old password ends.
+        rights_changed(
+            self.request,
+            people=[person],
+            reason="password_set",
+            by=Actor.for_person(person, client=Client.of(self.request)),
+        )
         messages.success(self.request, _("Your password is set. You can sign in now."))
         response = HttpResponseRedirect(str(self.success_url))
         device_cookie_set(response, kind=SigninKind.PRODUCT, login=person.email)

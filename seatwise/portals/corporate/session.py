@@ -24,18 +24,23 @@ from seatwise.accounts.corporate_signin import (
 from seatwise.accounts.models import CorporateCredential
 from seatwise.accounts.selectors import billing_contact_of
 from seatwise.audit.actors import Actor, Client
+from seatwise.portals.sessions import portal_signin_record
+from seatwise.sessions.data import PORTAL_KEY
 
-SESSION_KEY = "seatwise_corporate"
+SESSION_KEY = PORTAL_KEY
 
 
 def corporate_login(request: HttpRequest, credential: CorporateCredential) -> None:
     # A new session key at every sign-in: a key planted before it is worth nothing after.
     request.session.cycle_key()
-    request.session[SESSION_KEY] = {
-        "account": credential.account_id,
-        "credential": credential.pk,
-        "hash": corporate_session_hash(credential),
-    }
+    portal_signin_record(
+        request,
+        {
+            "account": credential.account_id,
+            "credential": credential.pk,
+            "hash": corporate_session_hash(credential),
+        },
+    )
 
 
 def corporate_logout(request: HttpRequest) -> None:

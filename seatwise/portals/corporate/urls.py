@@ -1,6 +1,13 @@
 from django.urls import path
 
-from seatwise.portals.corporate.views import account, invoices, ordering, signin, subscriptions
+from seatwise.portals.corporate.views import (
+    account,
+    invoices,
+    ordering,
+    sessions,
+    signin,
+    subscriptions,
+)
 
 app_name = "corporate"
 urlpatterns = [
@@ -46,4 +53,15 @@ urlpatterns = [
         name="invoice_contact_remove",
     ),
     path("account/purchase-order/", account.purchase_order, name="purchase_order"),
+    path("account/sessions/", sessions.sessions, name="sessions"),
+    path(
+        "account/sessions/others/signout/",
+        sessions.signout_others,
+        name="sessions_signout_others",
+    ),
+    path(
+        "account/sessions/<str:session_id>/signout/",
+        sessions.signout,
+        name="session_signout",
+    ),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from seatwise.portals.my_account.views import password, profile, two_factor
+from seatwise.portals.my_account.views import password, profile, sessions, two_factor
 
 app_name = "my_account"
 urlpatterns = [
@@ -8,4 +8,7 @@ urlpatterns = [
     path("password/", password.password, name="password"),
     path("two-factor/", two_factor.two_factor, name="two_factor"),
     path("two-factor/start/", two_factor.two_factor_start, name="two_factor_start"),
+    path("sessions/", sessions.sessions, name="sessions"),
+    path("sessions/others/signout/", sessions.signout_others, name="sessions_signout_others"),
+    path("sessions/<str:session_id>/signout/", sessions.signout, name="session_signout"),
 ]

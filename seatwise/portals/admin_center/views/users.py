@@ -24,6 +24,7 @@ from seatwise.portals.admin_center.selectors import (
     was_removed_from,
 )
 from seatwise.portals.forms import add_service_error
+from seatwise.portals.sessions import rights_changed
 from seatwise.portals.shared import id_param, page_query, posted, render_page, text_param
 from seatwise.subscriptions.invitations import person_invite
 from seatwise.subscriptions.licensing import license_products_set, live_subscriptions
@@ -189,6 +190,7 @@ def admins(request: HttpRequest, admin: Admin) -> HttpResponse:
             except ServiceError as error:
                 add_service_error(form, error)
             else:
+                _rights_changed(request, admin, person, was_admin=was_admin)
                 _granted_message(request, person, was_admin=was_admin)
                 return redirect("admin_center:admins")
     after = id_param(request, "after")
@@ -206,6 +208,14 @@ def admins(request: HttpRequest, admin: Admin) -> HttpResponse:
     )
 
 
+def _rights_changed(request: HttpRequest, admin: Admin, person: Person, *, was_admin: bool) -> None:
+    """Account admin granted or revoked: the person's other sessions end, this one gets a new
+    key (``seatwise.sessions.services.sessions_rotate``)."""
+    if person.is_account_admin != was_admin:
+        reason = "account_admin_grant" if person.is_account_admin else "account_admin_revoke"
+        rights_changed(request, people=[person], reason=reason, by=admin.actor)
+
+
 def _granted_message(request: HttpRequest, person: Person, *, was_admin: bool) -> None:
     if was_admin:
         messages.info(request, _("%(name)s is already an account admin.") % {"name": _name(person)})
@@ -219,10 +229,11 @@ def admin_grant(request: HttpRequest, admin: Admin, person_id: int) -> HttpRespo
     person = member_or_404(admin, person_id)
     was_admin = person.is_account_admin
     try:
-        account_admin_grant(person=person, by=admin.actor)
+        person = account_admin_grant(person=person, by=admin.actor)
     except ServiceError as error:
         messages.error(request, str(error.message))
     else:
+        _rights_changed(request, admin, person, was_admin=was_admin)
         _granted_message(request, person, was_admin=was_admin)
     return _after_role_change(request, admin, person)
 
@@ -234,10 +245,11 @@ def admin_revoke(request: HttpRequest, admin: Admin, person_id: int) -> HttpResp
     person = member_or_404(admin, person_id)
     was_admin = person.is_account_admin
     try:
-        account_admin_revoke(person=person, by=admin.actor)
+        person = account_admin_revoke(person=person, by=admin.actor)
     except ServiceError as error:
         messages.error(request, str(error.message))
         return _after_role_change(request, admin, person)
+    _rights_changed(request, admin, person, was_admin=was_admin)
     if not was_admin:
         messages.info(request, _("%(name)s is not an account admin.") % {"name": _name(person)})
     elif person.pk == admin.person.pk:

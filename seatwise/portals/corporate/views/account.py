@@ -34,7 +34,9 @@ from seatwise.portals.corporate.account_forms import (
 from seatwise.portals.corporate.frame import portal_frame
 from seatwise.portals.corporate.session import corporate_logout, corporate_required, portal_actor
 from seatwise.portals.forms import add_service_error
+from seatwise.portals.sessions import rights_changed
 from seatwise.portals.shared import reader_language, render_page
+from seatwise.sessions.services import portal_sessions_end_others
 
 
 def _account_context(
@@ -98,6 +100,7 @@ def bill_to_edit(request: HttpRequest, credential: CorporateCredential) -> HttpR
     form = BillToForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        actor = portal_actor(credential, request)  # the holder before a hand-over
         try:
             saved = bill_to_set(
                 account=account,
@@ -114,13 +117,27 @@ def bill_to_edit(request: HttpRequest, credential: CorporateCredential) -> HttpR
                     ),
                     country=data["country"],
                 ),
-                by=portal_actor(credential, request),
+                by=actor,
             )
         except ServiceError as error:
             add_service_error(form, error)
         else:
             if saved.handed_over:
                 corporate_logout(request)
+                # The portal's password went with the role: every portal session ends, and
+                # both people's other sessions (their rights changed).
+                portal_sessions_end_others(
+                    credential=credential,
+                    keep=request.session,
+                    reason="billing_contact_handover",
+                    by=actor,
+                )
+                rights_changed(
+                    request,
+                    people=[p for p in (saved.previous, saved.contact) if p is not None],
+                    reason="billing_contact_handover",
+                    by=actor,
+                )
                 messages.success(
                     request,
                     _(

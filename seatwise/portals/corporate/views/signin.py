@@ -32,9 +32,11 @@ from seatwise.portals.corporate.session import (
     corporate_credential,
     corporate_login,
     corporate_logout,
+    portal_actor,
 )
 from seatwise.portals.device_cookies import device_cookie_set, signin_client
 from seatwise.portals.forms import add_service_error
+from seatwise.sessions.services import portal_sessions_end_others
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -123,6 +125,12 @@ def password_set(request: HttpRequest, token: str) -> HttpResponse:
         else:
             # Any portal session of the old password has ended with it.
             corporate_logout(request)
+            portal_sessions_end_others(
+                credential=credential,
+                keep=request.session,
+                reason="password_set",
+                by=portal_actor(credential, request),
+            )
             messages.success(
                 request,
                 _("Your Corporate Billing Portal password is set. Sign in with your User ID."),

@@ -1,4 +1,5 @@
-"""Change password: the current one, then the new one twice; the session stays signed in."""
+"""Change password: the current one, then the new one twice; this session stays signed in
+(with a new key), every other session of the person ends."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.my_account.forms import PasswordChangeForm
+from seatwise.portals.sessions import rights_changed
 from seatwise.portals.shared import signed_in_person
 
 
@@ -36,6 +38,9 @@ def password(request: HttpRequest) -> HttpResponse:
         except ServiceError as error:
             add_service_error(form, error)
         else:
+            rights_changed(
+                request, people=[person], reason="password_change", by=Actor.for_person(person)
+            )
             update_session_auth_hash(request, person)
             messages.success(request, _("Your password is changed."))
             return redirect("my_account:home")

@@ -1,5 +1,6 @@
 """Two-factor sign-in (TOTP) for those who may use it: start, confirm with a code from the
-authenticator app, or turn off with the password."""
+authenticator app, or turn off with the password. Turning it on or off ends the person's other
+sessions and gives this one a new key."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.my_account.forms import TwoFactorConfirmForm, TwoFactorDisableForm
+from seatwise.portals.sessions import rights_changed
 from seatwise.portals.shared import signed_in_person
 from seatwise.portals.two_factor import device_secret, qr_data_uri
 
@@ -46,6 +48,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         except ServiceError as error:
             add_service_error(confirm_form, error)
         else:
+            rights_changed(
+                request, people=[person], reason="two_factor_enable", by=Actor.for_person(person)
+            )
             messages.success(request, _("Two-factor sign-in is on."))
             return redirect("my_account:home")
     if request.method == "POST" and "password" in request.POST and disable_form.is_valid():
@@ -58,6 +63,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         except ServiceError as error:
             add_service_error(disable_form, error)
         else:
+            rights_changed(
+                request, people=[person], reason="two_factor_disable", by=Actor.for_person(person)
+            )
             messages.success(request, _("Two-factor sign-in is off."))
             return redirect("my_account:home")
     context: dict[str, object] = {"device": device, "disable_form": disable_form}

@@ -20,6 +20,7 @@ from seatwise.accounts.selectors import account_get
 from seatwise.core.errors import ServiceError
 from seatwise.helpcenter.articles import library
 from seatwise.portals.forms import add_service_error
+from seatwise.portals.sessions import rights_changed
 from seatwise.portals.support.access import Agent, agent_required
 from seatwise.portals.support.forms import (
     CloseForm,
@@ -235,6 +236,12 @@ def billing_contact_change(request: HttpRequest, agent: Agent, case_id: int) -> 
     except ServiceError as error:
         messages.error(request, str(error.message))
     else:
+        rights_changed(
+            request,
+            people=[p for p in (handover.previous, handover.holder) if p is not None],
+            reason="billing_contact_handover",
+            by=agent.actor,
+        )
         messages.success(
             request,
             _("%(name)s (%(email)s) is now the billing contact. The case is closed.")

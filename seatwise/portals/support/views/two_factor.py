@@ -20,6 +20,7 @@ from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.my_account.forms import TwoFactorConfirmForm
+from seatwise.portals.sessions import rights_changed
 from seatwise.portals.support.access import is_agent
 from seatwise.portals.two_factor import device_secret, qr_data_uri
 
@@ -65,6 +66,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         except ServiceError as error:
             add_service_error(form, error)
         else:
+            rights_changed(request, people=[user], reason="two_factor_enable", by=actor)
             otp_login(request, device)
             messages.success(request, _("Two-factor sign-in is on."))
             return redirect("support:home")
