@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After the OTP middleware: who must use two-factor sign-in uses nothing else before.
+    "seatwise.portals.two_factor_policy.TwoFactorPolicyMiddleware",
     "seatwise.core.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -120,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "seatwise.portals.context_processors.portal",
+                "seatwise.portals.two_factor_policy.two_factor_reminder",
             ],
         },
     },
@@ -183,6 +186,21 @@ AXES_USERNAME_CALLABLE = "seatwise.portals.auth.views.axes_username"
 AXES_LOCKOUT_CALLABLE = "seatwise.portals.auth.views.locked_out"
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "Seatwise"
+# Two-factor sign-in (TOTP, seatwise.accounts.two_factor): always required for vendor staff;
+# required for account admins and billing admins too when this is on, else offered to them
+# with a reminder until they set it up. Whoever must use it and has no authenticator app is
+# sent to set one up right after the password and can use nothing else until then.
+SEATWISE_TWO_FACTOR_REQUIRED_FOR_ADMINS = _env_bool(
+    "SEATWISE_TWO_FACTOR_REQUIRED_FOR_ADMINS", False
+)
+# Step-up re-authentication (seatwise.portals.step_up): sensitive actions (card, Bill To,
+# invoice contacts, billing contact, admins, removing users, recovery codes, purchases above
+# the amount below) ask for the password or a TOTP code again unless that was given within
+# these minutes. A sign-in counts as one.
+SEATWISE_STEP_UP_MINUTES = int(os.environ.get("SEATWISE_STEP_UP_MINUTES", "10"))
+# Purchases and plan changes whose total (gross, in the account's currency) is above this
+# amount ask for the step-up re-authentication too.
+SEATWISE_STEP_UP_PURCHASE_AMOUNT = os.environ.get("SEATWISE_STEP_UP_PURCHASE_AMOUNT", "1000")
 SESSION_COOKIE_AGE = 60 * 60 * 12
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -8,4 +8,5 @@ urlpatterns = [
     path("password/", password.password, name="password"),
     path("two-factor/", two_factor.two_factor, name="two_factor"),
     path("two-factor/start/", two_factor.two_factor_start, name="two_factor_start"),
+    path("two-factor/recovery-codes/", two_factor.recovery_codes, name="recovery_codes"),
 ]

@@ -20,6 +20,7 @@ from seatwise.accounts.corporate_signin import (
     corporate_password_reset_request,
     corporate_password_token_check,
 )
+from seatwise.accounts.corporate_two_factor import corporate_two_factor_device
 from seatwise.audit.actors import Actor
 from seatwise.core.errors import ServiceError
 from seatwise.portals.corporate.forms import (
@@ -32,7 +33,9 @@ from seatwise.portals.corporate.session import (
     corporate_login,
     corporate_logout,
 )
+from seatwise.portals.corporate.views.two_factor import corporate_signin_pending
 from seatwise.portals.forms import add_service_error
+from seatwise.portals.step_up import CORPORATE, step_up_mark
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -70,7 +73,10 @@ def signin(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(error.message))
             status = 429 if error.code == "locked" else 200
         else:
+            if corporate_two_factor_device(credential) is not None:
+                return corporate_signin_pending(request, credential, next_url)
             corporate_login(request, credential)
+            step_up_mark(request, CORPORATE, owner=credential.pk)
             return redirect(next_url)
     return render(request, "corporate/signin.html", {"form": form, "next": next_url}, status=status)
 
