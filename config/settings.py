@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After the OTP middleware: who must use two-factor sign-in uses nothing else before.
+    "seatwise.portals.two_factor_policy.TwoFactorPolicyMiddleware",
     "seatwise.core.middleware.PersonLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages: ends sign-ins past their idle or absolute timeout.
@@ -127,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "seatwise.portals.context_processors.portal",
+                "seatwise.portals.two_factor_policy.two_factor_reminder",
             ],
         },
     },
@@ -205,6 +208,21 @@ AXES_USERNAME_CALLABLE = "seatwise.portals.auth.views.axes_username"
 AXES_CLIENT_IP_CALLABLE = "seatwise.core.clients.client_address"
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "Seatwise"
+# Two-factor sign-in (TOTP, seatwise.accounts.two_factor): always required for vendor staff;
+# required for account admins and billing admins too when this is on, else offered to them
+# with a reminder until they set it up. Whoever must use it and has no authenticator app is
+# sent to set one up right after the password and can use nothing else until then.
+SEATWISE_TWO_FACTOR_REQUIRED_FOR_ADMINS = _env_bool(
+    "SEATWISE_TWO_FACTOR_REQUIRED_FOR_ADMINS", False
+)
+# Step-up re-authentication (seatwise.portals.step_up): sensitive actions (card, Bill To,
+# invoice contacts, billing contact, admins, removing users, recovery codes, purchases above
+# the amount below) ask for the password or a TOTP code again unless that was given within
+# these minutes. A sign-in counts as one.
+SEATWISE_STEP_UP_MINUTES = int(os.environ.get("SEATWISE_STEP_UP_MINUTES", "10"))
+# Purchases and plan changes whose total (gross, in the account's currency) is above this
+# amount ask for the step-up re-authentication too.
+SEATWISE_STEP_UP_PURCHASE_AMOUNT = os.environ.get("SEATWISE_STEP_UP_PURCHASE_AMOUNT", "1000")
 # Sessions: Django's database engine, its table with who is signed in where, so that people
 # can list and end their sessions (seatwise.sessions). A sign-in ends after the absolute
 # timeout however busy it is, and in the admin areas (Admin Center, Billing Center, support

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import default_key
 
 from seatwise.core.prefix import prefix_index
 
@@ -222,3 +223,68 @@ class InvoiceContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+
+class CorporateTOTPDevice(models.Model):
+    """The authenticator app of a Corporate Billing Portal User ID (TOTP, RFC 6238).
+
+    It belongs to the ``CorporateCredential``, not to a person: the User ID is held by whoever
+    is the billing contact, so a new billing contact removes it with the password
+    (``accounts.services.billing_contact_set``). One per credential; unconfirmed while being
+    set up, asked for at sign-in once confirmed (``accounts.corporate_two_factor``).
+    """
+
+    credential = models.OneToOneField(
+        CorporateCredential, on_delete=models.CASCADE, related_name="totp_device"
+    )
+    key = models.CharField(max_length=80, default=default_key)
+    confirmed = models.BooleanField(default=False)
+    # The time step of the last code accepted: a code is accepted once (no replay).
+    last_t = models.BigIntegerField(default=-1)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("corporate billing portal authenticator")
+        verbose_name_plural = _("corporate billing portal authenticators")
+
+    def __str__(self) -> str:
+        return f"TOTP of {self.credential_id}"
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code of two-factor sign-in, stored as its SHA-256 digest only.
+
+    Each code has 120 random bits (``accounts.recovery_codes``), so a plain hash is enough to
+    keep a copy of the table from revealing it (OWASP ASVS 5.0, lookup secrets of 112 bits or
+    more). It belongs to a person or to a Corporate Billing Portal User ID, never both; using
+    it sets ``used_at`` by a conditional update, so that it works once.
+    """
+
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="recovery_codes", null=True, blank=True
+    )
+    credential = models.ForeignKey(
+        CorporateCredential,
+        on_delete=models.CASCADE,
+        related_name="recovery_codes",
+        null=True,
+        blank=True,
+    )
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False, credential__isnull=True)
+                | models.Q(person__isnull=True, credential__isnull=False),
+                name="recovery_code_one_owner",
+            ),
+        ]
+        indexes = [models.Index(fields=["digest"], name="recovery_code_digest_idx")]
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk}"

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from seatwise.accounts.corporate_two_factor import corporate_two_factor_reset
 from seatwise.accounts.lock_objects import (
     account_lock,
     corporate_credential_lock_by_account,
@@ -349,7 +350,8 @@ def billing_contact_set(*, account: Account, person: Person, by: Actor) -> Perso
     Both changes happen in one transaction under the account's lock, so the account has
     exactly one billing contact before and after. The partial unique index
     ``one_billing_contact_per_account`` refuses a second one at the database level too. On a
-    corporate account the portal password is cleared: the new holder sets their own.
+    corporate account the portal password is cleared, and its authenticator app and recovery
+    codes removed: the new holder sets their own.
     """
     with transaction.atomic():
         account_lock(account.pk)
@@ -390,6 +392,8 @@ def billing_contact_set(*, account: Account, person: Person, by: Actor) -> Perso
                 old={"holder": previous.pk if previous else None},
                 new={"holder": person.pk},
             )
+            # The previous holder's authenticator app and recovery codes go with the password.
+            corporate_two_factor_reset(credential=credential, by=by)
     return person
 
 

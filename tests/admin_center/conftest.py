@@ -8,6 +8,7 @@ from seatwise.audit.models import AuditEntry
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.subscriptions.models import LicenseAssignment, Subscription
 from tests.factories import SYSTEM, billing_contact, make_account, make_person
+from tests.step_up import sign_in_as
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +32,8 @@ def admin(account: Account) -> Person:
 
 @pytest.fixture
 def signed_in(client, admin):
-    client.force_login(admin)
+    # As the sign-in page leaves a session: a fresh step-up re-authentication.
+    sign_in_as(client, admin)
     return client
 
 

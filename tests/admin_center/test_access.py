@@ -7,6 +7,7 @@ import pytest
 from seatwise.accounts.models import Person
 from tests.admin_center.conftest import billing_contact_only, counts
 from tests.factories import billing_contact, make_account, make_person, make_subscription
+from tests.step_up import sign_in_as
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def test_vendor_staff_cannot_enter(client):
     staff = Person.objects.create_user(
         "agent@seatwise.test", "x" * 12, first_name="A", last_name="Gent", is_staff=True
     )
-    client.force_login(staff)
+    sign_in_as(client, staff)
 
     assert client.get("/admin-center/").status_code == 403
 

@@ -8,6 +8,7 @@ from seatwise.accounts.models import Person
 from seatwise.audit.models import AuditEntry
 from tests.admin_center.conftest import counts
 from tests.factories import billing_contact, make_account, make_person
+from tests.step_up import sign_in_as
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +85,7 @@ def test_revoking_oneself_leaves_the_admin_center(signed_in, account, admin):
 def test_the_last_account_admin_cannot_be_revoked(client):
     account = make_account(language="en")
     contact = billing_contact(account)  # the only account admin
-    client.force_login(contact)
+    sign_in_as(client, contact)
     before = counts()
 
     response = client.post(f"/admin-center/users/{contact.pk}/admin/revoke/", {"next": "admins"})

@@ -19,6 +19,7 @@ from seatwise.audit.models import AuditEntry
 from seatwise.audit.services import audit_record
 from tests.factories import SYSTEM, billing_contact, make_account, make_person
 from tests.portals.audit_pages import csv_rows, table_rows
+from tests.step_up import sign_in_as
 from tests.support_console.conftest import make_agent
 
 pytestmark = pytest.mark.django_db
@@ -48,8 +49,8 @@ def world(client, account, admin) -> World:
     user = make_person(account, language="en")
     other = make_account(language="en", name="Bravo Secret Ltd")
     agent = make_agent()
-    client.force_login(admin)
     with time_machine.travel(at(14, 9, 26, 53), tick=False):
+        sign_in_as(client, admin)  # signing in is a fresh re-authentication (step-up)
         response = client.post(
             f"/admin-center/users/{user.pk}/admin/grant/",
             REMOTE_ADDR="203.0.113.7",
@@ -127,7 +128,7 @@ def expected_rows(world: World) -> list[list[str]]:
 
 
 def test_the_account_admin_reads_who_what_when_old_new_and_client(client, world):
-    client.force_login(world.admin)
+    sign_in_as(client, world.admin)
 
     response = client.get(f"/admin-center/audit/{MARCH}")
 
@@ -144,7 +145,7 @@ def test_the_account_admin_reads_who_what_when_old_new_and_client(client, world)
 
 def test_an_admin_who_reads_german_reads_the_trail_in_german(client, world):
     Person.objects.filter(pk=world.admin.pk).update(language="de")
-    client.force_login(world.admin)
+    sign_in_as(client, world.admin)
 
     response = client.get(f"/admin-center/audit/{MARCH}")
 
@@ -166,7 +167,7 @@ def test_an_admin_who_reads_german_reads_the_trail_in_german(client, world):
 
 
 def test_filters_by_person_action_and_dates(client, world):
-    client.force_login(world.admin)
+    sign_in_as(client, world.admin)
 
     def whats(query: str) -> list[str]:
         response = client.get(f"/admin-center/audit/{query}")
@@ -188,7 +189,7 @@ def test_filters_by_person_action_and_dates(client, world):
 
 
 def test_dates_the_wrong_way_round_are_an_error_and_show_no_entry(client, world):
-    client.force_login(world.admin)
+    sign_in_as(client, world.admin)
 
     response = client.get("/admin-center/audit/?date_from=2026-03-20&date_to=2026-03-10")
 
@@ -208,7 +209,7 @@ def test_pages_follow_each_other_by_keyset_without_count_or_offset(client, world
                 account_id=world.account.pk,
                 new={"n": n},
             )
-    client.force_login(world.admin)
+    sign_in_as(client, world.admin)
     query = "?action=account.address_set&date_from=2026-03-20"
 
     with CaptureQueriesContext(connection) as queries:
@@ -218,9 +219,10 @@ def test_pages_follow_each_other_by_keyset_without_count_or_offset(client, world
     sql = " ".join(q["sql"].upper() for q in queries.captured_queries)
     assert "COUNT(" not in sql
     assert "OFFSET" not in sql
-    # The session, the admin with the account, the page of entries (its actors are no
-    # people: no query for their names).
-    assert len(queries.captured_queries) == 3
+    # The session, the admin with the account, whether the admin has an authenticator app (the
+    # two-factor reminder), the page of entries (its actors are no people: no query for their
+    # names).
+    assert len(queries.captured_queries) == 4
 
     next_link = first.context["next_query"]
     second = client.get(f"/admin-center/audit/{next_link}")
@@ -233,7 +235,7 @@ def test_pages_follow_each_other_by_keyset_without_count_or_offset(client, world
 
 
 def test_the_csv_export_holds_the_filtered_trail_exactly(client, world):
-    client.force_login(world.admin)
+    sign_in_as(client, world.admin)
 
     response = client.get(f"/admin-center/audit/export.csv{MARCH}")
 
@@ -321,7 +323,7 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_prefixed(client, world):
             obj=world.account,
             account_id=world.account.pk,
         )
-    client.force_login(world.admin)
+    sign_in_as(client, world.admin)
 
     _text, rows = csv_rows(client.get(f"/admin-center/audit/export.csv{MARCH}"))
 
@@ -333,7 +335,7 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_prefixed(client, world):
 
 def test_german_csv_has_german_headers_and_labels(client, world):
     Person.objects.filter(pk=world.admin.pk).update(language="de")
-    client.force_login(world.admin)
+    sign_in_as(client, world.admin)
 
     _text, rows = csv_rows(client.get(f"/admin-center/audit/export.csv{MARCH}"))
 
@@ -354,8 +356,8 @@ def test_only_the_account_admin_may_read_and_only_their_own_account(client, worl
     # A user who is not an account admin: 403, as every Admin Center page
     client.force_login(make_person(world.account, language="en"))
     assert client.get(path).status_code == 403
-    # Vendor staff: 403
-    client.force_login(make_agent("someone@seatwise.test"))
+    # Vendor staff (signed in with both factors, as they must be): 403
+    sign_in_as(client, make_agent("someone@seatwise.test"))
     assert client.get(path).status_code == 403
     # The admin of the other account reads only their own: A's entries never show
     client.force_login(world.other_admin)
@@ -377,7 +379,7 @@ def test_only_the_account_admin_may_read_and_only_their_own_account(client, worl
 
 
 def test_no_page_or_form_writes_to_the_trail(client, world):
-    client.force_login(world.admin)
+    sign_in_as(client, world.admin)
     before = list(AuditEntry.objects.order_by("pk").values())
 
     assert client.post("/admin-center/audit/").status_code == 405

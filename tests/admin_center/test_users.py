@@ -16,6 +16,7 @@ from seatwise.subscriptions.models import LicenseAssignment
 from seatwise.subscriptions.services import license_assign
 from tests.admin_center.conftest import counts
 from tests.factories import SYSTEM, billing_contact, make_account, make_person, make_subscription
+from tests.step_up import sign_in_as
 
 pytestmark = pytest.mark.django_db
 
@@ -559,7 +560,7 @@ def test_the_last_account_admin_cannot_be_removed(client):
     account = make_account(language="en")
     lone = make_person(account, admin=True)
     account_admin_revoke(person=billing_contact(account), by=SYSTEM)
-    client.force_login(lone)
+    sign_in_as(client, lone)
     before = counts()
 
     response = client.post(f"/admin-center/users/{lone.pk}/remove/")

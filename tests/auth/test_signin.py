@@ -118,7 +118,10 @@ class TestTwoFactor:
         code = f"{totp(base64.b32decode(secret)):06d}"
         response = client.post("/my-account/two-factor/", {"code": code})
 
-        assert response["Location"] == "/my-account/"
+        # The ten recovery codes are shown once, on the answer to the confirmation.
+        assert response.status_code == 200
+        shown = re.findall(r"<li><code>([a-z2-7-]+)</code></li>", response.content.decode())
+        assert len(shown) == 10
         assert AuditEntry.objects.filter(action="person.two_factor_enable").count() == 1
 
 

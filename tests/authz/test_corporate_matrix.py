@@ -31,7 +31,14 @@ from urllib.parse import urlencode
 
 import pytest
 
-from seatwise.accounts.models import Account, CorporateCredential, InvoiceContact, Person
+from seatwise.accounts.models import (
+    Account,
+    CorporateCredential,
+    CorporateTOTPDevice,
+    InvoiceContact,
+    Person,
+    RecoveryCode,
+)
 from seatwise.accounts.services import Address, corporate_password_set
 from seatwise.audit.models import AuditEntry
 from seatwise.invoicing.models import Invoice
@@ -150,6 +157,64 @@ CASES: list[Case] = [
         "/corporate/password/set/{bad_token}/",
         everyone(OK),
         {"password": "a-brand-new-password-2026", "password_again": "a-brand-new-password-2026"},
+    ),
+    # --- two-factor sign-in of the User ID, and the portal's step-up re-authentication ---
+    # No code step is pending: back to the sign-in.
+    Case(
+        "sign-in code step",
+        "GET",
+        "/corporate/signin/verify/",
+        everyone(to("/corporate/signin/")),
+    ),
+    Case(
+        "sign-in code step POST",
+        "POST",
+        "/corporate/signin/verify/",
+        everyone(to("/corporate/signin/")),
+        {"code": "123456"},
+    ),
+    Case("confirm it's you", "GET", "/corporate/confirm/", portal(OK)),
+    Case(
+        "confirm it's you POST, wrong password",
+        "POST",
+        "/corporate/confirm/",
+        portal(OK),
+        {"password": "not-the-password"},
+    ),
+    Case(
+        "confirm it's you POST, the password",
+        "POST",
+        "/corporate/confirm/",
+        portal(to(ACCOUNT)),
+        {"password": PASSWORD, "next": ACCOUNT},
+    ),
+    Case("two-factor sign-in", "GET", "/corporate/account/two-factor/", portal(OK)),
+    Case(
+        "two-factor sign-in POST, a code without a set-up",
+        "POST",
+        "/corporate/account/two-factor/",
+        portal(OK),
+        {"code": "123456"},
+    ),
+    Case("two-factor set-up", "GET", "/corporate/account/two-factor/start/", everyone(NOT_ALLOWED)),
+    Case(
+        "two-factor set-up POST",
+        "POST",
+        "/corporate/account/two-factor/start/",
+        portal(to("/corporate/account/two-factor/", writes=True)),
+    ),
+    # Without two-factor sign-in there are no recovery codes to see or renew.
+    Case(
+        "recovery codes",
+        "GET",
+        "/corporate/account/two-factor/recovery-codes/",
+        portal(to("/corporate/account/two-factor/")),
+    ),
+    Case(
+        "recovery codes POST",
+        "POST",
+        "/corporate/account/two-factor/recovery-codes/",
+        portal(to("/corporate/account/two-factor/")),
     ),
     # --- Auto Renew, Invoice History and Pay Now, Account and Bill To (article 001) ---
     Case(
@@ -509,6 +574,8 @@ def snapshot() -> dict[str, object]:
         "charges": list(Charge.objects.order_by("pk").values()),
         "quotes": list(Quote.objects.order_by("pk").values()),
         "service_orders": list(ServiceOrder.objects.order_by("pk").values()),
+        "two_factor_devices": list(CorporateTOTPDevice.objects.order_by("pk").values()),
+        "recovery_codes": list(RecoveryCode.objects.order_by("pk").values()),
         "audit_entries": AuditEntry.objects.count(),
         "outgoing_emails": OutgoingEmail.objects.count(),
     }

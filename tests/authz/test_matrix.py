@@ -22,7 +22,7 @@ import pytest
 from django.http import QueryDict
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from seatwise.accounts.models import Person
+from seatwise.accounts.models import Person, RecoveryCode
 from seatwise.accounts.services import corporate_password_set
 from seatwise.audit.models import AuditEntry
 from seatwise.notifications.models import OutgoingEmail
@@ -36,6 +36,7 @@ from tests.authz.answers import (
     Answer,
     Case,
     fill,
+    ok,
     to,
 )
 from tests.factories import (
@@ -46,6 +47,7 @@ from tests.factories import (
     make_person,
     make_subscription,
 )
+from tests.step_up import confirmed_device, otp_verified, stepped_up
 from tests.worlds import module_world
 
 pytestmark = pytest.mark.django_db
@@ -576,8 +578,42 @@ CASES: list[Case] = [
         "two-factor start POST",
         "POST",
         "/my-account/two-factor/start/",
-        # A plain user is told that two-factor sign-in is for admins; nothing is made.
-        signed_in(to("/my-account/two-factor/", writes=True), user=to("/my-account/two-factor/")),
+        # A plain user is told that two-factor sign-in is for admins; nothing is made. Vendor
+        # staff have it on already: nothing is made either.
+        signed_in(
+            to("/my-account/two-factor/", writes=True),
+            user=to("/my-account/two-factor/"),
+            staff=to("/my-account/two-factor/"),
+        ),
+    ),
+    # Recovery codes: only for whoever has two-factor sign-in on (here: vendor staff).
+    Case(
+        "recovery codes",
+        "GET",
+        "/my-account/two-factor/recovery-codes/",
+        signed_in(to("/my-account/two-factor/"), staff=OK),
+    ),
+    Case(
+        "recovery codes POST (make new ones)",
+        "POST",
+        "/my-account/two-factor/recovery-codes/",
+        signed_in(to("/my-account/two-factor/"), staff=ok(writes=True)),
+    ),
+    # The step-up re-authentication page of the product areas (tests/authz/test_step_up.py).
+    Case("confirm it's you", "GET", "/signin/confirm/", signed_in(OK)),
+    Case(
+        "confirm it's you POST, wrong password",
+        "POST",
+        "/signin/confirm/",
+        signed_in(OK),
+        {"password": "not-my-password", "next": "/my-account/"},
+    ),
+    Case(
+        "confirm it's you POST, the password",
+        "POST",
+        "/signin/confirm/",
+        signed_in(to("/my-account/")),
+        {"password": PASSWORD, "next": "/my-account/"},
     ),
     Case("sessions", "GET", "/my-account/sessions/", signed_in(OK)),
     Case("sessions POST", "POST", "/my-account/sessions/", signed_in(NOT_ALLOWED)),
@@ -681,6 +717,9 @@ def _world() -> World:
     staff = Person.objects.create_user(
         "agent@seatwise.test", PASSWORD, first_name="Ada", last_name="Agent", is_staff=True
     )
+    # Vendor staff must use two-factor sign-in: theirs is set up (tests/auth/test_policy.py
+    # shows what staff without it get).
+    confirmed_device(staff)
     corporate = make_account(kind="corporate", language="en", name="Charlie Corporate SpA")
     corporate_password_set(account=corporate, password=PASSWORD, by=SYSTEM)
 
@@ -731,6 +770,7 @@ def snapshot() -> dict[str, object]:
         "licenses": list(LicenseAssignment.objects.order_by("pk").values()),
         "subscriptions": list(Subscription.objects.order_by("pk").values()),
         "two_factor_devices": list(TOTPDevice.objects.order_by("pk").values()),
+        "recovery_codes": list(RecoveryCode.objects.order_by("pk").values()),
         "audit_entries": AuditEntry.objects.count(),
         "outgoing_emails": OutgoingEmail.objects.count(),
     }
@@ -751,6 +791,12 @@ def test_matrix(client, world: World, case: Case, role: str) -> None:
     person = world.people[role]
     if person is not None:
         client.force_login(person)
+        # Who may do what, for sessions that passed the sign-in's steps just now: the
+        # two-factor code where it is required, and so a fresh step-up re-authentication (its
+        # own matrix: tests/authz/test_step_up.py).
+        if person.is_staff:
+            otp_verified(client, confirmed_device(person))
+        stepped_up(client, person.pk)
     path = fill(case.path, world.ids)
     data = {key: fill(value, world.ids) for key, value in case.data.items()}
     before = snapshot()

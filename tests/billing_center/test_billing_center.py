@@ -25,6 +25,7 @@ from tests.factories import (
     make_person,
     make_subscription,
 )
+from tests.step_up import sign_in_as
 
 pytestmark = pytest.mark.django_db
 WRONG_PLACE = "You seem to have landed in the wrong place"
@@ -140,7 +141,7 @@ class TestWhoLandsWhere:
             "corporate_admin": lambda: make_person(corporate, admin=True),
             "staff": staff,
         }[who]()
-        client.force_login(person)
+        sign_in_as(client, person)
 
         response = client.get("/billing/", follow=True)
 
@@ -159,7 +160,7 @@ class TestWhoLandsWhere:
             "corporate_billing_admin": lambda: billing_contact(corporate),
             "staff": staff,
         }[who]()
-        client.force_login(person)
+        sign_in_as(client, person)
 
         response = client.get("/billing/subscriptions/")
 
@@ -237,7 +238,7 @@ class TestWrongPlacePage:
             assert contact.email not in html
 
     def test_vendor_staff_have_no_billing_center(self, client):
-        client.force_login(staff())
+        sign_in_as(client, staff())
 
         html = client.get("/billing/wrong-place/").content.decode()
 
@@ -402,5 +403,6 @@ class TestSubscriptionsPage:
         one = count_for(1)
         ten = count_for(10)
 
-        # Session, person with account, subscriptions, their prices, the card: five, however many.
-        assert (one, ten) == (5, 5)
+        # Session, person with account, subscriptions, their prices, the card, and whether the
+        # person has an authenticator app (the two-factor reminder): six, however many.
+        assert (one, ten) == (6, 6)

@@ -30,6 +30,7 @@ from tests.factories import (
     make_subscription,
 )
 from tests.invoicing.helpers import GERMAN_VAT, five_seats
+from tests.step_up import sign_in_as
 
 pytestmark = pytest.mark.django_db
 NEXT_YEAR = str(date.today().year + 2)
@@ -287,7 +288,7 @@ class TestPaymentMethod:
     def test_shows_the_card_on_file_masked(self, client):
         account = make_account(kind="online", language="en")
         card = make_card(account, "5555555555554444")
-        client.force_login(billing_contact(account))
+        sign_in_as(client, billing_contact(account))
 
         html = client.get("/billing/payment-method/").content.decode()
 
@@ -303,7 +304,7 @@ class TestPaymentMethod:
     def test_update_payment_method_replaces_the_default_card(self, client):
         account = make_account(kind="online", language="en")
         old = make_card(account, "4242424242424242")
-        client.force_login(billing_contact(account))
+        sign_in_as(client, billing_contact(account))
 
         response = client.post(
             "/billing/payment-method/", card_post("5555 5555 5555 4444"), follow=True
@@ -333,7 +334,7 @@ class TestPaymentMethod:
     def test_a_luhn_invalid_card_is_refused_next_to_the_number_and_not_echoed(self, client):
         account = make_account(kind="online", language="en")
         make_card(account)
-        client.force_login(billing_contact(account))
+        sign_in_as(client, billing_contact(account))
         before = state()
 
         response = client.post(
@@ -384,7 +385,7 @@ class TestPaymentMethod:
         self, client, number, over, field, message
     ):
         account = make_account(kind="online", language="en")
-        client.force_login(billing_contact(account))
+        sign_in_as(client, billing_contact(account))
         before = state()
 
         response = client.post("/billing/payment-method/", card_post(number, **over))
@@ -396,7 +397,7 @@ class TestPaymentMethod:
 
     def test_gateway_refusals_are_translated(self, client):
         account = make_account(kind="online", language="de")
-        client.force_login(billing_contact(account))
+        sign_in_as(client, billing_contact(account))
 
         response = client.post("/billing/payment-method/", card_post("4242 4242 4242 4241"))
 

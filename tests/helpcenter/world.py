@@ -46,6 +46,7 @@ from tests.factories import (
     plan,
 )
 from tests.invoicing.helpers import GERMAN_VAT, five_seats
+from tests.step_up import sign_in_as
 from tests.tax.data import ensure_eu_vat_rates
 
 
@@ -250,7 +251,8 @@ def open_page(world: World, key: str) -> str:
         signed_in = client.post("/corporate/signin/", {"user_id": user_id, "password": PASSWORD})
         assert signed_in.status_code == 302, signed_in.content.decode()[:500]
     elif visit.who != VISITOR:
-        client.force_login(world.people[visit.who])
+        # As the sign-in page leaves a session (a fresh step-up re-authentication included).
+        sign_in_as(client, world.people[visit.who])
     path = visit.path(world)
     response = client.get(path)
     assert response.status_code == 200, (key, path, response.status_code, response.get("Location"))

@@ -15,6 +15,7 @@ from seatwise.payments.models import PaymentMethod, TestGatewayCard
 from seatwise.payments.services import payment_method_add
 from tests.dbdump import dump_all_rows
 from tests.factories import SYSTEM, billing_contact, make_account, make_card
+from tests.step_up import sign_in_as
 
 pytestmark = pytest.mark.django_db
 NEXT_YEAR = date.today().year + 1
@@ -165,14 +166,14 @@ class TestBillingCenterForm:
 
     def test_each_showing_of_the_form_carries_a_new_key(self, client):
         account = make_account(kind="online", language="en")
-        client.force_login(billing_contact(account))
+        sign_in_as(client, billing_contact(account))
 
         assert self._form_key(client) != self._form_key(client)
 
     def test_a_double_submitted_form_stores_one_card_with_one_audit_entry(self, client):
         account = make_account(kind="online", language="en")
         old = make_card(account)
-        client.force_login(billing_contact(account))
+        sign_in_as(client, billing_contact(account))
         key = self._form_key(client)
 
         first = self._post(client, key)
@@ -188,7 +189,7 @@ class TestBillingCenterForm:
 
     def test_another_card_in_a_used_form_is_refused_with_a_message(self, client):
         account = make_account(kind="online", language="en")
-        client.force_login(billing_contact(account))
+        sign_in_as(client, billing_contact(account))
         key = self._form_key(client)
         self._post(client, key)
 

@@ -22,6 +22,7 @@ from seatwise.support.cases import CaseRequest, case_open
 from seatwise.support.models import Case, CaseEvent
 from tests.corporate.helpers import corporate_account, portal_sign_in
 from tests.factories import billing_contact, make_account, make_person
+from tests.step_up import sign_in_as
 from tests.support_console.conftest import make_agent, sign_in_with_two_factors
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,7 @@ def _my_account_profile(client: Client) -> Form:
 
 
 def _billing_center_card(client: Client) -> Form:
-    client.force_login(billing_contact(make_account(language="en")))
+    sign_in_as(client, billing_contact(make_account(language="en")))
     return Form(
         "/billing/payment-method/",
         {

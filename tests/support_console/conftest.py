@@ -8,6 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seatwise.accounts.models import Person
 from tests.factories import PASSWORD
+from tests.step_up import stepped_up
 
 
 def totp_code(device: TOTPDevice) -> str:
@@ -31,6 +32,8 @@ def sign_in_with_two_factors(client: Client, agent: Person) -> TOTPDevice:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
+    # A sign-in counts as a step-up re-authentication (seatwise.portals.step_up).
+    stepped_up(client, agent.pk)
     return device
 
 

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -24,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seatwise.accounts.models import Person
 from seatwise.accounts.passwords import password_reset_request, person_password_set
+from seatwise.accounts.recovery_codes import recovery_codes_left
 from seatwise.accounts.signin_throttle import (
     Refusal,
     SigninKind,
@@ -32,10 +34,15 @@ from seatwise.accounts.signin_throttle import (
     signin_attempt_succeeded,
     signin_unlock,
 )
+from seatwise.accounts.two_factor import two_factor_check, two_factor_required
 from seatwise.audit.actors import Actor, Client
+from seatwise.core.errors import ServiceError
 from seatwise.portals.auth.forms import PasswordResetRequestForm, SignInForm, VerifyForm
 from seatwise.portals.device_cookies import device_cookie_set, signin_client
+from seatwise.portals.forms import add_service_error
 from seatwise.portals.sessions import rights_changed, signin_record
+from seatwise.portals.step_up import PERSON, step_up_mark
+from seatwise.portals.two_factor_policy import enrolment_url
 
 PENDING_KEY = "seatwise_pending_2fa"
 PENDING_SECONDS = 300
@@ -79,7 +86,7 @@ def signin(request: HttpRequest) -> HttpResponse:
             kind=SigninKind.PRODUCT, login=email, client=signin_client(request, SigninKind.PRODUCT)
         )
         if attempt.refusal is not None:
-            return _refused(request, attempt.refusal)
+            return refused(request, attempt.refusal)
         person = authenticate(request, username=email, password=form.cleaned_data["password"])
         if isinstance(person, Person) and person.is_active:
             signin_attempt_succeeded(attempt)
@@ -94,6 +101,10 @@ def signin(request: HttpRequest) -> HttpResponse:
                 return redirect("auth:signin_verify")
             login(request, person, backend="seatwise.accounts.backends.PersonBackend")
             signin_record(request)
+            step_up_mark(request, PERSON)
+            if two_factor_required(person):
+                # No app yet, but one is required: set it up before anything else.
+                return _signed_in(redirect(enrolment_url(person)), person)
             return _signed_in(redirect(next_url), person)
         signin_attempt_failed(attempt)
         form.add_error(
@@ -112,7 +123,7 @@ def _signed_in(response: HttpResponse, person: Person) -> HttpResponse:
     return response
 
 
-def _refused(request: HttpRequest, refusal: Refusal) -> HttpResponse:
+def refused(request: HttpRequest, refusal: Refusal) -> HttpResponse:
     """A sign-in refused before its password was checked: a clear, translated page (429)."""
     return render(
         request,
@@ -142,20 +153,35 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
         return redirect("auth:signin")
     form = VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        allowed, _details = device.verify_is_allowed()
-        if allowed and device.verify_token(form.cleaned_data["code"].strip()):
+        try:
+            used = two_factor_check(person=person, device=device, code=form.cleaned_data["code"])
+        except ServiceError as error:
+            add_service_error(form, error)
+        else:
             request.session.pop(PENDING_KEY, None)
             login(request, person, backend="seatwise.accounts.backends.PersonBackend")
             otp_login(request, device)
             signin_record(request)
+            step_up_mark(request, PERSON)
+            if used == "recovery_code":
+                messages.warning(request, recovery_code_notice(person))
             return _signed_in(redirect(pending.get("next") or "home:home"), person)
-        form.add_error(
-            "code",
-            _("This code is not valid. Wait for the next code and try again.")
-            if allowed
-            else _("Too many wrong codes. Wait a moment before you try again."),
-        )
     return render(request, "auth/signin_verify.html", {"form": form})
+
+
+def recovery_code_notice(person: Person) -> str:
+    """After a sign-in with a recovery code: how many are left, and where to make new ones."""
+    left = recovery_codes_left(person)
+    return str(
+        ngettext(
+            "You signed in with a recovery code. %(count)d recovery code is left: make new "
+            "ones in My Account, under Two-factor sign-in.",
+            "You signed in with a recovery code. %(count)d recovery codes are left: make new "
+            "ones in My Account, under Two-factor sign-in.",
+            left,
+        )
+        % {"count": left}
+    )
 
 
 @require_POST

@@ -7,12 +7,15 @@ from seatwise.portals.corporate.views import (
     sessions,
     signin,
     subscriptions,
+    two_factor,
 )
 
 app_name = "corporate"
 urlpatterns = [
     path("", subscriptions.home, name="home"),
     path("signin/", signin.signin, name="signin"),
+    path("signin/verify/", two_factor.signin_verify, name="signin_verify"),
+    path("confirm/", two_factor.step_up, name="step_up"),
     path("signout/", signin.signout, name="signout"),
     path("password/", signin.password_reset, name="password_reset"),
     path("password/set/<str:token>/", signin.password_set, name="password_set"),
@@ -63,5 +66,12 @@ urlpatterns = [
         "account/sessions/<str:session_id>/signout/",
         sessions.signout,
         name="session_signout",
+    ),
+    path("account/two-factor/", two_factor.two_factor, name="two_factor"),
+    path("account/two-factor/start/", two_factor.two_factor_start, name="two_factor_start"),
+    path(
+        "account/two-factor/recovery-codes/",
+        two_factor.recovery_codes,
+        name="recovery_codes",
     ),
 ]

@@ -11,4 +11,5 @@ urlpatterns = [
     path("sessions/", sessions.sessions, name="sessions"),
     path("sessions/others/signout/", sessions.signout_others, name="sessions_signout_others"),
     path("sessions/<str:session_id>/signout/", sessions.signout, name="session_signout"),
+    path("two-factor/recovery-codes/", two_factor.recovery_codes, name="recovery_codes"),
 ]

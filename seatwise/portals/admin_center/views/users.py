@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,6 +27,7 @@ from seatwise.portals.admin_center.selectors import (
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.sessions import rights_changed
 from seatwise.portals.shared import id_param, page_query, posted, render_page, text_param
+from seatwise.portals.step_up import PERSON, step_up_required
 from seatwise.subscriptions.invitations import person_invite
 from seatwise.subscriptions.licensing import license_products_set, live_subscriptions
 from seatwise.subscriptions.people import person_remove
@@ -134,6 +136,7 @@ def user(request: HttpRequest, admin: Admin, person_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @account_admin_required
+@step_up_required(PERSON)
 def user_remove(request: HttpRequest, admin: Admin, person_id: int) -> HttpResponse:
     """Remove a user (after a confirmation page): their seats are freed, they cannot sign in."""
     person = member_get(account_id=admin.account.pk, person_id=person_id)
@@ -176,6 +179,7 @@ def _after_role_change(request: HttpRequest, admin: Admin, person: Person) -> Ht
 
 @require_http_methods(["GET", "POST"])
 @account_admin_required
+@step_up_required(PERSON, methods=("POST",))
 def admins(request: HttpRequest, admin: Admin) -> HttpResponse:
     """Admins: the account admins, with revoke buttons, and a form to make a user an admin."""
     form = AdminGrantForm(posted(request))
@@ -223,8 +227,16 @@ def _granted_message(request: HttpRequest, person: Person, *, was_admin: bool) -
         messages.success(request, _("%(name)s is now an account admin.") % {"name": _name(person)})
 
 
+def _role_form_page(request: HttpRequest, admin: Admin, person_id: int) -> str:
+    """Where the grant and revoke buttons are: the Admins page or the user's page."""
+    if request.POST.get("next") == "admins":
+        return reverse("admin_center:admins")
+    return reverse("admin_center:user", kwargs={"person_id": person_id})
+
+
 @require_POST
 @account_admin_required
+@step_up_required(PERSON, back=_role_form_page)
 def admin_grant(request: HttpRequest, admin: Admin, person_id: int) -> HttpResponse:
     person = member_or_404(admin, person_id)
     was_admin = person.is_account_admin
@@ -240,6 +252,7 @@ def admin_grant(request: HttpRequest, admin: Admin, person_id: int) -> HttpRespo
 
 @require_POST
 @account_admin_required
+@step_up_required(PERSON, back=_role_form_page)
 def admin_revoke(request: HttpRequest, admin: Admin, person_id: int) -> HttpResponse:
     """Revoke account admin; the service refuses to leave the account without one."""
     person = member_or_404(admin, person_id)

@@ -53,6 +53,12 @@ from seatwise.portals.billing_center.forms import (
 from seatwise.portals.billing_center.selectors import PlanOption, plan_options
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.shared import render_page
+from seatwise.portals.step_up import (
+    PERSON,
+    step_up_fresh,
+    step_up_needed_for,
+    step_up_redirect,
+)
 from seatwise.pricing.lines import Preview
 from seatwise.subscriptions.models import Subscription
 
@@ -231,6 +237,11 @@ def _plan_confirm(
     if new_plan is None or new_plan.product_id != subscription.product_id:
         messages.error(request, _("The confirmation was incomplete. Review the change again."))
         return redirect("billing:subscription_plan", subscription.pk)
+    total = form.cleaned_data["expected_total"]
+    if total is not None and step_up_needed_for(total) and not step_up_fresh(request, PERSON):
+        # Back to the review, to confirm again after the password: nothing is charged now.
+        review = _with_query("billing:subscription_plan", subscription.pk, plan=new_plan.pk)
+        return step_up_redirect(request, PERSON, review)
     try:
         result = plan_change(
             subscription=subscription,
@@ -367,6 +378,17 @@ def _seats_confirm(
         messages.error(request, _("The confirmation was incomplete. Review the change again."))
         return redirect("billing:subscription_seats", subscription.pk)
     number: int = form.cleaned_data["choice"]
+    total = form.cleaned_data["expected_total"]
+    if (
+        form.cleaned_data["kind"] == "add"
+        and total is not None
+        and step_up_needed_for(total)
+        and not step_up_fresh(request, PERSON)
+    ):
+        review = _with_query(
+            "billing:subscription_seats", subscription.pk, seats=subscription.seats + number
+        )
+        return step_up_redirect(request, PERSON, review)
     try:
         if form.cleaned_data["kind"] == "add":
             purchase = seats_purchase(

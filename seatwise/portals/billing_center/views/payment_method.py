@@ -16,11 +16,13 @@ from seatwise.portals.billing_center.access import BillingAdmin, billing_admin_r
 from seatwise.portals.billing_center.forms import REFUSAL_FIELDS, CardForm
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.shared import render_page
+from seatwise.portals.step_up import PERSON, step_up_required
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @billing_admin_required
+@step_up_required(PERSON)
 def payment_method(request: HttpRequest, admin: BillingAdmin) -> HttpResponse:
     """Payment Method: the card on file (masked) and **Update Payment Method** with a new card,
     which becomes the default for renewals and orders. The card goes to the gateway; only its

@@ -9,11 +9,13 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from seatwise.accounts.bill_to import BillTo, account_purchase_order_set, bill_to_set
+from seatwise.accounts.corporate_two_factor import corporate_two_factor_device
 from seatwise.accounts.invoice_contacts import (
     invoice_contact_add as invoice_contact_add_service,
 )
@@ -36,6 +38,7 @@ from seatwise.portals.corporate.session import corporate_logout, corporate_requi
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.sessions import rights_changed
 from seatwise.portals.shared import reader_language, render_page
+from seatwise.portals.step_up import CORPORATE, step_up_required
 from seatwise.sessions.services import portal_sessions_end_others
 
 
@@ -57,7 +60,13 @@ def _account_context(
         "contact_form": contact_form or InvoiceContactForm(),
         "po_form": po_form
         or PurchaseOrderForm(initial={"purchase_order_number": account.purchase_order_number}),
+        "two_factor_on": corporate_two_factor_device(credential) is not None,
     }
+
+
+def _account_page(request: HttpRequest, *args: object, **kwargs: object) -> str:
+    """Where the invoice contacts' forms are: the Account tab."""
+    return reverse("corporate:account")
 
 
 @never_cache
@@ -77,6 +86,7 @@ def account(request: HttpRequest, credential: CorporateCredential) -> HttpRespon
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 @corporate_required
+@step_up_required(CORPORATE)
 def bill_to_edit(request: HttpRequest, credential: CorporateCredential) -> HttpResponse:
     """**Edit** in the Bill To section: the **Billing Address** section, then **Save**.
 
@@ -165,6 +175,7 @@ def bill_to_edit(request: HttpRequest, credential: CorporateCredential) -> HttpR
 @never_cache
 @require_POST
 @corporate_required
+@step_up_required(CORPORATE, back=_account_page)
 def invoice_contact_add(request: HttpRequest, credential: CorporateCredential) -> HttpResponse:
     """Add an invoice contact (up to five): they receive the invoice e-mails, no rights."""
     form = InvoiceContactForm(request.POST)
@@ -195,6 +206,7 @@ def invoice_contact_add(request: HttpRequest, credential: CorporateCredential) -
 @never_cache
 @require_POST
 @corporate_required
+@step_up_required(CORPORATE, back=_account_page)
 def invoice_contact_remove(
     request: HttpRequest, credential: CorporateCredential, contact_id: int
 ) -> HttpResponse:

@@ -22,6 +22,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -59,6 +60,12 @@ from seatwise.portals.corporate.ordering_forms import AddSeatsForm, CheckoutForm
 from seatwise.portals.corporate.session import corporate_required, portal_actor
 from seatwise.portals.forms import add_service_error, new_form_key, posted_form_key
 from seatwise.portals.shared import id_param, page_query, reader_language, render_page
+from seatwise.portals.step_up import (
+    CORPORATE,
+    step_up_fresh,
+    step_up_needed_for,
+    step_up_redirect,
+)
 
 # While the worker has the order, its page reloads itself this often (a <meta> refresh: no
 # script, the Content Security Policy allows none inline).
@@ -400,6 +407,9 @@ def checkout(request: HttpRequest, credential: CorporateCredential, quote_id: in
         cards=cards,
         initial=_checkout_initial(account, order, cards),
     )
+    if request.method == "POST" and form.uses_new_card() and not step_up_fresh(request, CORPORATE):
+        # A new card: the User ID's password (or code) first; nothing of the form is kept.
+        return step_up_redirect(request, CORPORATE, request.get_full_path())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -492,6 +502,10 @@ def service_order_place_view(
 ) -> HttpResponse:
     """**Place Service Order**: idempotent, so a second click or a retry is the same order."""
     order = _order_or_404(credential, order_id)
+    if step_up_needed_for(order.quote.gross_total) and not step_up_fresh(request, CORPORATE):
+        return step_up_redirect(
+            request, CORPORATE, reverse("corporate:service_order", kwargs={"order_id": order.pk})
+        )
     try:
         service_order_place(order=order, by=portal_actor(credential, request))
     except ServiceError as error:

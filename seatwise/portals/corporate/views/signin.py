@@ -20,6 +20,7 @@ from seatwise.accounts.corporate_signin import (
     corporate_password_reset_request,
     corporate_password_token_check,
 )
+from seatwise.accounts.corporate_two_factor import corporate_two_factor_device
 from seatwise.accounts.signin_throttle import SigninKind
 from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
@@ -34,8 +35,10 @@ from seatwise.portals.corporate.session import (
     corporate_logout,
     portal_actor,
 )
+from seatwise.portals.corporate.views.two_factor import corporate_signin_pending
 from seatwise.portals.device_cookies import device_cookie_set, signin_client
 from seatwise.portals.forms import add_service_error
+from seatwise.portals.step_up import CORPORATE, step_up_mark
 from seatwise.sessions.services import portal_sessions_end_others
 
 
@@ -76,7 +79,10 @@ def signin(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(error.message))
             status = 429 if error.code in {"locked", "throttled"} else 200
         else:
+            if corporate_two_factor_device(credential) is not None:
+                return corporate_signin_pending(request, credential, next_url)
             corporate_login(request, credential)
+            step_up_mark(request, CORPORATE, owner=credential.pk)
             response = redirect(next_url)
             device_cookie_set(response, kind=SigninKind.CORPORATE, login=credential.user_id)
             return response

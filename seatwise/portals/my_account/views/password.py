@@ -39,7 +39,10 @@ def password(request: HttpRequest) -> HttpResponse:
             add_service_error(form, error)
         else:
             rights_changed(
-                request, people=[person], reason="password_change", by=Actor.for_person(person)
+                request,
+                people=[person],
+                reason="password_change",
+                by=Actor.for_person(person, client=Client.of(request)),
             )
             update_session_auth_hash(request, person)
             messages.success(request, _("Your password is changed."))

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from seatwise.audit.actors import Actor
+from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import NotFound
 from seatwise.portals.sessions import sessions_page
 from seatwise.portals.shared import signed_in_person
@@ -43,7 +43,11 @@ def signout(request: HttpRequest, session_id: str) -> HttpResponse:
         messages.success(request, _("You have signed out."))
         return redirect("auth:signin")
     try:
-        person_session_end(person=person, session_id=session_id, by=Actor.for_person(person))
+        person_session_end(
+            person=person,
+            session_id=session_id,
+            by=Actor.for_person(person, client=Client.of(request)),
+        )
     except NotFound as error:
         raise Http404(str(error.message)) from error
     messages.success(request, _("The session is signed out."))
@@ -56,7 +60,7 @@ def signout_others(request: HttpRequest) -> HttpResponse:
     """**Sign out everywhere (other sessions)**: this device stays signed in."""
     person = signed_in_person(request)
     ended = person_sessions_end_others(
-        person=person, keep=request.session, by=Actor.for_person(person)
+        person=person, keep=request.session, by=Actor.for_person(person, client=Client.of(request))
     )
     messages.success(
         request,

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,7 @@ from seatwise.core.errors import ServiceError
 from seatwise.helpcenter.articles import library
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.sessions import rights_changed
+from seatwise.portals.step_up import PERSON, step_up_required
 from seatwise.portals.support.access import Agent, agent_required
 from seatwise.portals.support.forms import (
     CloseForm,
@@ -227,8 +229,13 @@ def verify(request: HttpRequest, agent: Agent, case_id: int) -> HttpResponse:
     return _page(request, agent, found, verify_form=form)
 
 
+def _case_page(request: HttpRequest, agent: Agent, case_id: int) -> str:
+    return reverse("support:case", kwargs={"case_id": case_id})
+
+
 @require_POST
 @agent_required
+@step_up_required(PERSON, back=_case_page)
 def billing_contact_change(request: HttpRequest, agent: Agent, case_id: int) -> HttpResponse:
     found = _case(case_id)
     try:

@@ -15,9 +15,10 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seatwise.accounts.models import Person
-from seatwise.accounts.two_factor import two_factor_begin, two_factor_confirm
+from seatwise.accounts.two_factor import two_factor_begin, two_factor_check, two_factor_confirm
 from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
+from seatwise.portals.auth.forms import VerifyForm
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.my_account.forms import TwoFactorConfirmForm
 from seatwise.portals.sessions import rights_changed
@@ -37,21 +38,22 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if user.is_verified():  # type: ignore[attr-defined]
         return redirect("support:home")
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    form = TwoFactorConfirmForm(request.POST or None)
     if confirmed is not None:
-        # A session opened before the app was set up (or by a sign-in without its code).
-        if request.method == "POST" and form.is_valid():
-            allowed, _details = confirmed.verify_is_allowed()
-            if allowed and confirmed.verify_token(form.cleaned_data["code"].strip()):
+        # A session opened before the app was set up (or by a sign-in without its code): a
+        # code from the app, or a recovery code.
+        verify_form = VerifyForm(request.POST or None)
+        if request.method == "POST" and verify_form.is_valid():
+            try:
+                two_factor_check(
+                    person=user, device=confirmed, code=verify_form.cleaned_data["code"]
+                )
+            except ServiceError as error:
+                add_service_error(verify_form, error)
+            else:
                 otp_login(request, confirmed)
                 return redirect("support:home")
-            form.add_error(
-                "code",
-                _("This code is not valid. Wait for the next code and try again.")
-                if allowed
-                else _("Too many wrong codes. Wait a moment before you try again."),
-            )
-        return render(request, "support/two_factor.html", {"form": form, "verify": True})
+        return render(request, "support/two_factor.html", {"form": verify_form, "verify": True})
+    form = TwoFactorConfirmForm(request.POST or None)
     actor = Actor.for_person(user, client=Client.of(request))
     pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
     if request.method == "POST" and "start" in request.POST:
@@ -62,14 +64,18 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         return render(request, "support/two_factor.html", {"start": True})
     if request.method == "POST" and form.is_valid():
         try:
-            device = two_factor_confirm(person=user, code=form.cleaned_data["code"], by=actor)
+            enrolled = two_factor_confirm(person=user, code=form.cleaned_data["code"], by=actor)
         except ServiceError as error:
             add_service_error(form, error)
         else:
+            otp_login(request, enrolled.device)
             rights_changed(request, people=[user], reason="two_factor_enable", by=actor)
-            otp_login(request, device)
             messages.success(request, _("Two-factor sign-in is on."))
-            return redirect("support:home")
+            return render(
+                request,
+                "support/two_factor.html",
+                {"codes": enrolled.recovery_codes, "enrolled": True},
+            )
     return render(
         request,
         "support/two_factor.html",
