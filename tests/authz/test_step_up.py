@@ -1,5 +1,5 @@
-"""Step-up re-authentication: every protected action, in the product areas and in the
-Corporate Billing Portal, as a table of (URL, method, form data).
+"""Step-up re-authentication: every protected action, in the product areas (the support
+console's too) and in the Corporate Billing Portal, as a table of (URL, method, form data).
 
 For each row:
 
@@ -30,6 +30,7 @@ from seatwise.accounts.corporate_two_factor import (
     corporate_two_factor_confirm,
     device_bin_key,
 )
+from seatwise.accounts.handover import NewContact
 from seatwise.accounts.models import (
     Account,
     CorporateCredential,
@@ -38,14 +39,23 @@ from seatwise.accounts.models import (
     Person,
     RecoveryCode,
 )
+from seatwise.accounts.services import Address
 from seatwise.accounts.signin_throttle import SigninKind
 from seatwise.accounts.two_factor import two_factor_begin, two_factor_confirm
+from seatwise.audit.actors import Actor
 from seatwise.audit.models import AuditEntry
+from seatwise.billing.changes import plan_change_review
 from seatwise.billing.orders import seats_purchase_review
+from seatwise.invoicing.models import Invoice
 from seatwise.notifications.models import OutgoingEmail
-from seatwise.payments.models import PaymentMethod
+from seatwise.ordering.models import Quote, ServiceOrder
+from seatwise.ordering.services import AdminContact, checkout_save, quote_create
+from seatwise.payments.models import Charge, PaymentMethod
 from seatwise.portals.device_cookies import COOKIE_NAMES
 from seatwise.subscriptions.models import Subscription
+from seatwise.support.cases import CaseRequest, case_open
+from seatwise.support.models import Case, CaseEvent
+from seatwise.support.verification import CardAnswers, Reason, case_verify
 from tests.corporate.helpers import corporate_account, invoice_contact_add
 from tests.factories import (
     PASSWORD,
@@ -55,8 +65,10 @@ from tests.factories import (
     make_card,
     make_person,
     make_subscription,
+    plan,
 )
-from tests.step_up import code_of, step_up_age
+from tests.step_up import code_of, sign_in_as, step_up_age
+from tests.tax.data import ensure_eu_vat_rates
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +80,8 @@ CARD = {
     "cvc": "123",
     "holder_name": "Card Holder",
 }
+# The Change Plan upgrade of the world's subscription (GoTo Webinar Standard, yearly).
+BUSINESS = "goto-webinar-business-yearly"
 
 
 @dataclass
@@ -79,6 +93,7 @@ class World:
     subscription: Subscription
     corporate: Account
     contact_id: int
+    agent: Person  # vendor staff, in the support console
     ids: dict[str, Any] = field(default_factory=dict)
 
 
@@ -100,6 +115,11 @@ class Row:
     view: tuple[str, str] | None = None
     # A purchase above the vendor's amount: the amount is set to 0 for the row.
     purchase: bool = False
+    # Signed in as the support agent (vendor staff, two factors), not the billing admin.
+    agent: bool = False
+    # What the action did, once re-authenticated, where a refusal would write too (an audit
+    # or timeline entry): true if it was done.
+    done: Callable[[World], bool] | None = None
 
 
 def _seats_data(world: World) -> dict[str, str]:
@@ -124,6 +144,39 @@ def _bill_to(world: World) -> dict[str, str]:
         "city": "Milano",
         "region": "",
         "country": "IT",
+    }
+
+
+def _plan_data(world: World) -> dict[str, str]:
+    # The upgrade's review, made once: once the plan is changed the same confirmation is sent
+    # again (ten minutes later), with the total that was reviewed.
+    if "plan_total" not in world.ids:
+        review = plan_change_review(subscription=world.subscription, new_plan=plan(BUSINESS))
+        assert review.kind == "now", review
+        assert review.preview is not None
+        world.ids["plan_total"] = str(review.preview.totals.gross)
+    return {
+        "kind": "",
+        "choice": str(world.ids["business_plan"]),
+        "form_key": "step-up-matrix-key-0002",
+        "expected_total": world.ids["plan_total"],
+    }
+
+
+def _checkout_new_card(world: World) -> dict[str, str]:
+    return {
+        "admin_first_name": "Greta",
+        "admin_last_name": "Admin",
+        "admin_email": "greta.admin@example.com",
+        "admin_language": "en",
+        "payment_method": "new",
+        **CARD,
+        "address_line1": "Chausseestraße 1",
+        "address_line2": "",
+        "postal_code": "10115",
+        "city": "Berlin",
+        "region": "",
+        "country": "DE",
     }
 
 
@@ -212,6 +265,31 @@ ROWS: list[Row] = [
         view=("seatwise.portals.my_account.views.two_factor", "recovery_codes"),
     ),
     Row("new recovery codes", "person", "POST", "/my-account/two-factor/recovery-codes/"),
+    Row(
+        "Change Plan above the vendor's amount",
+        "person",
+        "POST",
+        "/billing/subscriptions/{subscription}/plan/",
+        data=_plan_data,
+        back="/billing/subscriptions/{subscription}/plan/?plan={business_plan}",
+        status=302,
+        location="/billing/subscriptions/",
+        purchase=True,
+        done=lambda world: Subscription.objects.get(pk=world.subscription.pk).plan.code == BUSINESS,
+    ),
+    # --- support console: the agent's password or code ---
+    Row(
+        "change the billing contact (support case)",
+        "person",
+        "POST",
+        "/support/cases/{case}/billing-contact/",
+        back="/support/cases/{case}/",
+        status=302,
+        location="/support/cases/{case}/",
+        view=("seatwise.portals.support.views.cases", "billing_contact_change"),
+        agent=True,
+        done=lambda world: Person.objects.get(email="lena@k.example").is_billing_contact,
+    ),
     # --- Corporate Billing Portal: the User ID's password or code ---
     Row(
         "Bill To (Edit)",
@@ -265,6 +343,32 @@ ROWS: list[Row] = [
         "POST",
         "/corporate/account/two-factor/recovery-codes/",
     ),
+    Row(
+        "checkout with a new card",
+        "corporate",
+        "POST",
+        "/corporate/quotes/{quote}/checkout/",
+        data=_checkout_new_card,
+        status=302,
+        location="/corporate/service-orders/{order}/",
+        done=lambda world: (
+            ServiceOrder.objects.get(pk=world.ids["order"]).payment_method_id
+            not in (None, world.ids["card"])
+        ),
+    ),
+    Row(
+        "Place Service Order above the vendor's amount",
+        "corporate",
+        "POST",
+        "/corporate/service-orders/{order}/place/",
+        back="/corporate/service-orders/{order}/",
+        status=302,
+        location="/corporate/service-orders/{order}/",
+        purchase=True,
+        done=lambda world: (
+            ServiceOrder.objects.get(pk=world.ids["order"]).status != ServiceOrder.Status.DRAFT
+        ),
+    ),
 ]
 
 
@@ -286,6 +390,49 @@ def world() -> World:
         credential=credential, code=code_of(device_bin_key(pending)), by=SYSTEM
     )
     contact = invoice_contact_add(corporate, name="Ivo Invoice", email="ivo.invoice@example.test")
+    # Add Seats of the portal: an accepted quote with its draft service order (the card on file).
+    ensure_eu_vat_rates()
+    meeting = make_subscription(corporate, seats=5, plan_code="goto-meeting-standard-yearly")
+    card = make_card(corporate)
+    quote = quote_create(account=corporate, seats={meeting.pk: 2}, replace_open=False, by=SYSTEM)
+    order = checkout_save(
+        quote=quote,
+        admin=AdminContact(
+            first_name="Ada", last_name="Admin", email="ada.admin@example.com", language="en"
+        ),
+        payment_method_id=card.pk,
+        new_card=None,
+        address=Address(line1="Unter den Linden 1", postal_code="10117", city="Berlin"),
+        country="DE",
+        by=SYSTEM,
+    )
+
+    # A support case of the online account's admin asking for a new billing contact, verified
+    # by the agent against the card on file.
+    agent = Person.objects.create_user(
+        "agent@seatwise.test", PASSWORD, first_name="Helen", last_name="Porter", is_staff=True
+    )
+    case = case_open(
+        person=admin2,
+        request=CaseRequest(
+            topic=Case.Topic.BILLING_CONTACT_CHANGE,
+            new_contact=NewContact(first_name="Lena", last_name="Neumann", email="lena@k.example"),
+        ),
+        client="192.0.2.1",
+        by=Actor.for_person(admin2),
+    )
+    verification = case_verify(
+        case=case,
+        answers=CardAnswers(
+            last4="4242",
+            exp_month=12,
+            exp_year=date.today().year + 2,
+            holder_name="Bill Contact",
+        ),
+        agent=agent,
+        by=Actor.for_person(agent),
+    )
+    assert verification.reason is Reason.PASSED
     return World(
         online=online,
         billing_admin=admin,
@@ -294,12 +441,18 @@ def world() -> World:
         subscription=subscription,
         corporate=corporate,
         contact_id=contact.pk,
+        agent=agent,
         ids={
             "user": user.pk,
             "admin2": admin2.pk,
             "subscription": subscription.pk,
             "seats_plus_one": subscription.seats + 1,
             "contact": contact.pk,
+            "business_plan": plan(BUSINESS).pk,
+            "quote": quote.pk,
+            "order": order.pk,
+            "card": card.pk,
+            "case": case.pk,
         },
     )
 
@@ -314,6 +467,12 @@ def snapshot() -> dict[str, object]:
         "recovery_codes": list(RecoveryCode.objects.order_by("pk").values()),
         "devices": list(TOTPDevice.objects.order_by("pk").values("pk", "confirmed")),
         "corporate_devices": list(CorporateTOTPDevice.objects.order_by("pk").values("pk")),
+        "quotes": list(Quote.objects.order_by("pk").values()),
+        "service_orders": list(ServiceOrder.objects.order_by("pk").values()),
+        "charges": Charge.objects.count(),
+        "invoices": Invoice.objects.count(),
+        "cases": list(Case.objects.order_by("pk").values()),
+        "case_events": CaseEvent.objects.count(),
         "audit_entries": AuditEntry.objects.count(),
         "outgoing_emails": OutgoingEmail.objects.count(),
     }
@@ -334,7 +493,10 @@ def test_step_up_matrix(client, settings, world: World, row: Row) -> None:
     if row.purchase:
         settings.SEATWISE_STEP_UP_PURCHASE_AMOUNT = "0"
     # Given a session signed in more than ten minutes ago (a sign-in counts as a step-up).
-    if row.area == "person":
+    if row.agent:
+        sign_in_as(client, world.agent)
+        step_up_age(client, TEN_MINUTES + 1)
+    elif row.area == "person":
         client.force_login(world.billing_admin)
     else:
         portal_sign_in_with_code(client, world.corporate)
@@ -366,6 +528,8 @@ def test_step_up_matrix(client, settings, world: World, row: Row) -> None:
         assert snapshot() != before, "the action changed nothing"
     else:
         assert snapshot() == before
+    if row.done is not None:
+        assert row.done(world), "the action was not done"
 
     # Ten minutes later, it asks again.
     step_up_age(client, TEN_MINUTES + 1, area=row.area)
