@@ -10,12 +10,12 @@ The ten minutes pass by moving the step-up time back in the stored session (no w
 from __future__ import annotations
 
 import pytest
-from django.contrib.sessions.backends.db import SessionStore
 from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, expect
 
 from seatwise.portals.step_up import SESSION_KEY
+from seatwise.sessions.store import SessionStore
 from tests.browser.conftest import reader_page, screenshot
 from tests.factories import PASSWORD, billing_contact, make_account
 from tests.step_up import code_of
