@@ -47,26 +47,36 @@ ACCOUNT_ADMIN = "jonas.weber@kessler-feinmechanik.test"
 @functools.cache
 def readers() -> dict[str, dict[str, str]]:
     """The request headers of each reader, made once per run: the session a sign-in leaves
-    (Django's ``force_login``; the Corporate Billing Portal's own ``corporate_login``), or an
-    API token."""
+    (Django's ``login`` and the sign-in's stamp; the Corporate Billing Portal's own
+    ``corporate_login``), or an API token."""
     from importlib import import_module
 
     from django.conf import settings
+    from django.contrib.auth import login
     from django.http import HttpRequest
-    from django.test import Client
 
     from seatwise.accounts.models import CorporateCredential, Person
     from seatwise.api.models import OperatorToken
     from seatwise.api.scopes import ALL_SCOPES
     from seatwise.portals.corporate.session import corporate_login
+    from seatwise.portals.sessions import signin_record
+
+    PERSON_BACKEND = "seatwise.accounts.backends.PersonBackend"
 
     def cookie(session_key: str) -> dict[str, str]:
         return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}"}
 
     def person(email: str) -> dict[str, str]:
-        client = Client()
-        client.force_login(Person.objects.get(email=email))
-        return cookie(client.cookies[settings.SESSION_COOKIE_NAME].value)
+        # As the sign-in page leaves it: signed in, and the sign-in stamped (its time, browser
+        # and client), without which the session timeouts end the session at once.
+        request = HttpRequest()
+        request.META["REMOTE_ADDR"] = "127.0.0.1"
+        request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+        login(request, Person.objects.get(email=email), backend=PERSON_BACKEND)
+        signin_record(request)
+        request.session.save()
+        assert request.session.session_key is not None
+        return cookie(request.session.session_key)
 
     credential = CorporateCredential.objects.order_by("pk").first()
     assert credential is not None, "the demo data has a Corporate Billing Portal User ID"

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from seatwise.accounts.models import Person
 from seatwise.audit.actors import Actor
+from seatwise.core.clients import client_address
 from seatwise.sessions.data import session_portal_signed_in, session_signed_in
 from seatwise.sessions.selectors import SessionRow
 from seatwise.sessions.services import sessions_rotate
@@ -19,7 +20,7 @@ from seatwise.sessions.services import sessions_rotate
 def _device(request: HttpRequest) -> dict[str, str]:
     return {
         "user_agent": str(request.headers.get("User-Agent", "")),
-        "client": str(request.META.get("REMOTE_ADDR", "")),
+        "client": client_address(request),
     }
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from seatwise.accounts.handover import NewContact
 from seatwise.accounts.models import Person
 from seatwise.audit.actors import Actor, Client
+from seatwise.core.clients import client_address
 from seatwise.core.errors import ServiceError
 from seatwise.portals.forms import add_service_error
 from seatwise.portals.help.forms import ContactForm, new_form_key
@@ -55,7 +56,9 @@ def _customer(request: HttpRequest) -> Person | None:
 
 
 def _client(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
+    # The client as the sign-in limits see it (behind SEATWISE_PROXY_COUNT proxies, not the
+    # proxy), so that the form's per-client limit counts each client on its own.
+    return client_address(request)
 
 
 @never_cache
