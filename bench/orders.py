@@ -178,6 +178,7 @@ def _draft(n: int) -> dict[str, Any]:
     from seatwise.ordering.services import AdminContact, checkout_save, quote_create
     from seatwise.payments.services import payment_method_add
     from seatwise.portals.corporate.session import corporate_login
+    from seatwise.portals.step_up import CORPORATE, step_up_mark
     from seatwise.subscriptions.services import subscription_add
 
     by = Actor.system("bench")
@@ -225,9 +226,13 @@ def _draft(n: int) -> dict[str, Any]:
         country="DE",
         by=by,
     )
+    # The session the portal's sign-in leaves: signed in, and that sign-in a fresh
+    # re-authentication (an order above the vendor's amount asks for one).
+    credential = CorporateCredential.objects.get(account=account)
     request = HttpRequest()
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
-    corporate_login(request, CorporateCredential.objects.get(account=account))
+    corporate_login(request, credential)
+    step_up_mark(request, CORPORATE, owner=credential.pk)
     request.session.save()
     return {"order": order.pk, "account": account.pk, "session": request.session.session_key}
 
