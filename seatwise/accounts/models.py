@@ -231,7 +231,7 @@ class CorporateTOTPDevice(models.Model):
     It belongs to the ``CorporateCredential``, not to a person: the User ID is held by whoever
     is the billing contact, so a new billing contact removes it with the password
     (``accounts.services.billing_contact_set``). One per credential; unconfirmed while being
-    set up, asked for at sign-in once confirmed (``accounts.corporate_two_factor``).
+    set up, asked for at sign-in once confirmed (``accounts.two_factor``).
     """
 
     credential = models.OneToOneField(

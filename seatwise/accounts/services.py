@@ -16,13 +16,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from seatwise.accounts.corporate_two_factor import corporate_two_factor_reset
 from seatwise.accounts.lock_objects import (
     account_lock,
     corporate_credential_lock_by_account,
     people_lock,
 )
 from seatwise.accounts.models import EMAIL_MAX, NAME_MAX, Account, CorporateCredential, Person
+from seatwise.accounts.two_factor import two_factor_reset
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, snapshot
 from seatwise.core.errors import Invalid, Refused
@@ -393,7 +393,7 @@ def billing_contact_set(*, account: Account, person: Person, by: Actor) -> Perso
                 new={"holder": person.pk},
             )
             # The previous holder's authenticator app and recovery codes go with the password.
-            corporate_two_factor_reset(credential=credential, by=by)
+            two_factor_reset(credential=credential, by=by)
     return person
 
 

@@ -7,7 +7,6 @@ from io import BytesIO
 
 import qrcode
 import qrcode.image.svg
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 def qr_data_uri(uri: str) -> str:
@@ -15,8 +14,3 @@ def qr_data_uri(uri: str) -> str:
     buffer = BytesIO()
     image.save(buffer)
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def device_secret(device: TOTPDevice) -> str:
-    """The device's key as people type it into an authenticator app (base32)."""
-    return base64.b32encode(device.bin_key).decode()

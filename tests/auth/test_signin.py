@@ -74,8 +74,8 @@ class TestSignIn:
 
 class TestTwoFactor:
     def enable(self, person):
-        device = two_factor_begin(person=person, by=SYSTEM)
-        two_factor_confirm(person=person, code=f"{totp(device.bin_key):06d}", by=SYSTEM)
+        device = two_factor_begin(owner=person, by=SYSTEM)
+        two_factor_confirm(owner=person, code=f"{totp(device.bin_key):06d}", by=SYSTEM)
         device.refresh_from_db()
         return device
 
@@ -93,8 +93,6 @@ class TestTwoFactor:
 
         device.refresh_from_db()
         device.last_t = -1  # the code of this time step may not have been used yet
-        device.throttling_failure_count = 0
-        device.throttling_failure_timestamp = None
         device.save()
         right = client.post("/signin/verify/", {"code": f"{totp(device.bin_key):06d}"})
         assert right["Location"] == "/my-account/"

@@ -25,11 +25,6 @@ import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from seatwise.accounts.corporate_two_factor import (
-    corporate_two_factor_begin,
-    corporate_two_factor_confirm,
-    device_bin_key,
-)
 from seatwise.accounts.handover import NewContact
 from seatwise.accounts.models import (
     Account,
@@ -41,7 +36,7 @@ from seatwise.accounts.models import (
 )
 from seatwise.accounts.services import Address
 from seatwise.accounts.signin_throttle import SigninKind
-from seatwise.accounts.two_factor import two_factor_begin, two_factor_confirm
+from seatwise.accounts.two_factor import device_bin_key, two_factor_begin, two_factor_confirm
 from seatwise.audit.actors import Actor
 from seatwise.audit.models import AuditEntry
 from seatwise.billing.changes import plan_change_review
@@ -380,15 +375,13 @@ def world() -> World:
     admin2 = make_person(online, admin=True, language="en")
     make_card(online)
     subscription = make_subscription(online, seats=5, plan_code="goto-webinar-standard-yearly")
-    device = two_factor_begin(person=admin, by=SYSTEM)
-    two_factor_confirm(person=admin, code=code_of(device.bin_key), by=SYSTEM)
+    device = two_factor_begin(owner=admin, by=SYSTEM)
+    two_factor_confirm(owner=admin, code=code_of(device.bin_key), by=SYSTEM)
 
     corporate = corporate_account(language="en", name="Echo Corporate SpA")
     credential = CorporateCredential.objects.get(account=corporate)
-    pending = corporate_two_factor_begin(credential=credential, by=SYSTEM)
-    corporate_two_factor_confirm(
-        credential=credential, code=code_of(device_bin_key(pending)), by=SYSTEM
-    )
+    pending = two_factor_begin(owner=credential, by=SYSTEM)
+    two_factor_confirm(owner=credential, code=code_of(device_bin_key(pending)), by=SYSTEM)
     contact = invoice_contact_add(corporate, name="Ivo Invoice", email="ivo.invoice@example.test")
     # Add Seats of the portal: an accepted quote with its draft service order (the card on file).
     ensure_eu_vat_rates()

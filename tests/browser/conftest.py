@@ -42,8 +42,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-# Screenshots; scripts/test.sh gives the PostgreSQL run a folder of its own
-# (SEATWISE_TEST_ARTIFACTS), as both runs take them at the same time.
+# Screenshots: test-artifacts/ of the checkout, or SEATWISE_TEST_ARTIFACTS.
 ARTIFACTS = Path(
     os.environ.get("SEATWISE_TEST_ARTIFACTS")
     or Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -129,8 +128,8 @@ def reader_page(browser: Browser, language: str) -> Iterator[Page]:
     assert problems == []
 
 
-# SEATWISE_TEST_SCREENSHOTS=0: no screenshots (make test's PostgreSQL run, whose pages are the
-# SQLite run's: a full-page PNG costs Chromium more than most steps of a test).
+# SEATWISE_TEST_SCREENSHOTS=0: no screenshots (a full-page PNG costs Chromium more than most
+# steps of a test).
 SCREENSHOTS = os.environ.get("SEATWISE_TEST_SCREENSHOTS", "1") != "0"
 
 

@@ -9,10 +9,10 @@ import re
 
 import pytest
 
-from seatwise.accounts.corporate_two_factor import device_bin_key
 from seatwise.accounts.models import CorporateCredential, CorporateTOTPDevice, RecoveryCode
 from seatwise.accounts.recovery_codes import recovery_codes_left
 from seatwise.accounts.services import billing_contact_set
+from seatwise.accounts.two_factor import device_bin_key
 from seatwise.audit.models import AuditEntry
 from tests.corporate.helpers import corporate_account, portal_sign_in
 from tests.factories import PASSWORD, SYSTEM, make_person

@@ -101,7 +101,7 @@ class TestTwoFactorGate:
         agent = make_agent()
         TOTPDevice.objects.create(user=agent, name="Seatwise", confirmed=True)
         with pytest.raises(Refused):
-            two_factor_disable(person=agent, password=PASSWORD, by=SYSTEM)
+            two_factor_disable(owner=agent, password=PASSWORD, by=SYSTEM)
         assert TOTPDevice.objects.filter(user=agent).count() == 1
 
     def test_customers_are_refused_and_visitors_sent_to_sign_in(self, client):

@@ -27,6 +27,7 @@ from seatwise.accounts.signin_throttle import (
     signin_attempt_succeeded,
 )
 from seatwise.accounts.two_factor import two_factor_check, two_factor_confirmed_device
+from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
 from seatwise.portals.auth.forms import StepUpForm
 from seatwise.portals.auth.views import refused
@@ -62,7 +63,12 @@ def step_up(request: HttpRequest) -> HttpResponse:
                 form.add_error("password", _("Your current password is not correct."))
         elif device is not None:
             try:
-                two_factor_check(person=person, device=device, code=code)
+                two_factor_check(
+                    owner=person,
+                    device=device,
+                    code=code,
+                    by=Actor.for_person(person, client=Client.of(request)),
+                )
             except ServiceError as error:
                 add_service_error(form, error)
             else:

@@ -21,7 +21,6 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seatwise.accounts.models import Person
 from seatwise.accounts.passwords import password_reset_request, person_password_set
@@ -34,7 +33,11 @@ from seatwise.accounts.signin_throttle import (
     signin_attempt_succeeded,
     signin_unlock,
 )
-from seatwise.accounts.two_factor import two_factor_check, two_factor_required
+from seatwise.accounts.two_factor import (
+    two_factor_check,
+    two_factor_confirmed_device,
+    two_factor_required,
+)
 from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
 from seatwise.portals.auth.forms import PasswordResetRequestForm, SignInForm, VerifyForm
@@ -65,10 +68,6 @@ def _landing(person: Person, next_url: str) -> str:
     return next_url
 
 
-def confirmed_device(person: Person) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=person, confirmed=True).first()
-
-
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
@@ -91,7 +90,7 @@ def signin(request: HttpRequest) -> HttpResponse:
         if isinstance(person, Person) and person.is_active:
             signin_attempt_succeeded(attempt)
             next_url = _landing(person, next_url)
-            device = confirmed_device(person)
+            device = two_factor_confirmed_device(person)
             if device is not None:
                 request.session[PENDING_KEY] = {
                     "person": person.pk,
@@ -147,14 +146,19 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
         messages.warning(request, _("Please sign in again."))
         return redirect("auth:signin")
     person = Person.objects.filter(pk=pending["person"], is_active=True).first()
-    device = confirmed_device(person) if person else None
+    device = two_factor_confirmed_device(person) if person else None
     if person is None or device is None:
         request.session.pop(PENDING_KEY, None)
         return redirect("auth:signin")
     form = VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            used = two_factor_check(person=person, device=device, code=form.cleaned_data["code"])
+            used = two_factor_check(
+                owner=person,
+                device=device,
+                code=form.cleaned_data["code"],
+                by=Actor.for_person(person, client=Client.of(request)),
+            )
         except ServiceError as error:
             add_service_error(form, error)
         else:

@@ -15,7 +15,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from seatwise.accounts.bill_to import BillTo, account_purchase_order_set, bill_to_set
-from seatwise.accounts.corporate_two_factor import corporate_two_factor_device
 from seatwise.accounts.invoice_contacts import (
     invoice_contact_add as invoice_contact_add_service,
 )
@@ -26,6 +25,7 @@ from seatwise.accounts.invoice_contacts import invoice_contacts_of
 from seatwise.accounts.models import INVOICE_CONTACTS_MAX, CorporateCredential, InvoiceContact
 from seatwise.accounts.selectors import billing_contact_of
 from seatwise.accounts.services import Address
+from seatwise.accounts.two_factor import two_factor_confirmed_device
 from seatwise.core.countries import country_name
 from seatwise.core.errors import ServiceError
 from seatwise.portals.corporate.account_forms import (
@@ -60,7 +60,7 @@ def _account_context(
         "contact_form": contact_form or InvoiceContactForm(),
         "po_form": po_form
         or PurchaseOrderForm(initial={"purchase_order_number": account.purchase_order_number}),
-        "two_factor_on": corporate_two_factor_device(credential) is not None,
+        "two_factor_on": two_factor_confirmed_device(credential) is not None,
     }
 
 

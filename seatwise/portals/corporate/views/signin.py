@@ -20,8 +20,8 @@ from seatwise.accounts.corporate_signin import (
     corporate_password_reset_request,
     corporate_password_token_check,
 )
-from seatwise.accounts.corporate_two_factor import corporate_two_factor_device
 from seatwise.accounts.signin_throttle import SigninKind
+from seatwise.accounts.two_factor import two_factor_confirmed_device
 from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
 from seatwise.portals.corporate.forms import (
@@ -79,7 +79,7 @@ def signin(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(error.message))
             status = 429 if error.code in {"locked", "throttled"} else 200
         else:
-            if corporate_two_factor_device(credential) is not None:
+            if two_factor_confirmed_device(credential) is not None:
                 return corporate_signin_pending(request, credential, next_url)
             corporate_login(request, credential)
             step_up_mark(request, CORPORATE, owner=credential.pk)

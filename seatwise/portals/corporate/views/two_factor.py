@@ -3,13 +3,12 @@ the set-up and switch-off in the Account tab, new recovery codes, and the portal
 re-authentication page (``portals.step_up``) against the User ID's password or code.
 
 Failures count towards the portal's sign-in lockout: a wrong password through
-``corporate_authenticate``, a wrong code through ``corporate_two_factor_check``.
+``corporate_authenticate``, a wrong code through ``accounts.two_factor.two_factor_check``.
 """
 
 from __future__ import annotations
 
 import time
-from base64 import b32encode
 from typing import Any
 
 from django.conf import settings
@@ -29,20 +28,20 @@ from seatwise.accounts.corporate_signin import (
     corporate_session_credential,
     corporate_session_hash,
 )
-from seatwise.accounts.corporate_two_factor import (
-    corporate_recovery_codes_regenerate,
-    corporate_two_factor_begin,
-    corporate_two_factor_check,
-    corporate_two_factor_confirm,
-    corporate_two_factor_device,
-    corporate_two_factor_disable,
-    corporate_two_factor_pending,
-    device_bin_key,
-    device_config_url,
-)
 from seatwise.accounts.models import CorporateCredential
 from seatwise.accounts.recovery_codes import recovery_codes_left
 from seatwise.accounts.signin_throttle import SigninKind
+from seatwise.accounts.two_factor import (
+    device_config_url,
+    device_secret,
+    recovery_codes_regenerate,
+    two_factor_begin,
+    two_factor_check,
+    two_factor_confirm,
+    two_factor_confirmed_device,
+    two_factor_disable,
+    two_factor_pending_device,
+)
 from seatwise.core.errors import ServiceError
 from seatwise.portals.auth.forms import StepUpForm, VerifyForm
 from seatwise.portals.corporate.frame import portal_frame
@@ -91,15 +90,15 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
     credential = corporate_session_credential(
         credential_id=int(pending.get("credential") or 0), session_hash=str(pending.get("hash"))
     )
-    device = corporate_two_factor_device(credential) if credential is not None else None
+    device = two_factor_confirmed_device(credential) if credential is not None else None
     if credential is None or device is None:
         request.session.pop(PENDING_KEY, None)
         return redirect("corporate:signin")
     form = VerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            used = corporate_two_factor_check(
-                credential=credential,
+            used = two_factor_check(
+                owner=credential,
                 device=device,
                 code=form.cleaned_data["code"],
                 by=portal_actor(credential, request),
@@ -139,16 +138,16 @@ def signin_verify(request: HttpRequest) -> HttpResponse:
 @corporate_required
 def two_factor(request: HttpRequest, credential: CorporateCredential) -> HttpResponse:
     actor = portal_actor(credential, request)
-    device = corporate_two_factor_device(credential)
-    pending = None if device is not None else corporate_two_factor_pending(credential)
+    device = two_factor_confirmed_device(credential)
+    pending = None if device is not None else two_factor_pending_device(credential)
     confirm_form = CorporateTwoFactorConfirmForm(request.POST if "code" in request.POST else None)
     disable_form = CorporateTwoFactorDisableForm(
         request.POST if "password" in request.POST else None
     )
     if request.method == "POST" and "code" in request.POST and confirm_form.is_valid():
         try:
-            codes = corporate_two_factor_confirm(
-                credential=credential, code=confirm_form.cleaned_data["code"], by=actor
+            enrolled = two_factor_confirm(
+                owner=credential, code=confirm_form.cleaned_data["code"], by=actor
             )
         except ServiceError as error:
             add_service_error(confirm_form, error)
@@ -157,13 +156,13 @@ def two_factor(request: HttpRequest, credential: CorporateCredential) -> HttpRes
             return render_page(
                 request,
                 "corporate/recovery_codes.html",
-                {"codes": codes},
+                {"codes": enrolled.recovery_codes},
                 frame=portal_frame(credential, "account"),
             )
     if request.method == "POST" and "password" in request.POST and disable_form.is_valid():
         try:
-            corporate_two_factor_disable(
-                credential=credential, password=disable_form.cleaned_data["password"], by=actor
+            two_factor_disable(
+                owner=credential, password=disable_form.cleaned_data["password"], by=actor
             )
         except ServiceError as error:
             add_service_error(disable_form, error)
@@ -180,8 +179,8 @@ def two_factor(request: HttpRequest, credential: CorporateCredential) -> HttpRes
         context["recovery_codes_left"] = recovery_codes_left(credential)
     if pending is not None:
         context.update(
-            qr=qr_data_uri(device_config_url(pending)),
-            secret=b32encode(device_bin_key(pending)).decode(),
+            qr=qr_data_uri(device_config_url(credential, pending)),
+            secret=device_secret(pending),
         )
     return render_page(
         request, "corporate/two_factor.html", context, frame=portal_frame(credential, "account")
@@ -193,7 +192,7 @@ def two_factor(request: HttpRequest, credential: CorporateCredential) -> HttpRes
 @corporate_required
 def two_factor_start(request: HttpRequest, credential: CorporateCredential) -> HttpResponse:
     try:
-        corporate_two_factor_begin(credential=credential, by=portal_actor(credential, request))
+        two_factor_begin(owner=credential, by=portal_actor(credential, request))
     except ServiceError as error:
         messages.error(request, str(error.message))
     return redirect("corporate:two_factor")
@@ -208,14 +207,14 @@ def recovery_codes(request: HttpRequest, credential: CorporateCredential) -> Htt
     frame = portal_frame(credential, "account")
     if request.method == "POST":
         try:
-            codes = corporate_recovery_codes_regenerate(
-                credential=credential, by=portal_actor(credential, request)
+            codes = recovery_codes_regenerate(
+                owner=credential, by=portal_actor(credential, request)
             )
         except ServiceError as error:
             messages.error(request, str(error.message))
             return redirect("corporate:two_factor")
         return render_page(request, "corporate/recovery_codes.html", {"codes": codes}, frame=frame)
-    if corporate_two_factor_device(credential) is None:
+    if two_factor_confirmed_device(credential) is None:
         return redirect("corporate:two_factor")
     return render_page(
         request,
@@ -235,7 +234,7 @@ def recovery_codes(request: HttpRequest, credential: CorporateCredential) -> Htt
 def step_up(request: HttpRequest, credential: CorporateCredential) -> HttpResponse:
     """**Confirm it's you**: the User ID's password, or a code from its authenticator app."""
     next_url = step_up_next(request, CORPORATE, reverse("corporate:account"))
-    device = corporate_two_factor_device(credential)
+    device = two_factor_confirmed_device(credential)
     form = StepUpForm(request.POST or None, with_code=device is not None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -248,8 +247,8 @@ def step_up(request: HttpRequest, credential: CorporateCredential) -> HttpRespon
                     client=signin_client(request, SigninKind.CORPORATE),
                 )
             elif device is not None:
-                corporate_two_factor_check(
-                    credential=credential,
+                two_factor_check(
+                    owner=credential,
                     device=device,
                     code=form.cleaned_data.get("code") or "",
                     by=portal_actor(credential, request),

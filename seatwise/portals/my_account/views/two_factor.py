@@ -23,6 +23,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seatwise.accounts.recovery_codes import recovery_codes_left
 from seatwise.accounts.two_factor import (
+    device_config_url,
+    device_secret,
     may_use_two_factor,
     recovery_codes_regenerate,
     two_factor_begin,
@@ -40,7 +42,7 @@ from seatwise.portals.my_account.forms import TwoFactorConfirmForm, TwoFactorDis
 from seatwise.portals.sessions import rights_changed
 from seatwise.portals.shared import signed_in_person
 from seatwise.portals.step_up import PERSON, step_up_required
-from seatwise.portals.two_factor import device_secret, qr_data_uri
+from seatwise.portals.two_factor import qr_data_uri
 
 
 def _verified(request: HttpRequest) -> bool:
@@ -64,7 +66,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "code" in request.POST and confirm_form.is_valid():
         try:
             enrolled = two_factor_confirm(
-                person=person,
+                owner=person,
                 code=confirm_form.cleaned_data["code"],
                 by=Actor.for_person(person, client=Client.of(request)),
             )
@@ -88,7 +90,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "password" in request.POST and disable_form.is_valid():
         try:
             two_factor_disable(
-                person=person,
+                owner=person,
                 password=disable_form.cleaned_data["password"],
                 by=Actor.for_person(person, client=Client.of(request)),
             )
@@ -114,7 +116,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if device is not None and not device.confirmed:
         context.update(
             confirm_form=confirm_form,
-            qr=qr_data_uri(device.config_url),
+            qr=qr_data_uri(device_config_url(person, device)),
             secret=device_secret(device),
         )
     return render(request, "my_account/two_factor.html", context)
@@ -128,9 +130,10 @@ def _verify_session(request: HttpRequest, device: TOTPDevice) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             two_factor_check(
-                person=person,
+                owner=person,
                 device=device,
                 code=form.cleaned_data["code"],
+                by=Actor.for_person(person, client=Client.of(request)),
             )
         except ServiceError as error:
             add_service_error(form, error)
@@ -145,7 +148,7 @@ def _verify_session(request: HttpRequest, device: TOTPDevice) -> HttpResponse:
 def two_factor_start(request: HttpRequest) -> HttpResponse:
     person = signed_in_person(request)
     try:
-        two_factor_begin(person=person, by=Actor.for_person(person, client=Client.of(request)))
+        two_factor_begin(owner=person, by=Actor.for_person(person, client=Client.of(request)))
     except ServiceError as error:
         messages.error(request, str(error.message))
     return redirect("my_account:two_factor")
@@ -162,7 +165,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             codes = recovery_codes_regenerate(
-                person=person, by=Actor.for_person(person, client=Client.of(request))
+                owner=person, by=Actor.for_person(person, client=Client.of(request))
             )
         except ServiceError as error:
             messages.error(request, str(error.message))

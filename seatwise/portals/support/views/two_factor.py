@@ -12,10 +12,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seatwise.accounts.models import Person
-from seatwise.accounts.two_factor import two_factor_begin, two_factor_check, two_factor_confirm
+from seatwise.accounts.two_factor import (
+    device_config_url,
+    device_secret,
+    two_factor_begin,
+    two_factor_check,
+    two_factor_confirm,
+    two_factor_confirmed_device,
+    two_factor_pending_device,
+)
 from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
 from seatwise.portals.auth.forms import VerifyForm
@@ -23,7 +30,7 @@ from seatwise.portals.forms import add_service_error
 from seatwise.portals.my_account.forms import TwoFactorConfirmForm
 from seatwise.portals.sessions import rights_changed
 from seatwise.portals.support.access import is_agent
-from seatwise.portals.two_factor import device_secret, qr_data_uri
+from seatwise.portals.two_factor import qr_data_uri
 
 
 @never_cache
@@ -37,7 +44,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         return render(request, "support/forbidden.html", status=403)
     if user.is_verified():  # type: ignore[attr-defined]
         return redirect("support:home")
-    confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    confirmed = two_factor_confirmed_device(user)
     if confirmed is not None:
         # A session opened before the app was set up (or by a sign-in without its code): a
         # code from the app, or a recovery code.
@@ -45,7 +52,10 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and verify_form.is_valid():
             try:
                 two_factor_check(
-                    person=user, device=confirmed, code=verify_form.cleaned_data["code"]
+                    owner=user,
+                    device=confirmed,
+                    code=verify_form.cleaned_data["code"],
+                    by=Actor.for_person(user, client=Client.of(request)),
                 )
             except ServiceError as error:
                 add_service_error(verify_form, error)
@@ -55,16 +65,16 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         return render(request, "support/two_factor.html", {"form": verify_form, "verify": True})
     form = TwoFactorConfirmForm(request.POST or None)
     actor = Actor.for_person(user, client=Client.of(request))
-    pending = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    pending = two_factor_pending_device(user)
     if request.method == "POST" and "start" in request.POST:
-        two_factor_begin(person=user, by=actor)
+        two_factor_begin(owner=user, by=actor)
         return redirect("support:two_factor")
     if pending is None:
         # First, a button: the new key is made by a POST, never by opening the page.
         return render(request, "support/two_factor.html", {"start": True})
     if request.method == "POST" and form.is_valid():
         try:
-            enrolled = two_factor_confirm(person=user, code=form.cleaned_data["code"], by=actor)
+            enrolled = two_factor_confirm(owner=user, code=form.cleaned_data["code"], by=actor)
         except ServiceError as error:
             add_service_error(form, error)
         else:
@@ -82,7 +92,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "verify": False,
-            "qr": qr_data_uri(pending.config_url),
+            "qr": qr_data_uri(device_config_url(user, pending)),
             "secret": device_secret(pending),
         },
     )
