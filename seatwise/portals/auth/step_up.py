@@ -4,8 +4,8 @@
 Each try is a sign-in attempt of the person's address for the sign-in limits
 (``accounts.signin_throttle``): refused while this browser, or the address for browsers without
 its device cookie, or this client is locked out; a wrong password or code is a failure like one
-at the sign-in page (on top of the count of wrong codes of ``accounts.two_factor``), so step-up cannot be
-used to guess a password.
+at the sign-in page (on top of the count of wrong codes of ``accounts.two_factor``), so step-up
+cannot be used to guess a password.
 """
 
 from __future__ import annotations
