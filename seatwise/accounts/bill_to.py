@@ -31,14 +31,12 @@ from seatwise.accounts.lock_objects import account_lock
 from seatwise.accounts.models import EMAIL_MAX, NAME_MAX, Account, CorporateCredential, Person
 from seatwise.accounts.services import Address, account_address_set, person_profile_update
 from seatwise.audit.actors import Actor
-from seatwise.audit.services import audit_record
 from seatwise.core.errors import Invalid, Refused
 from seatwise.core.validation import clean_country, clean_email, clean_text, clean_vat_id
 from seatwise.notifications.services import email_queue
 
 HANDOVER_OLD_EMAIL = "billing_contact_handover_old"
 HANDOVER_NEW_EMAIL = "billing_contact_handover_new"
-PURCHASE_ORDER_MAX = 64
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -177,29 +175,3 @@ def bill_to_set(*, account: Account, bill_to: BillTo, by: Actor) -> BillToSaved:
     if previous is not None:
         previous.refresh_from_db()
     return BillToSaved(contact=holder, handed_over=handed_over, previous=previous)
-
-
-def account_purchase_order_set(*, account: Account, number: str, by: Actor) -> Account:
-    """The purchase-order number printed on the account's invoices issued from now on
-    (the Account tab's **Purchase order** section); empty removes it. Invoices already issued keep
-    the one they were issued with."""
-    cleaned = clean_text(
-        number, field="purchase_order_number", max_length=PURCHASE_ORDER_MAX, required=False
-    )
-    with transaction.atomic():
-        locked = account_lock(account.pk)
-        if locked.purchase_order_number == cleaned:
-            return locked
-        old = {"purchase_order_number": locked.purchase_order_number}
-        locked.purchase_order_number = cleaned
-        locked.save(update_fields=["purchase_order_number"])
-        audit_record(
-            by=by,
-            action="account.purchase_order_set",
-            obj=locked,
-            account_id=locked.pk,
-            old=old,
-            new={"purchase_order_number": cleaned},
-        )
-    account.purchase_order_number = cleaned
-    return locked

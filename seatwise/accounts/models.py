@@ -38,8 +38,12 @@ class Account(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
-    # Corporate accounts: printed on the invoices issued from now on.
+    # Corporate accounts: printed on the invoices issued from now on, and, with an expiration
+    # date, only on those issued before that date (accounts.purchase_orders).
     purchase_order_number = models.CharField(_("purchase order number"), max_length=64, blank=True)
+    purchase_order_expires_on = models.DateField(
+        _("purchase order expiration date"), null=True, blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -55,9 +59,23 @@ class Account(models.Model):
             models.CheckConstraint(
                 condition=models.Q(currency__regex=r"^[A-Z]{3}$"), name="account_currency_iso"
             ),
+            # An expiration date belongs to a purchase-order number.
+            models.CheckConstraint(
+                condition=models.Q(purchase_order_expires_on__isnull=True)
+                | ~models.Q(purchase_order_number=""),
+                name="account_purchase_order_expiry_has_number",
+            ),
         ]
-        # The support console's search by company name (seatwise.support.search).
-        indexes = [prefix_index("name", name="account_name_prefix_idx")]
+        indexes = [
+            # The support console's search by company name (seatwise.support.search).
+            prefix_index("name", name="account_name_prefix_idx"),
+            # The daily reminder's accounts whose purchase order expires soon.
+            models.Index(
+                fields=["purchase_order_expires_on"],
+                condition=models.Q(purchase_order_expires_on__isnull=False),
+                name="account_po_expiry_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -13,7 +13,8 @@ ACTION_LABELS: dict[str, Promise] = {
     # Accounts, people and roles
     "account.create": _("Account created"),
     "account.address_set": _("Billing address changed"),
-    "account.purchase_order_set": _("Purchase order number changed"),
+    "account.purchase_order_set": _("Purchase order changed"),
+    "account.purchase_order_expiry_reminder": _("Purchase order expiry reminder sent"),
     "account.billing_contact_set": _("Billing contact changed"),
     "account.billing_contact_handover": _("Billing contact handed over"),
     "person.add": _("User added"),

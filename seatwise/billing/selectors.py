@@ -1,5 +1,6 @@
 """Reads of what an account is billed, shared by the Billing Center and the Corporate Billing
-Portal: the invoice history by keyset pages, and whether an invoice may be paid now."""
+Portal: the invoice history by keyset pages, whether an invoice may be paid now, and which
+invoices are overdue."""
 
 from __future__ import annotations
 
@@ -34,22 +35,7 @@ def invoice_history_page(
     query: with it ``amount_due`` below is ``invoicing.selectors.invoice_amount_due`` without
     a query per row.
     """
-    credited = (
-        Invoice.objects.filter(corrects=OuterRef("pk"), kind=Invoice.Kind.CREDIT_NOTE)
-        .order_by()
-        .values("corrects")
-        .annotate(total=Sum("gross_total"))
-        .values("total")
-    )
-    qs: QuerySet[Invoice] = (
-        Invoice.objects.filter(account_id=account_id)
-        .select_related("corrects")
-        .annotate(
-            credited_gross=Coalesce(
-                Subquery(credited, output_field=_MONEY), Value(Decimal("0.00")), output_field=_MONEY
-            )
-        )
-    )
+    qs = _with_credited(Invoice.objects.filter(account_id=account_id).select_related("corrects"))
     if after is not None:
         cursor = (
             Invoice.objects.filter(pk=after, account_id=account_id)
@@ -60,6 +46,23 @@ def invoice_history_page(
             qs = qs.filter(_before(cursor, after))
     rows = list(qs.order_by("-issue_date", "-id")[: limit + 1])
     return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+
+
+def _with_credited(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """``qs`` with ``credited_gross`` on each row: the gross of its credit notes, summed in the
+    same query."""
+    credited = (
+        Invoice.objects.filter(corrects=OuterRef("pk"), kind=Invoice.Kind.CREDIT_NOTE)
+        .order_by()
+        .values("corrects")
+        .annotate(total=Sum("gross_total"))
+        .values("total")
+    )
+    return qs.annotate(
+        credited_gross=Coalesce(
+            Subquery(credited, output_field=_MONEY), Value(Decimal("0.00")), output_field=_MONEY
+        )
+    )
 
 
 def _before(issue_date: date, invoice_id: int) -> Q:
@@ -99,3 +102,33 @@ def invoice_pay_now(invoice: Invoice, *, due: Decimal | None = None) -> PayNow:
         and due > 0
     )
     return PayNow(due=due, payable=payable)
+
+
+@dataclass(frozen=True, slots=True)
+class Overdue:
+    """An invoice past its due date with something still to pay."""
+
+    invoice: Invoice
+    due: Decimal
+
+
+def invoices_overdue(*, account_id: int, on: date) -> list[Overdue]:
+    """The account's invoices overdue on ``on``, oldest due date first: those for which Pay Now
+    is offered (``invoice_pay_now``: open, something due, not a purchase's own) whose due date
+    is before ``on``. An invoice due on day D is overdue from D + 1. What the query selects
+    beforehand (open invoices due before ``on``) only narrows the rows ``invoice_pay_now``
+    decides on."""
+    rows = _with_credited(
+        Invoice.objects.filter(
+            account_id=account_id,
+            kind=Invoice.Kind.INVOICE,
+            status=Invoice.Status.OPEN,
+            due_date__lt=on,
+        )
+    ).order_by("due_date", "id")
+    overdue = []
+    for invoice in rows:
+        pay_now = invoice_pay_now(invoice, due=amount_due(invoice))
+        if pay_now.payable:
+            overdue.append(Overdue(invoice=invoice, due=pay_now.due))
+    return overdue

@@ -14,6 +14,8 @@ delivery is at least once:
   charge already made (``sales.runner``);
 - expiring quotes moves only quotes still open past their 7 days (``ordering.services``);
 - card-expiry reminders are recorded once per card and reminder (``payments.reminders``);
+- purchase-order reminders are sent once per account, number and expiration date
+  (``accounts.purchase_orders``);
 - archiving documents stores each document's file once (a unique constraint per document and
   format), and leaves what is stored as it is (``invoicing.archive``);
 - the outbox relay only enqueues attempts, and each attempt is claimed once
@@ -83,6 +85,11 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "seatwise.payments.tasks.card_expiry_reminders_task",
         "0 7 * * *",
         "e-mail the billing contact 30 and 7 days before the default card expires",
+    ),
+    PeriodicJob(
+        "seatwise.accounts.tasks.purchase_order_reminders_task",
+        "5 7 * * *",
+        "e-mail the billing contact 14 days before the purchase order expires",
     ),
     PeriodicJob(
         "seatwise.notifications.tasks.outbox_relay_task",

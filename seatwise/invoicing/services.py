@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.models import Account
+from seatwise.accounts.purchase_orders import purchase_order_on
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, audit_record_many, snapshot
 from seatwise.core.bulk import rows_insert
@@ -364,9 +365,10 @@ def _invoice_document(request: InvoiceRequest) -> _Document:
     ``invoice_issue`` describes."""
     account, lines, tax = request.account, request.lines, request.tax
     _check_key(request.idempotency_key)
+    on = request.issue_date or timezone.localdate()
     purchase_order = request.purchase_order
     if purchase_order is None:
-        purchase_order = account.purchase_order_number
+        purchase_order = purchase_order_on(account, on=on)
     if request.source not in Invoice.Source.values or request.source == Invoice.Source.CORRECTION:
         raise Invalid("invalid_source", _("Unknown invoice source."), field="source")
     if not lines:
@@ -397,7 +399,6 @@ def _invoice_document(request: InvoiceRequest) -> _Document:
             _("An invoice cannot be negative; issue a credit note instead."),
             field="lines",
         )
-    on = request.issue_date or timezone.localdate()
     language = account.language
     return _Document(
         kind=Invoice.Kind.INVOICE,
@@ -507,7 +508,8 @@ def invoice_issue(
     the year of ``issue_date``. Issuing again with the same ``idempotency_key`` (a retried
     order or renewal) returns the invoice issued the first time and writes nothing. Without a
     ``purchase_order`` the account's purchase-order number (Corporate Billing Portal, Account
-    tab) is printed.
+    tab) is printed, unless it has expired by the issue date
+    (``accounts.purchase_orders.purchase_order_on``).
 
     Unless ``apply_credit`` is False (a purchase whose card is charged its gross at once), the
     account's open credit in the invoice's currency (credit notes settled by set-off) is

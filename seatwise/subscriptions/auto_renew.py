@@ -9,7 +9,7 @@ is "Pending Cancellation" with ``auto_renew`` off, as an online cancellation is:
 before the term has ended, makes it active and renewing again and clears the Cancel Reason.
 
 Online subscriptions are cancelled in the Billing Center instead
-(``subscriptions.cancellation``), so these services refuse them. Both are idempotent: turning
+(``billing.cancellation``), so these services refuse them. Both are idempotent: turning
 off what is off (even with another reason) or on what is on writes nothing.
 """
 

@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.hashers import is_password_usable
 
-from seatwise.accounts.bill_to import BillTo, account_purchase_order_set, bill_to_set
+from seatwise.accounts.bill_to import BillTo, bill_to_set
 from seatwise.accounts.invoice_contacts import invoice_contact_add, invoice_contact_remove
 from seatwise.accounts.models import Account, CorporateCredential, InvoiceContact, Person
+from seatwise.accounts.purchase_orders import account_purchase_order_set
 from seatwise.accounts.services import Address
 from seatwise.audit.models import AuditEntry
 from seatwise.core.errors import Invalid, Refused

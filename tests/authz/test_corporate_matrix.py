@@ -357,6 +357,27 @@ CASES: list[Case] = [
         portal(OK),
         {"purchase_order_number": "P" * 65},
     ),
+    Case(
+        "purchase order POST, with an expiration date",
+        "POST",
+        "/corporate/account/purchase-order/",
+        portal(to(ACCOUNT, writes=True)),
+        {"purchase_order_number": "PO-2026-0042", "purchase_order_expires_on": "2027-03-31"},
+    ),
+    Case(
+        "purchase order POST, an expiration date without a number",
+        "POST",
+        "/corporate/account/purchase-order/",
+        portal(OK),
+        {"purchase_order_number": "", "purchase_order_expires_on": "2027-03-31"},
+    ),
+    Case(
+        "purchase order POST, an expiration date that is no date",
+        "POST",
+        "/corporate/account/purchase-order/",
+        portal(OK),
+        {"purchase_order_number": "PO-2026-0042", "purchase_order_expires_on": "2027-02-30"},
+    ),
     Case("sessions", "GET", "/corporate/account/sessions/", portal(OK)),
     Case("sessions POST", "POST", "/corporate/account/sessions/", everyone(NOT_ALLOWED)),
     Case(

@@ -16,15 +16,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.http import QueryDict
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seatwise.accounts.models import Person, RecoveryCode
 from seatwise.accounts.services import corporate_password_set
 from seatwise.audit.models import AuditEntry
+from seatwise.invoicing.services import invoice_issue
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.subscriptions.models import LicenseAssignment, Subscription
 from seatwise.subscriptions.services import license_assign
@@ -47,6 +49,7 @@ from tests.factories import (
     make_person,
     make_subscription,
 )
+from tests.invoicing.helpers import GERMAN_VAT, five_seats
 from tests.step_up import confirmed_device, otp_verified, stepped_up
 from tests.worlds import module_world
 
@@ -125,34 +128,51 @@ CASES: list[Case] = [
     ),
     Case("invoice history POST", "POST", "/billing/invoices/", signed_in(NOT_ALLOWED)),
     Case(
-        # No invoice is issued in this world: an id that is no invoice of the account is "not
-        # found" (own and other accounts' invoices: tests/billing_center/test_self_service.py).
+        # An id that is no invoice is "not found" (own and other accounts' invoices:
+        # tests/billing_center/test_self_service.py).
         "invoice PDF of an id that is no invoice",
         "GET",
-        "/billing/invoices/{sub_a}/pdf/",
+        "/billing/invoices/{no_invoice}/pdf/",
         signed_in(WRONG_PLACE, billing_admin=NOT_FOUND, other_billing_admin=NOT_FOUND),
     ),
-    Case("invoice PDF POST", "POST", "/billing/invoices/{sub_a}/pdf/", signed_in(NOT_ALLOWED)),
+    Case("invoice PDF POST", "POST", "/billing/invoices/{no_invoice}/pdf/", signed_in(NOT_ALLOWED)),
     Case(
         # As the PDF (own and other accounts' documents: tests/portals/test_invoice_documents.py).
         "invoice UBL of an id that is no invoice",
         "GET",
-        "/billing/invoices/{sub_a}/ubl/",
+        "/billing/invoices/{no_invoice}/ubl/",
         signed_in(WRONG_PLACE, billing_admin=NOT_FOUND, other_billing_admin=NOT_FOUND),
     ),
-    Case("invoice UBL POST", "POST", "/billing/invoices/{sub_a}/ubl/", signed_in(NOT_ALLOWED)),
+    Case("invoice UBL POST", "POST", "/billing/invoices/{no_invoice}/ubl/", signed_in(NOT_ALLOWED)),
     Case(
         # As the PDF: an id that is no invoice of the account is "not found" (own and other
         # accounts' invoices: tests/billing_center/test_pay_now.py).
         "Pay Now of an id that is no invoice",
         "GET",
-        "/billing/invoices/{sub_a}/pay/",
+        "/billing/invoices/{no_invoice}/pay/",
         signed_in(WRONG_PLACE, billing_admin=NOT_FOUND, other_billing_admin=NOT_FOUND),
+    ),
+    Case(
+        # B's overdue invoice, which B's cancel page links to.
+        "Pay Now of another account's overdue invoice",
+        "GET",
+        "/billing/invoices/{inv_b}/pay/",
+        signed_in(WRONG_PLACE, billing_admin=NOT_FOUND, other_billing_admin=OK),
+    ),
+    Case(
+        # B has no card on file: nothing is charged, the history says so.
+        "Pay Now POST of another account's overdue invoice",
+        "POST",
+        "/billing/invoices/{inv_b}/pay/",
+        signed_in(
+            WRONG_PLACE, billing_admin=NOT_FOUND, other_billing_admin=to("/billing/invoices/")
+        ),
+        {"form_key": "matrix-form-key-0002"},
     ),
     Case(
         "Pay Now POST of an id that is no invoice",
         "POST",
-        "/billing/invoices/{sub_a}/pay/",
+        "/billing/invoices/{no_invoice}/pay/",
         signed_in(WRONG_PLACE, billing_admin=NOT_FOUND, other_billing_admin=NOT_FOUND),
         {"form_key": "matrix-form-key-0001"},
     ),
@@ -209,14 +229,22 @@ CASES: list[Case] = [
             other_billing_admin=NOT_FOUND,
         ),
     ),
+    # Account B has an invoice unpaid past its due date: its billing admin is shown it with
+    # Pay Now instead of the confirmation, and Yes, Cancel is refused (nothing written).
     Case(
-        "cancel a subscription of another account POST",
+        "cancel a subscription of another account (with an overdue invoice)",
+        "GET",
+        "/billing/subscriptions/{sub_b}/cancel/",
+        signed_in(WRONG_PLACE, billing_admin=NOT_FOUND, other_billing_admin=OK),
+    ),
+    Case(
+        "cancel a subscription of another account (with an overdue invoice) POST",
         "POST",
         "/billing/subscriptions/{sub_b}/cancel/",
         signed_in(
             WRONG_PLACE,
             billing_admin=NOT_FOUND,
-            other_billing_admin=to("/billing/subscriptions/", writes=True),
+            other_billing_admin=to("/billing/subscriptions/{sub_b}/cancel/"),
         ),
     ),
     Case(
@@ -713,6 +741,15 @@ def _world() -> World:
     other_user = make_person(b, language="en")
     sub_b = make_subscription(b, seats=3, plan_code="goto-training-standard-yearly")
     license_assign(subscription=sub_b, person=other_user, by=SYSTEM)
+    # Issued 30 days ago, due 14 days later: overdue.
+    overdue_b = invoice_issue(
+        account=b,
+        lines=[five_seats()],
+        tax=GERMAN_VAT,
+        source="renewal",
+        issue_date=timezone.localdate() - timedelta(days=30),
+        by=SYSTEM,
+    )
 
     staff = Person.objects.create_user(
         "agent@seatwise.test", PASSWORD, first_name="Ada", last_name="Agent", is_staff=True
@@ -741,6 +778,8 @@ def _world() -> World:
             "staff": staff.pk,
             "sub_a": sub_a.pk,
             "sub_b": sub_b.pk,
+            "inv_b": overdue_b.pk,
+            "no_invoice": overdue_b.pk + 1_000_000,
             "user_email": user.email,
             "corporate_user_id": billing_contact(corporate).email,
             "bad_token": "bad-token",
@@ -749,7 +788,7 @@ def _world() -> World:
         },
         secrets={
             "A": [a.name, *(p.email for p in people_a)],
-            "B": [b.name, other_billing_admin.email, other_user.email],
+            "B": [b.name, other_billing_admin.email, other_user.email, overdue_b.number],
             "C": [corporate.name],
         },
         account_of={

@@ -8,18 +8,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from seatwise.audit.models import AuditEntry
+from seatwise.billing.cancellation import subscription_cancel, subscription_reactivate
 from seatwise.billing.selectors import amount_due
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.selectors import invoice_amount_due
 from seatwise.invoicing.services import credit_note_issue, invoice_issue, invoice_record_payment
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.payments.models import PaymentMethod
-from seatwise.subscriptions.cancellation import subscription_cancel, subscription_reactivate
 from seatwise.subscriptions.models import Subscription
 from tests.factories import (
     SYSTEM,
@@ -529,3 +530,63 @@ class TestCancelAndReactivate:
             "not_reactivatable",
         )
         assert state() == before
+
+
+# --- no cancellation while an invoice is overdue -------------------------------------------------
+
+
+class TestCancelWhileAnInvoiceIsOverdue:
+    """An invoice issued on 1 March 2026 is due on 15 March; on 20 March it is overdue."""
+
+    def given(self, client):
+        account = make_account(kind="online", language="en")
+        subscription = make_subscription(account, term_start=date(2026, 3, 1))
+        invoice = issue(account, date(2026, 3, 1))
+        client.force_login(billing_contact(account))
+        return subscription, invoice
+
+    def test_the_page_shows_the_overdue_invoice_with_pay_now_and_no_confirmation(self, client):
+        subscription, invoice = self.given(client)
+        url = f"/billing/subscriptions/{subscription.pk}/cancel/"
+        before = state()
+
+        with time_machine.travel(date(2026, 3, 20), tick=False):
+            page = client.get(url)
+
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "Your GoTo Meeting subscription cannot be cancelled while an invoice is unpaid " in (
+            html
+        )
+        assert "past its due date. Overdue: €83.30." in html
+        assert cells(html) == [[invoice.number, "03/15/2026", "€83.30", "Pay Now"]]
+        assert f'<a class="button" href="/billing/invoices/{invoice.pk}/pay/">Pay Now</a>' in html
+        assert "Yes, Cancel" not in html
+        assert "<form" not in html.split("billing_content", 1)[-1].split("data-refusal", 1)[-1]
+        assert state() == before
+
+    def test_yes_cancel_sent_anyway_is_refused_and_changes_nothing(self, client):
+        subscription, _invoice = self.given(client)
+        url = f"/billing/subscriptions/{subscription.pk}/cancel/"
+        before = state()
+
+        with time_machine.travel(date(2026, 3, 20), tick=False):
+            response = client.post(url)
+
+        assert (response.status_code, response["Location"]) == (302, url)
+        assert state() == before
+
+    def test_once_paid_the_confirmation_is_back_and_cancelling_works(self, client):
+        subscription, invoice = self.given(client)
+        url = f"/billing/subscriptions/{subscription.pk}/cancel/"
+        invoice_record_payment(invoice=invoice, amount=Decimal("83.30"), reference="p1", by=SYSTEM)
+
+        with time_machine.travel(date(2026, 3, 20), tick=False):
+            page = client.get(url).content.decode()
+            done = client.post(url)
+
+        assert ">Yes, Cancel</button>" in page
+        assert "Overdue" not in page
+        assert done["Location"] == "/billing/subscriptions/"
+        subscription.refresh_from_db()
+        assert subscription.status == "pending_cancellation"

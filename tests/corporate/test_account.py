@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 
 import pytest
@@ -261,3 +262,75 @@ class TestInvoiceContactsAndPurchaseOrder:
         assert portal.purchase_order_number == "PO-77"
         html = client.get(ACCOUNT, HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert 'value="PO-77"' in html
+
+
+class TestPurchaseOrder:
+    """The **Purchase order** section: the number and its optional expiration date."""
+
+    URL = "/corporate/account/purchase-order/"
+
+    def test_with_an_expiration_date(self, client, portal):
+        response = client.post(
+            self.URL,
+            {"purchase_order_number": "PO-77", "purchase_order_expires_on": "2099-03-31"},
+        )
+
+        assert (response.status_code, response["Location"]) == (302, ACCOUNT)
+        portal.refresh_from_db()
+        assert (portal.purchase_order_number, str(portal.purchase_order_expires_on)) == (
+            "PO-77",
+            "2099-03-31",
+        )
+        html = client.get(ACCOUNT, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert 'type="date" name="purchase_order_expires_on" value="2099-03-31"' in html
+        assert "Purchase order PO-77 is printed on the invoices issued before 03/31/2099." in html
+        assert AuditEntry.objects.filter(action="account.purchase_order_set").count() == 1
+
+    def test_an_expired_one_says_so(self, client, portal):
+        client.post(
+            self.URL,
+            {"purchase_order_number": "PO-77", "purchase_order_expires_on": "2020-01-31"},
+        )
+
+        html = client.get(ACCOUNT, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+        assert (
+            "Purchase order PO-77 expired on 01/31/2020: new invoices carry no purchase-order "
+            "number." in html
+        )
+
+    @pytest.mark.parametrize(
+        ("data", "language", "error"),
+        [
+            (
+                {"purchase_order_number": "PO-77", "purchase_order_expires_on": "31.03.2099"},
+                "en",
+                "Enter the expiration date as a date, such as 2027-03-31.",
+            ),
+            (
+                {"purchase_order_number": "PO-77", "purchase_order_expires_on": "2099-02-30"},
+                "de",
+                "Geben Sie das Ablaufdatum als Datum ein, zum Beispiel 2027-03-31.",
+            ),
+            (
+                {"purchase_order_number": "", "purchase_order_expires_on": "2099-03-31"},
+                "en",
+                "An expiration date needs a purchase-order number.",
+            ),
+            (
+                {"purchase_order_number": "", "purchase_order_expires_on": "2099-03-31"},
+                "it",
+                "Una data di scadenza richiede un numero d'ordine d'acquisto.",
+            ),
+        ],
+    )
+    def test_bad_input_is_refused_with_a_translated_error_and_changes_nothing(
+        self, client, portal, data, language, error
+    ):
+        before = everything()
+
+        response = client.post(self.URL, data, HTTP_ACCEPT_LANGUAGE=language)
+
+        assert response.status_code == 200
+        assert [html_lib.unescape(e) for e in errors(response.content.decode())] == [error]
+        assert everything() == before

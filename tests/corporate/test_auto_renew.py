@@ -250,3 +250,54 @@ class TestPages:
         )
         assert response.status_code == 404
         assert row(s) == ("active", True, "")
+
+
+class TestCorporateAccountServicesPointer:
+    """Cancelling and changing the billing frequency are not self-service for a corporate
+    account: the Subscriptions tab and the Auto Renew page name Corporate Account Services with
+    its contact options, the same section as Add Seats' refusal
+    (templates/corporate/_corporate_account_services.html)."""
+
+    POINTER = (
+        "To cancel a subscription or change its billing frequency, contact Corporate Account "
+        "Services."
+    )
+
+    @pytest.fixture
+    def contact(self, settings):
+        settings.SEATWISE_CORPORATE_ACCOUNT_SERVICES_EMAIL = "cas@seatwise.test"
+        settings.SEATWISE_CORPORATE_ACCOUNT_SERVICES_PHONE = "+49 30 1234567"
+
+    @pytest.mark.parametrize("page", ["subscriptions", "auto_renew"])
+    def test_both_pages_point_to_corporate_account_services(self, client, contact, page):
+        s = subscription()
+        portal_sign_in(client, s.account)
+        url = (
+            "/corporate/"
+            if page == "subscriptions"
+            else f"/corporate/subscriptions/{s.pk}/auto-renew/"
+        )
+
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+        section = html.split("data-corporate-account-services", 1)[1].split("</section>", 1)[0]
+        assert '<h2 id="cas-heading">Corporate Account Services</h2>' in section
+        assert f"<p>{self.POINTER}</p>" in section
+        assert '<a href="mailto:cas@seatwise.test">cas@seatwise.test</a>' in section
+        assert '<a href="tel:+49 30 1234567">+49 30 1234567</a>' in section
+        user_id = s.account.corporate_credential.user_id
+        assert f"Give them your account, {s.account.name}, and your User ID, {user_id}." in section
+        # Then the help center's contact options, as after Add Seats' refusal.
+        assert 'href="/help/contact/?topic=subscription&amp;article=auto-renew"' in html
+        assert html.count('id="cas-heading"') == 1
+
+    def test_in_the_readers_language(self, client, contact):
+        s = subscription()
+        portal_sign_in(client, s.account)
+
+        html = client.get("/corporate/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+        assert (
+            "<p>Für die Kündigung eines Abonnements oder die Änderung seiner "
+            "Abrechnungshäufigkeit wenden Sie sich bitte an Corporate Account Services.</p>"
+        ) in html

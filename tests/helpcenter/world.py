@@ -27,12 +27,12 @@ from django.utils import timezone
 
 from seatwise.accounts.models import Account, CorporateCredential, Person
 from seatwise.accounts.services import Address, corporate_password_set
+from seatwise.billing.cancellation import subscription_cancel
 from seatwise.billing.changes import plan_change, renewal_seats_set
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.services import invoice_issue
 from seatwise.ordering.services import AdminContact, checkout_save, quote_create
 from seatwise.subscriptions.auto_renew import CancelReason, auto_renew_off
-from seatwise.subscriptions.cancellation import subscription_cancel
 from tests.corporate.helpers import issue_invoice
 from tests.factories import (
     PASSWORD,

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from seatwise.accounts.bill_to import PURCHASE_ORDER_MAX
 from seatwise.accounts.models import EMAIL_MAX, NAME_MAX
+from seatwise.accounts.purchase_orders import PURCHASE_ORDER_MAX
 from seatwise.core.countries import country_codes, country_name
 from seatwise.core.languages import BABEL_LOCALES
 from seatwise.subscriptions.auto_renew import CANCEL_REASONS, DETAILS_MAX
@@ -172,4 +172,15 @@ class PurchaseOrderForm(forms.Form):
         max_length=PURCHASE_ORDER_MAX,
         required=False,
         help_text=_("Printed on the invoices issued from now on. Leave empty to print none."),
+    )
+    purchase_order_expires_on = forms.DateField(
+        label=_("Expiration date"),
+        required=False,
+        help_text=_(
+            "Optional. Invoices issued on this day or later carry no purchase-order number; "
+            "the billing contact is reminded by e-mail 14 days before."
+        ),
+        error_messages={"invalid": _("Enter the expiration date as a date, such as 2027-03-31.")},
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )

@@ -1,6 +1,7 @@
 """The **Account** tab: **Bill To** with **Edit** → **Billing Address** → **Save** (a new
 contact takes the billing-contact role, article 001), the invoice contacts (up to five, who
-receive the invoice e-mails) and the purchase-order number printed on the invoices."""
+receive the invoice e-mails) and the purchase order printed on the invoices: its number and
+optional expiration date (``accounts.purchase_orders``)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from seatwise.accounts.bill_to import BillTo, account_purchase_order_set, bill_to_set
+from seatwise.accounts.bill_to import BillTo, bill_to_set
 from seatwise.accounts.invoice_contacts import (
     invoice_contact_add as invoice_contact_add_service,
 )
@@ -23,6 +25,7 @@ from seatwise.accounts.invoice_contacts import (
 )
 from seatwise.accounts.invoice_contacts import invoice_contacts_of
 from seatwise.accounts.models import INVOICE_CONTACTS_MAX, CorporateCredential, InvoiceContact
+from seatwise.accounts.purchase_orders import account_purchase_order_set
 from seatwise.accounts.selectors import billing_contact_of
 from seatwise.accounts.services import Address
 from seatwise.accounts.two_factor import two_factor_confirmed_device
@@ -59,7 +62,16 @@ def _account_context(
         "can_add_contact": len(contacts) < INVOICE_CONTACTS_MAX,
         "contact_form": contact_form or InvoiceContactForm(),
         "po_form": po_form
-        or PurchaseOrderForm(initial={"purchase_order_number": account.purchase_order_number}),
+        or PurchaseOrderForm(
+            initial={
+                "purchase_order_number": account.purchase_order_number,
+                "purchase_order_expires_on": account.purchase_order_expires_on,
+            }
+        ),
+        # The saved expiration date, and whether it has come (no longer printed).
+        "po_expires_on": account.purchase_order_expires_on,
+        "po_expired": account.purchase_order_expires_on is not None
+        and timezone.localdate() >= account.purchase_order_expires_on,
         "two_factor_on": two_factor_confirmed_device(credential) is not None,
     }
 
@@ -228,19 +240,21 @@ def invoice_contact_remove(
 @require_POST
 @corporate_required
 def purchase_order(request: HttpRequest, credential: CorporateCredential) -> HttpResponse:
-    """The purchase-order number printed on the invoices issued from now on."""
+    """The purchase order printed on the invoices issued from now on: its number and optional
+    expiration date (invoices issued on that day or later carry none)."""
     form = PurchaseOrderForm(request.POST)
     if form.is_valid():
         try:
             account_purchase_order_set(
                 account=credential.account,
                 number=form.cleaned_data["purchase_order_number"],
+                expires_on=form.cleaned_data["purchase_order_expires_on"],
                 by=portal_actor(credential, request),
             )
         except ServiceError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("The purchase-order number is saved."))
+            messages.success(request, _("The purchase order is saved."))
             return redirect("corporate:account")
     return render_page(
         request,
