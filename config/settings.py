@@ -471,6 +471,19 @@ SEATWISE_SELLER = {
 SEATWISE_SELLER_REGISTER_COURT = os.environ.get("SEATWISE_SELLER_REGISTER_COURT", "")
 SEATWISE_SELLER_REGISTER_NUMBER = os.environ.get("SEATWISE_SELLER_REGISTER_NUMBER", "")
 SEATWISE_SELLER_MANAGING_DIRECTORS = os.environ.get("SEATWISE_SELLER_MANAGING_DIRECTORS", "")
+# How the invoices of a Payment Profile other than a card are paid (seatwise.invoicing
+# .payment_means): the seller's bank (BIC and name; the IBAN is SEATWISE_SELLER_IBAN above) for
+# bank transfers, the address checks are sent to (lines separated by "|"), and the SEPA
+# creditor identifier of the direct debits. The defaults are demo values.
+SEATWISE_SELLER_BIC = os.environ.get("SEATWISE_SELLER_BIC", "COBADEFFXXX")
+SEATWISE_SELLER_BANK_NAME = os.environ.get("SEATWISE_SELLER_BANK_NAME", "Commerzbank")
+SEATWISE_SELLER_REMITTANCE_ADDRESS = os.environ.get(
+    "SEATWISE_SELLER_REMITTANCE_ADDRESS",
+    "Seatwise Software GmbH|Accounts Receivable|Postfach 12 01 01|10591 Berlin",
+)
+SEATWISE_SELLER_SEPA_CREDITOR_ID = os.environ.get(
+    "SEATWISE_SELLER_SEPA_CREDITOR_ID", "DE98ZZZ09999999999"
+)
 # Corporate Account Services: where the Corporate Billing Portal sends accounts that cannot
 # add seats themselves (article 003). Empty e-mail: the seller's e-mail above.
 SEATWISE_CORPORATE_ACCOUNT_SERVICES_EMAIL = os.environ.get(

@@ -58,6 +58,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "payment_method.add": _("Card added"),
     "payment_method.expiry_reminder": _("Card expiry reminder sent"),
     "payment_method.single_use_retire": _("Single-use card removed"),
+    "payment_profile.set": _("Payment Profile changed"),
     "payment.charge_pending": _("Card charge started"),
     "payment.charge_succeeded": _("Card charged"),
     "payment.charge_declined": _("Card charge declined"),

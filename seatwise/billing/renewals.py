@@ -47,7 +47,9 @@ The steps of a renewal, each once (``sales.runner``: keys ``purchase:<id>:<step>
   made since, Pay Now during the retries), on the account's default automatic card read at
   each try (a card replaced during the dunning is the one the next try charges), key
   ``purchase:<id>:charge:<try>``; nothing when nothing is due (the credit paid it in full);
-  no card counts as a decline;
+  no card counts as a decline; nothing either when the invoice is paid otherwise (its
+  payment means, the account's Payment Profile at issue: bank transfer, check, direct debit),
+  and then the invoice stays open until its due date while the term renews;
 - a **decline** is the dunning: the invoice stays open, ``Subscription.dunning_attempts`` is
   the tries failed so far and the next try is on ``term_end`` + 1, + 3, + 7 days
   (``RETRY_DAYS``, ``Subscription.next_retry_on``, shown by the portals; the purchase resumes
@@ -416,6 +418,11 @@ class RenewalPlan(PurchasePlan):
         if not _renewable(Subscription.objects.get(pk=_subscription_id(purchase))):
             return Decimal("0.00")  # nothing charged; the apply step ends it
         assert purchase.invoice is not None  # the first step
+        if purchase.invoice.payment_means.get("type", "card") != "card":
+            # Paid by the customer (bank transfer, check) or debited under the mandate, as the
+            # invoice says (its Payment Profile at issue): no card is charged, the invoice is
+            # left open until its due date and the term renews.
+            return Decimal("0.00")
         if invoice_amount_in_flight(purchase.invoice) > 0:
             return None
         method = default_payment_method(account_id=purchase.account_id)

@@ -84,5 +84,9 @@ PAGES = MappingProxyType(
         "corporate.pay": "/corporate/invoices/<id>/pay/: Pay Now of an open invoice",
         "corporate.account": "/corporate/account/: the Account tab",
         "corporate.bill_to_edit": "/corporate/account/bill-to/: Edit of the Bill To section",
+        "corporate.payment_profile": "/corporate/payment-profile/: the Payment Profile tab",
+        "corporate.payment_profile_edit": (
+            "/corporate/payment-profile/edit/: Edit of the Payment Profile"
+        ),
     }
 )

@@ -19,7 +19,8 @@ is added later never breaks the hashes of what was issued before. Version 2 adds
 note's settlement and amount settled, the account credit applied at issue (amount and credit
 notes), the VAT in the accounting currency with its ECB rate, the content version itself, and
 per line the catalog price per term; unit prices are written to eight decimals (version 1: to
-four, as its lines were stored).
+four, as its lines were stored). Version 3 adds how the invoice is to be paid
+(``payment_means``, decided at issue from the account's Payment Profile).
 
 **Archived files** (``ArchivedDocument``) are bound to the chain too: each stores the SHA-256
 of its bytes and ``archive_chain_hash`` of the document's hash, the format and that digest,
@@ -47,7 +48,7 @@ from seatwise.invoicing.models import (
 )
 
 _MONEY = Decimal("0.01")
-_UNIT = {1: Decimal("0.0001"), 2: Decimal("0.00000001")}
+_UNIT = {1: Decimal("0.0001"), 2: Decimal("0.00000001"), 3: Decimal("0.00000001")}
 _RATE = Decimal("0.00000001")
 # How long after its issue a document may have no archived files yet.
 ARCHIVE_GRACE = timedelta(days=1)
@@ -130,6 +131,8 @@ def canonical_content(
                 "vat_exchange_rate_date": _date(invoice.vat_exchange_rate_date),
             }
         )
+    if version >= 3:
+        content["payment_means"] = invoice.payment_means
     return content
 
 

@@ -67,6 +67,40 @@ class VatInAccountingCurrency:
     rate_date: date
 
 
+PaymentType = Literal["card", "bank_transfer", "check", "direct_debit"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentMeans:
+    """How an invoice is to be paid, decided at issue from the account's Payment Profile
+    (``invoicing.payment_means``): EN 16931 BG-16. ``code`` is BT-81 (UNTDID 4461). Card and
+    debited account are masked: never more than the last four characters."""
+
+    type: PaymentType
+    code: str
+    # card (BT-87 last four digits, BT-87-1 network, BT-88 holder)
+    card_brand: str = ""
+    card_last4: str = ""
+    card_holder: str = ""
+    # bank transfer: the seller's account (BT-84 IBAN, BT-85 name, BT-86 BIC; the bank's name
+    # is printed, EN 16931 has no term for it)
+    iban: str = ""
+    account_name: str = ""
+    bic: str = ""
+    bank_name: str = ""
+    # check: where to send it
+    remittance_address: tuple[str, ...] = ()
+    # SEPA direct debit: BT-89 mandate, BT-90 creditor identifier, BT-91 debited account
+    mandate_reference: str = ""
+    creditor_id: str = ""
+    debited_account: str = ""
+
+    @property
+    def card(self) -> str:
+        """The card as printed: ``Visa •••• 4242``."""
+        return f"{self.card_brand} •••• {self.card_last4}" if self.card_last4 else ""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InvoiceDocument:
     kind: DocumentKind
@@ -99,6 +133,9 @@ class InvoiceDocument:
     settlement_amount: Decimal = Decimal("0.00")
     cancels_in_full: bool = False
     vat_in_accounting_currency: VatInAccountingCurrency | None = None
+    # Decided at issue (content version 3); None on earlier documents and on credit notes,
+    # which name the seller's IBAN only (``seller_iban``).
+    payment_means: PaymentMeans | None = None
 
     @property
     def amount_due(self) -> Decimal:

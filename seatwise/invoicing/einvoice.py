@@ -32,6 +32,10 @@ EN 16931 choices, each forced by a business rule:
   number and managing directors together are its additional legal information (BT-33).
 - VAT in the seller's accounting currency: the currency (BT-6) and the total VAT in it
   (BT-111), a second tax total in that currency (``tax.exchange``).
+- The payment means (BG-16) are those decided at issue (``invoicing.payment_means``: the
+  codes, and why the debited account BT-91 is masked); a check's remittance address, for
+  which EN 16931 has no term, is a note (BT-22). Documents without them (credit notes, and
+  invoices of content version 2 or less) name the seller's IBAN as a SEPA credit transfer.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from seatwise.core.money import minor_unit
-from seatwise.invoicing.documents import InvoiceDocument, unit_price_shown
+from seatwise.invoicing.documents import InvoiceDocument, PaymentMeans, unit_price_shown
 from seatwise.invoicing.wording import prepayments_note, register_text, settlement_sentences
 
 if TYPE_CHECKING:
@@ -208,11 +212,44 @@ def _en16931_terms(doc: InvoiceDocument) -> dict[str, Any]:
         terms_dict["BT-9"] = doc.due_date
     elif doc.amount_due > 0:
         terms_dict["BT-20"] = payable
-    if doc.seller_iban:
+    means = doc.payment_means
+    if means is not None:
+        terms_dict.update(_payment_means_terms(doc, means))
+        if means.type == "check" and means.remittance_address:
+            with translation.override(doc.language):
+                remit = gettext("Please send checks to: %(address)s") % {
+                    "address": ", ".join(means.remittance_address)
+                }
+            terms_dict.setdefault("BG-1", []).append({"BT-22": remit})
+    elif doc.seller_iban:
         terms_dict["BT-81"] = SEPA_CREDIT_TRANSFER
         terms_dict["BT-84"] = doc.seller_iban.replace(" ", "")
         terms_dict["BT-83"] = doc.number  # remittance information: the document number
     return terms_dict
+
+
+def _payment_means_terms(doc: InvoiceDocument, means: PaymentMeans) -> dict[str, Any]:
+    """BG-16 (and BT-89 to BT-91) of the payment means decided at issue
+    (``invoicing.payment_means``)."""
+    terms: dict[str, Any] = {"BT-81": means.code, "BT-83": doc.number}
+    if means.type == "card" and means.card_last4:
+        # BR-51: never the full card number; the last four digits only.
+        terms["BT-87"] = means.card_last4
+        terms["BT-87-1"] = means.card_brand
+        if means.card_holder:
+            terms["BT-88"] = means.card_holder
+    elif means.type == "bank_transfer" and means.iban:
+        terms["BT-84"] = means.iban
+        if means.account_name:
+            terms["BT-85"] = means.account_name
+        if means.bic:
+            terms["BT-86"] = means.bic
+    elif means.type == "direct_debit":
+        terms["BT-89"] = means.mandate_reference
+        if means.creditor_id:
+            terms["BT-90"] = means.creditor_id
+        terms["BT-91"] = means.debited_account
+    return terms
 
 
 def invoice_cii_xml(doc: InvoiceDocument) -> bytes:

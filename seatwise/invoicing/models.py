@@ -18,8 +18,8 @@ Invariants (the services in ``seatwise.invoicing.services`` are the only writers
   settled (``settlement``).
 - ``content_version`` says which canonical content the hash covers (``invoicing.chain``):
   documents issued before the settlement, the account credit, the VAT in the accounting
-  currency and the exact unit prices were part of it keep version 1, so their hashes still
-  verify.
+  currency and the exact unit prices were part of it keep version 1, those issued before the
+  payment means were part of it version 2, so their hashes still verify.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ INVOICE_SERIES = "INV"
 CREDIT_NOTE_SERIES = "CN"
 GENESIS_HASH = "0" * 64
 # The canonical content (``invoicing.chain``) of the documents issued now.
-CONTENT_VERSION = 2
+CONTENT_VERSION = 3
 
 
 class ImmutableDocument(Exception):
@@ -155,6 +155,10 @@ class Invoice(models.Model):
         _("exchange rate"), max_digits=18, decimal_places=8, null=True, blank=True
     )
     vat_exchange_rate_date = models.DateField(_("exchange rate date"), null=True, blank=True)
+    # How the invoice is to be paid, decided at issue from the account's Payment Profile
+    # (``invoicing.payment_means``; EN 16931 BG-16). Empty on credit notes and on the
+    # documents issued before content version 3.
+    payment_means = models.JSONField(_("payment means"), default=dict, blank=True)
     content_version = models.PositiveSmallIntegerField(
         _("content version"), default=CONTENT_VERSION
     )

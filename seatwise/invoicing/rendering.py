@@ -44,6 +44,7 @@ from seatwise.invoicing.einvoice import invoice_cii_xml
 from seatwise.invoicing.wording import (
     document_title,
     number_label,
+    payment_means_label,
     prepayment_label,
     register_parts,
     settlement_sentences,
@@ -135,6 +136,9 @@ def _invoice_context(doc: InvoiceDocument) -> dict[str, Any]:
         "settlement": settlement_sentences(doc),
         "vat_in_accounting_currency": vat_in_accounting_currency_text(doc),
         "iban": _iban_groups(doc.seller_iban),
+        "means": doc.payment_means,
+        "means_label": payment_means_label(doc.payment_means) if doc.payment_means else "",
+        "means_iban": _iban_groups(doc.payment_means.iban) if doc.payment_means else "",
     }
 
 

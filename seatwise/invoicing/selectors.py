@@ -17,6 +17,7 @@ from seatwise.invoicing.documents import (
     VatInAccountingCurrency,
 )
 from seatwise.invoicing.models import AccountCredit, Invoice, InvoiceLine
+from seatwise.invoicing.payment_means import payment_means_from
 from seatwise.invoicing.snapshot import party_from
 
 ZERO = Decimal("0.00")
@@ -178,4 +179,5 @@ def document_for(invoice: Invoice) -> InvoiceDocument:
         settlement_amount=invoice.settlement_amount,
         cancels_in_full=corrected is not None and invoice.gross_total == corrected.gross_total,
         vat_in_accounting_currency=_vat_in_accounting_currency(invoice),
+        payment_means=payment_means_from(invoice.payment_means),
     )

@@ -27,6 +27,11 @@ class Seller:
     register_court: str = ""
     register_number: str = ""
     managing_directors: tuple[str, ...] = ()
+    # How invoices are paid other than by card (``invoicing.payment_means``).
+    bic: str = ""
+    bank_name: str = ""
+    remittance_address: tuple[str, ...] = ()
+    sepa_creditor_id: str = ""
 
 
 def _setting_text(name: str) -> str:
@@ -36,7 +41,9 @@ def _setting_text(name: str) -> str:
 def seller() -> Seller:
     """The seller from ``settings.SEATWISE_SELLER`` and ``SEATWISE_SELLER_REGISTER_COURT``,
     ``SEATWISE_SELLER_REGISTER_NUMBER``, ``SEATWISE_SELLER_MANAGING_DIRECTORS`` (names separated
-    by ``|``, or a list), read at call time (never at import); each of the three is optional."""
+    by ``|``, or a list), ``SEATWISE_SELLER_BIC``, ``…_BANK_NAME``, ``…_REMITTANCE_ADDRESS`` (lines
+    separated by ``|``) and ``…_SEPA_CREDITOR_ID``, read at call time (never at import); each
+    of these is optional."""
     data = settings.SEATWISE_SELLER
     directors = getattr(settings, "SEATWISE_SELLER_MANAGING_DIRECTORS", "") or ""
     names = directors.split("|") if isinstance(directors, str) else list(directors)
@@ -50,6 +57,14 @@ def seller() -> Seller:
         register_court=_setting_text("SEATWISE_SELLER_REGISTER_COURT"),
         register_number=_setting_text("SEATWISE_SELLER_REGISTER_NUMBER"),
         managing_directors=tuple(str(name).strip() for name in names if str(name).strip()),
+        bic=_setting_text("SEATWISE_SELLER_BIC"),
+        bank_name=_setting_text("SEATWISE_SELLER_BANK_NAME"),
+        remittance_address=tuple(
+            line.strip()
+            for line in _setting_text("SEATWISE_SELLER_REMITTANCE_ADDRESS").split("|")
+            if line.strip()
+        ),
+        sepa_creditor_id=_setting_text("SEATWISE_SELLER_SEPA_CREDITOR_ID"),
     )
 
 

@@ -14,7 +14,7 @@ settled, and one settled by set-off opens an account credit for the next invoice
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -43,6 +43,7 @@ from seatwise.invoicing.models import (
     InvoiceLine,
 )
 from seatwise.invoicing.numbering import Allocated, chain_advance, numbers_allocate
+from seatwise.invoicing.payment_means import payment_means_prime, payment_means_snapshot
 from seatwise.invoicing.selectors import credited_of, document_for, invoice_amount_due
 from seatwise.invoicing.seller import seller
 from seatwise.invoicing.snapshot import (
@@ -170,6 +171,7 @@ class _Document:
     settlement: str = ""
     settlement_amount: Decimal = Decimal("0.00")
     prepayments: Sequence[tuple[AccountCredit, Decimal]] = ()
+    payment_means: dict[str, object] = field(default_factory=dict)
 
 
 def _unsaved(document: _Document, allocated: Allocated, previous_hash: str) -> Invoice:
@@ -219,6 +221,7 @@ def _unsaved(document: _Document, allocated: Allocated, previous_hash: str) -> I
         reason=document.reason,
         corrects=document.corrects,
         idempotency_key=document.idempotency_key,
+        payment_means=document.payment_means,
         previous_hash=previous_hash,
     )
     if invoice.kind == Invoice.Kind.INVOICE and invoice.prepaid_amount == invoice.gross_total > 0:
@@ -428,6 +431,7 @@ def _invoice_document(request: InvoiceRequest) -> _Document:
             tax_total=computed.tax,
             on=on,
         ),
+        payment_means=payment_means_snapshot(account=account, currency=computed.currency),
     )
 
 
@@ -442,7 +446,9 @@ def invoices_issue_many(requests: Sequence[InvoiceRequest], *, by: Actor) -> lis
     invalid refuses the whole batch (Invalid, Refused) and nothing is written.
     """
     with memo_scope():
-        parties_prime({request.account.pk for request in requests})
+        account_ids = {request.account.pk for request in requests}
+        parties_prime(account_ids)
+        payment_means_prime(account_ids)
         documents = [_invoice_document(request) for request in requests]
     keys = [request.idempotency_key for request in requests if request.idempotency_key]
     earlier = {
@@ -509,7 +515,8 @@ def invoice_issue(
     order or renewal) returns the invoice issued the first time and writes nothing. Without a
     ``purchase_order`` the account's purchase-order number (Corporate Billing Portal, Account
     tab) is printed, unless it has expired by the issue date
-    (``accounts.purchase_orders.purchase_order_on``).
+    (``accounts.purchase_orders.purchase_order_on``). How it is to be paid is the account's
+    Payment Profile today (``invoicing.payment_means``), stored with it.
 
     Unless ``apply_credit`` is False (a purchase whose card is charged its gross at once), the
     account's open credit in the invoice's currency (credit notes settled by set-off) is

@@ -15,6 +15,9 @@ it inside ``translation.override(doc.language)``. Amounts are formatted by
   only reduces what was still due on the invoice is said as such.
 - **Seller's register.** The register court, register number and managing directors, as a
   German company's business letters must name them (§ 35a GmbHG, § 37a HGB), when set.
+- **Payment means.** An invoice names how it is paid, as decided at issue
+  (``invoicing.payment_means``): the card, the seller's bank account, the remittance address
+  or the direct debit's mandate.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from django.utils.translation import gettext, pgettext
 
 from seatwise.core.languages import babel_locale
 from seatwise.core.money import format_money
-from seatwise.invoicing.documents import InvoiceDocument, Party, Prepayment
+from seatwise.invoicing.documents import InvoiceDocument, Party, PaymentMeans, Prepayment
 
 
 def document_title(doc: InvoiceDocument) -> str:
@@ -161,3 +164,13 @@ def register_parts(party: Party) -> list[str]:
 def register_text(party: Party) -> str:
     """EN 16931 BT-33 (seller additional legal information): the parts above, in one line."""
     return " · ".join(register_parts(party))
+
+
+def payment_means_label(means: PaymentMeans) -> str:
+    """The payment type as the document names it: "Bank transfer", "SEPA direct debit"."""
+    return {
+        "card": gettext("Credit/Debit Card"),
+        "bank_transfer": gettext("Bank transfer"),
+        "check": gettext("Check"),
+        "direct_debit": gettext("SEPA direct debit"),
+    }[means.type]

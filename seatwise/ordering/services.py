@@ -9,7 +9,8 @@ billing address make the quote's one draft service order) and places the order
 enqueues the processing task in the same transaction, so the order cannot be placed without
 them; the worker runs the purchase (``seatwise.ordering.pipeline``).
 ``add_seats_check`` says whether an account may use Add Seats at all: a corporate account,
-eligible for self-service, with an automatic card. ``quote_create`` does not need the card: the
+eligible for self-service, whose Payment Profile is a card (``payments.profiles``), with an
+automatic card. ``quote_create`` does not need the card: the
 checkout's **Payment method** step can add one.
 
 Every function is keyword-only. A refusal raises ``seatwise.core.errors.Refused`` or
@@ -54,7 +55,8 @@ from seatwise.ordering.lock_objects import (
 from seatwise.ordering.models import Quote, QuoteLine, ServiceOrder
 from seatwise.ordering.selectors import add_seats_subscriptions
 from seatwise.payments.gateways.base import CardDetails
-from seatwise.payments.models import PaymentMethod
+from seatwise.payments.models import PaymentMethod, PaymentProfile
+from seatwise.payments.profiles import payment_profile_of
 from seatwise.payments.services import payment_method_add
 from seatwise.pricing.lines import ProratedLine, preview_seat_addition, totals
 from seatwise.sales.models import Purchase
@@ -141,12 +143,33 @@ def _has_automatic_card(account_id: int) -> bool:
     ).exists()
 
 
+def _check_card_profile(account: Account) -> None:
+    """Article 003's automatic payment method is the account's Payment Profile: a card. An
+    account paying its invoices by bank transfer, check or direct debit changes its Payment
+    Profile to a card first (``payments.profiles``)."""
+    profile = payment_profile_of(account)
+    if profile.payment_type != PaymentProfile.PaymentType.CARD:
+        raise Refused(
+            "payment_profile_not_card",
+            _(
+                "Adding seats needs an automatic payment method: a credit or debit card. Your "
+                "Payment Profile is %(type)s. Choose Credit/Debit Card on the Payment Profile "
+                "tab (Edit), then Add Seats again."
+            )
+            % {"type": profile.label},
+            field="payment_method",
+        )
+
+
 def add_seats_check(*, account: Account) -> None:
     """Article 003's preparations: a corporate account, eligible for self-service, with an
-    automatic payment method (credit or debit card). Refused, in this order:
-    ``not_corporate``, ``not_self_service`` (pointing to Corporate Account Services),
-    ``no_automatic_payment_method`` (explaining how to add one). Writes nothing."""
+    automatic payment method (credit or debit card) as its Payment Profile. Refused, in this
+    order: ``not_corporate``, ``not_self_service`` (pointing to Corporate Account Services),
+    ``payment_profile_not_card`` (the Payment Profile is bank transfer, check or direct
+    debit: pointing to it), ``no_automatic_payment_method`` (explaining how to add a card).
+    Writes nothing."""
     _check_corporate_self_service(account)
+    _check_card_profile(account)
     if not _has_automatic_card(account.pk):
         raise Refused(
             "no_automatic_payment_method",
@@ -623,6 +646,7 @@ def checkout_save(
     """
     account = quote.account
     _check_corporate_self_service(account)
+    _check_card_profile(account)
     cleaned_admin = _clean_admin(admin, account=account)
     cleaned_address = _clean_address(address)
     cleaned_country = clean_country(country, field="country")
@@ -726,6 +750,7 @@ def _check_placeable(order: ServiceOrder, quote: Quote, *, now: datetime) -> Non
             % {"number": quote.number},
             field="quote",
         )
+    _check_card_profile(order.account)
     if (
         _usable_method(account_id=order.account_id, payment_method_id=order.payment_method_id)
         is None

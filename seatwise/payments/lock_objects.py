@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from seatwise.payments.models import Charge, PaymentMethod, Refund, TestGatewayMode
+from seatwise.payments.models import (
+    Charge,
+    PaymentMethod,
+    PaymentProfile,
+    Refund,
+    TestGatewayMode,
+)
 
 
 def charge_lock_by_key(idempotency_key: str) -> Charge | None:
@@ -43,3 +49,8 @@ def payment_method_lock_matching(payment_method_id: int, where: Q) -> PaymentMet
 def gateway_test_mode_lock() -> TestGatewayMode | None:
     """The test gateway's mode row, locked, or None while no mode was ever set."""
     return TestGatewayMode.objects.select_for_update().filter(pk=1).first()
+
+
+def payment_profile_lock(account_id: int) -> PaymentProfile | None:
+    """The account's Payment Profile row, locked, or None while it has none (a card)."""
+    return PaymentProfile.objects.select_for_update().filter(account_id=account_id).first()

@@ -104,6 +104,94 @@ class PaymentMethod(models.Model):
         return date(self.exp_year, self.exp_month, monthrange(self.exp_year, self.exp_month)[1])
 
 
+class PaymentProfile(models.Model):
+    """A corporate account's recurring payment method: its **Payment Profile** (``profiles``).
+
+    No row means a card: the account's default automatic card (``PaymentMethod``), which is
+    what every account had before there were profiles. A bank transfer or a check needs
+    nothing of the customer (the invoices name the seller's bank details or remittance
+    address); a SEPA direct debit keeps the mandate and what may be shown of the debited
+    account: the gateway's token of it, the IBAN's country and last four characters, the
+    holder. The full IBAN goes to the gateway, which holds it with the mandate, and nowhere
+    else (``gateways.base.BankAccountDetails``).
+    """
+
+    class PaymentType(models.TextChoices):
+        CARD = "card", _("Credit/Debit Card")
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        CHECK = "check", _("Check")
+        DIRECT_DEBIT = "direct_debit", _("SEPA direct debit")
+
+    account = models.OneToOneField(
+        Account, on_delete=models.PROTECT, related_name="payment_profile"
+    )
+    payment_type = models.CharField(
+        _("payment type"), max_length=16, choices=PaymentType.choices, default=PaymentType.CARD
+    )
+    # SEPA direct debit only (empty otherwise): the mandate and the debited account, masked.
+    mandate_reference = models.CharField(_("mandate reference"), max_length=35, blank=True)
+    mandate_signed_on = models.DateField(_("mandate signed on"), null=True, blank=True)
+    debit_gateway = models.CharField(max_length=32, blank=True)
+    debit_token = models.CharField(max_length=128, blank=True)
+    iban_country = models.CharField(_("IBAN country"), max_length=2, blank=True)
+    iban_last4 = models.CharField(_("IBAN, last four characters"), max_length=4, blank=True)
+    account_holder = models.CharField(_("account holder"), max_length=128, blank=True)
+    # The key of the Edit form that made the current profile: the same form sent twice
+    # changes it once (``profiles.payment_profile_set``).
+    request_key = models.CharField(max_length=64, blank=True, default="")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payment profile")
+        verbose_name_plural = _("payment profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    payment_type__in=["card", "bank_transfer", "check", "direct_debit"]
+                ),
+                name="payment_profile_type_valid",
+            ),
+            # A direct debit has its mandate and debited account; no other type keeps one.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(payment_type="direct_debit")
+                    & ~models.Q(mandate_reference="")
+                    & models.Q(mandate_signed_on__isnull=False)
+                    & ~models.Q(debit_token="")
+                    & models.Q(iban_country__regex=r"^[A-Z]{2}$")
+                    & models.Q(iban_last4__regex=r"^[0-9A-Z]{4}$")
+                )
+                | (
+                    ~models.Q(payment_type="direct_debit")
+                    & models.Q(
+                        mandate_reference="",
+                        mandate_signed_on__isnull=True,
+                        debit_token="",
+                        iban_country="",
+                        iban_last4="",
+                        account_holder="",
+                    )
+                ),
+                name="payment_profile_mandate_iff_direct_debit",
+            ),
+            models.UniqueConstraint(
+                fields=["mandate_reference"],
+                condition=~models.Q(mandate_reference=""),
+                name="payment_profile_mandate_reference_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.payment_type}"
+
+    @property
+    def iban_masked(self) -> str:
+        """The debited account as shown: country, then only the last four characters."""
+        if not self.iban_last4:
+            return ""
+        return f"{self.iban_country}•• •••• •••• {self.iban_last4}"
+
+
 class CardExpiryReminder(models.Model):
     """A card-expiry reminder that was sent (``payments.reminders``): at most one per card,
     reminder and expiry date, so that the daily job sends each reminder once however often it
@@ -360,6 +448,27 @@ class TestGatewayRefund(models.Model):
 
     def __str__(self) -> str:
         return self.refund_id
+
+
+class TestGatewayBankAccount(models.Model):
+    """The test gateway's vault of bank accounts for direct debits: like its cards, without
+    the full account number (what a real gateway keeps stays on its side)."""
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    token = models.CharField(max_length=64, unique=True)
+    country = models.CharField(max_length=2)
+    last4 = models.CharField(max_length=4)
+    holder_name = models.CharField(max_length=128)
+    mandate_reference = models.CharField(max_length=35)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("test gateway bank account")
+        verbose_name_plural = _("test gateway bank accounts")
+
+    def __str__(self) -> str:
+        return self.token
 
 
 class TestGatewayMode(models.Model):

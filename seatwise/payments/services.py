@@ -116,6 +116,7 @@ def payment_method_add(
             CARD_REFUSAL_MESSAGES.get(refusal.code, _("The card was refused.")),
             field="token" if token is not None else "card",
         ) from None
+    card_brand_check(account=account, brand=stored.brand, field="token" if card is None else "card")
     with transaction.atomic():
         account_lock(account.pk)
         if key:
@@ -148,6 +149,30 @@ def payment_method_add(
             new=snapshot(method, PAYMENT_METHOD_AUDIT_FIELDS),
         )
     return method
+
+
+# Discover cards are accepted only for accounts billed in US dollars (the vendor's corporate
+# billing FAQ; docs/ARCHITECTURE.md, "Where each rule lives").
+DISCOVER = "discover"
+DISCOVER_CURRENCY = "USD"
+
+
+def card_brand_check(*, account: Account, brand: str, field: str = "card") -> None:
+    """Refuse a card the account may not use: a Discover card on a corporate account billed
+    in another currency than US dollars. Every card a corporate account puts on file or uses
+    once goes through ``payment_method_add``, which calls this with the brand the gateway
+    read, before anything is stored."""
+    if account.is_corporate and brand == DISCOVER and account.currency != DISCOVER_CURRENCY:
+        raise Invalid(
+            "discover_usd_only",
+            _(
+                "Discover cards are accepted only for accounts billed in US dollars. Your "
+                "account is billed in %(currency)s: use a Visa, Mastercard or American Express "
+                "card."
+            )
+            % {"currency": account.currency},
+            field=field,
+        )
 
 
 def _clean_idempotency_key(key: str | None) -> str:

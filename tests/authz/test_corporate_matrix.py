@@ -45,7 +45,7 @@ from seatwise.invoicing.models import Invoice
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.ordering.models import Quote, ServiceOrder
 from seatwise.ordering.services import AdminContact, checkout_save, quote_create
-from seatwise.payments.models import Charge, PaymentMethod
+from seatwise.payments.models import Charge, PaymentMethod, PaymentProfile
 from seatwise.subscriptions.models import Subscription
 from tests.authz.answers import (
     NOT_ALLOWED,
@@ -100,6 +100,7 @@ def portal(a: Answer, b: Answer | None = None) -> dict[str, Answer]:
 HOME = "/corporate/"
 INVOICES = "/corporate/invoices/"
 ACCOUNT = "/corporate/account/"
+PAYMENT_PROFILE = "/corporate/payment-profile/"
 
 # Article 003's pages.
 ADD_SEATS = "/corporate/add-seats/"
@@ -378,6 +379,29 @@ CASES: list[Case] = [
         portal(OK),
         {"purchase_order_number": "PO-2026-0042", "purchase_order_expires_on": "2027-02-30"},
     ),
+    # --- Payment Profile: B's session shows and saves B's own profile (no ids in the URL) ---
+    Case("Payment Profile", "GET", PAYMENT_PROFILE, portal(OK)),
+    Case("Payment Profile POST", "POST", PAYMENT_PROFILE, everyone(NOT_ALLOWED)),
+    Case("Payment Profile, Edit", "GET", PAYMENT_PROFILE + "edit/", portal(OK)),
+    Case(
+        "Payment Profile POST, Save bank transfer",
+        "POST",
+        PAYMENT_PROFILE + "edit/",
+        portal(to(PAYMENT_PROFILE, writes=True)),
+        {"payment_type": "bank_transfer"},
+    ),
+    Case(
+        "Payment Profile POST, Save a direct debit with a wrong IBAN",
+        "POST",
+        PAYMENT_PROFILE + "edit/",
+        portal(OK),
+        {
+            "payment_type": "direct_debit",
+            "iban": "DE89 3704 0044 0532 0130 01",
+            "account_holder": "Alpha Konzern AG",
+            "mandate_accepted": "on",
+        },
+    ),
     Case("sessions", "GET", "/corporate/account/sessions/", portal(OK)),
     Case("sessions POST", "POST", "/corporate/account/sessions/", everyone(NOT_ALLOWED)),
     Case(
@@ -592,6 +616,7 @@ def snapshot() -> dict[str, object]:
         "subscriptions": list(Subscription.objects.order_by("pk").values()),
         "invoices": list(Invoice.objects.order_by("pk").values("pk", "paid_amount", "status")),
         "payment_methods": list(PaymentMethod.objects.order_by("pk").values()),
+        "payment_profiles": list(PaymentProfile.objects.order_by("pk").values()),
         "charges": list(Charge.objects.order_by("pk").values()),
         "quotes": list(Quote.objects.order_by("pk").values()),
         "service_orders": list(ServiceOrder.objects.order_by("pk").values()),

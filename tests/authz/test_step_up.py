@@ -304,6 +304,23 @@ ROWS: list[Row] = [
         location="/corporate/account/",
     ),
     Row(
+        "Payment Profile (Edit)",
+        "corporate",
+        "GET",
+        "/corporate/payment-profile/edit/",
+        writes=False,
+        view=("seatwise.portals.corporate.views.payment_profile", "payment_profile_edit"),
+    ),
+    Row(
+        "Payment Profile (Save)",
+        "corporate",
+        "POST",
+        "/corporate/payment-profile/edit/",
+        data=lambda world: {"payment_type": "check"},
+        status=302,
+        location="/corporate/payment-profile/",
+    ),
+    Row(
         "add invoice contact",
         "corporate",
         "POST",

@@ -17,6 +17,7 @@ from seatwise.billing.renewals import renewals_run
 from seatwise.invoicing.models import Invoice
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.payments.models import Charge, TestGatewayCharge
+from seatwise.payments.profiles import payment_profile_set
 from seatwise.sales.models import Purchase
 from seatwise.sales.runner import purchases_resume
 from seatwise.subscriptions.models import Subscription
@@ -133,6 +134,38 @@ def test_the_renewal_invoice_is_dated_the_day_of_the_run_not_the_term_start():
     assert (invoice.issue_date, invoice.due_date) == (date(2026, 4, 3), date(2026, 4, 17))
     line = invoice.lines.get()
     assert (line.period_start, line.period_end) == (TERM_END, date(2026, 4, 30))
+
+
+@pytest.mark.parametrize("payment_type", ["bank_transfer", "check"])
+def test_an_invoice_paid_otherwise_than_by_card_is_left_open_and_the_term_renews(payment_type):
+    """A corporate account whose Payment Profile is bank transfer or check: its renewal invoice
+    says so and is left open for the customer's payment; no card is charged, no dunning."""
+    account = make_account(kind="corporate", country="DE", currency="EUR", language="en")
+    make_card(account)
+    payment_profile_set(account=account, payment_type=payment_type, by=SYSTEM)
+    subscription = make_subscription(account, seats=5, term_start=TERM_START)
+
+    assert renewals_run(on=TERM_END, by=SYSTEM) == 1
+
+    [invoice] = Invoice.objects.filter(account=account)
+    assert (invoice.status, invoice.gross_total, invoice.payment_means["type"]) == (
+        "open",
+        Decimal("83.30"),
+        payment_type,
+    )
+    assert Charge.objects.filter(account=account).count() == 0
+    subscription.refresh_from_db()
+    assert (subscription.term_start, subscription.term_end, subscription.dunning_attempts) == (
+        TERM_END,
+        date(2026, 5, 1),
+        0,
+    )
+    assert list(
+        OutgoingEmail.objects.filter(account_id=account.pk)
+        .exclude(kind="payment_profile_changed")
+        .values_list("kind", flat=True)
+    ) == ["invoice"]
+    assert Purchase.objects.get(account=account).status == "completed"
 
 
 def test_not_due_before_term_end():

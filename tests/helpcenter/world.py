@@ -238,6 +238,8 @@ VISITS: dict[str, Visit] = {
     "corporate.pay": Visit(PORTAL, _path("/corporate/invoices/{corporate_invoice}/pay/")),
     "corporate.account": Visit(PORTAL, _path("/corporate/account/")),
     "corporate.bill_to_edit": Visit(PORTAL, _path("/corporate/account/bill-to/")),
+    "corporate.payment_profile": Visit(PORTAL, _path("/corporate/payment-profile/")),
+    "corporate.payment_profile_edit": Visit(PORTAL, _path("/corporate/payment-profile/edit/")),
 }
 
 

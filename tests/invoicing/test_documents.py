@@ -407,7 +407,7 @@ class TestSetOff:
         text = pdf_text(invoice_pdf(document), tmp_path)
         assert re.search(r"Credit applied \(CN-2026-000001\) -€83\.30", text)
         assert re.search(r"Amount due €83\.30", text)
-        assert "Please transfer €83.30" in one_line(text)
+        assert "€83.30 is charged to the card on file." in one_line(text)
         cii = invoice_cii_xml(document)
         assert xpath(cii, "//ram:GrandTotalAmount/text()") == ["166.60"]
         assert xpath(cii, "//ram:TotalPrepaidAmount/text()") == ["83.30"]

@@ -34,6 +34,26 @@ class StoredCard:
     holder_name: str
 
 
+@dataclass(frozen=True, slots=True)
+class BankAccountDetails:
+    """The account a SEPA direct debit mandate allows to debit, as the customer typed it.
+    Passed straight to the gateway with the mandate and never stored or logged: ``repr``
+    hides the IBAN."""
+
+    iban: str = field(repr=False)
+    holder_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBankAccount:
+    """What the gateway returns for a bank account: safe to store and to show (masked)."""
+
+    token: str
+    country: str
+    last4: str
+    holder_name: str
+
+
 class CardRefused(Exception):
     """The gateway refused the card. ``code`` is one of: invalid_number, invalid_expiry,
     expired_card, incorrect_cvc, card_declined, unknown_token."""
@@ -96,6 +116,14 @@ class Gateway(Protocol):
 
     def store_card(self, card: CardDetails) -> StoredCard:
         """Verify a card and keep it in the gateway's vault; return its token."""
+        ...
+
+    def store_bank_account(
+        self, account: BankAccountDetails, *, mandate_reference: str
+    ) -> StoredBankAccount:
+        """Keep a bank account with its SEPA direct debit mandate in the gateway's vault (the
+        gateway collects the debits); return its token. Raises ``CardRefused`` with
+        ``invalid_iban`` when the gateway refuses the account."""
         ...
 
     def card_for_token(self, token: str) -> StoredCard:

@@ -24,6 +24,10 @@ a worker process obeys it too.
 Any other number that passes the Luhn check succeeds; a number that fails it is refused
 (invalid_number), as is an expiry date in the past. Ready-made tokens ``tok_visa``,
 ``tok_mastercard``, ``tok_amex`` and ``tok_chargeDeclined`` stand for the cards above.
+
+Bank accounts for SEPA direct debits (``store_bank_account``) are kept like cards: a token, the
+IBAN's country and last four characters, the holder and the mandate; an IBAN that fails its
+check (ISO 13616, mod 97) is refused (``invalid_iban``).
 """
 
 from __future__ import annotations
@@ -34,9 +38,11 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from stdnum import iban as stdnum_iban
 from stdnum import luhn
 
 from seatwise.payments.gateways.base import (
+    BankAccountDetails,
     CardDetails,
     CardRefused,
     ChargeResult,
@@ -44,10 +50,12 @@ from seatwise.payments.gateways.base import (
     GatewayUnavailable,
     IdempotencyKeyReused,
     RefundResult,
+    StoredBankAccount,
     StoredCard,
 )
 from seatwise.payments.lock_objects import gateway_test_mode_lock
 from seatwise.payments.models import (
+    TestGatewayBankAccount,
     TestGatewayCard,
     TestGatewayCharge,
     TestGatewayMode,
@@ -90,6 +98,10 @@ def card_brand(number: str) -> str:
     return "card"
 
 
+def iban_is_valid(iban: str) -> bool:
+    return bool(stdnum_iban.is_valid(iban))
+
+
 class TestGateway:
     alias = "test"
 
@@ -118,6 +130,26 @@ class TestGateway:
             behaviour=_CHARGE_BEHAVIOUR.get(number, "succeed"),
         )
         return self._as_stored(stored)
+
+    def store_bank_account(
+        self, account: BankAccountDetails, *, mandate_reference: str
+    ) -> StoredBankAccount:
+        iban = "".join(account.iban.split()).upper()
+        if not iban_is_valid(iban):
+            raise CardRefused("invalid_iban")
+        stored = TestGatewayBankAccount.objects.create(
+            token="ba_" + secrets.token_hex(12),
+            country=iban[:2],
+            last4=iban[-4:],
+            holder_name=account.holder_name,
+            mandate_reference=mandate_reference,
+        )
+        return StoredBankAccount(
+            token=stored.token,
+            country=stored.country,
+            last4=stored.last4,
+            holder_name=stored.holder_name,
+        )
 
     def card_for_token(self, token: str) -> StoredCard:
         if token in _READY_TOKENS:

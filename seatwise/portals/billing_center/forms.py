@@ -21,6 +21,7 @@ REFUSAL_FIELDS = {
     "invalid_expiry": "exp_month",
     "expired_card": "exp_month",
     "incorrect_cvc": "cvc",
+    "discover_usd_only": "card_number",
 }
 YEARS_AHEAD = 20
 

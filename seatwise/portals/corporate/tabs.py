@@ -1,5 +1,5 @@
 """The Corporate Billing Portal's top navigation: Subscriptions, Quotes, Invoice History,
-Account. A tab whose page is not routed is shown without a link."""
+Payment Profile, Account. A tab whose page is not routed is shown without a link."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ TABS = (
     ("subscriptions", _("Subscriptions"), "corporate:home"),
     ("quotes", _("Quotes"), "corporate:quotes"),
     ("invoices", _("Invoice History"), "corporate:invoices"),
+    ("payment_profile", _("Payment Profile"), "corporate:payment_profile"),
     ("account", _("Account"), "corporate:account"),
 )
 
@@ -35,6 +36,7 @@ def _tab_url(name: str) -> str | None:
 def portal_tabs(current: str) -> list[Tab]:
     """The portal's top navigation, in the order of the tabs the help articles name.
 
-    ``current`` is one of ``subscriptions``, ``quotes``, ``invoices``, ``account``.
+    ``current`` is one of ``subscriptions``, ``quotes``, ``invoices``, ``payment_profile``,
+    ``account``.
     """
     return [Tab(label, _tab_url(url_name), key == current) for key, label, url_name in TABS]

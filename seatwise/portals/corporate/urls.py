@@ -4,6 +4,7 @@ from seatwise.portals.corporate.views import (
     account,
     invoices,
     ordering,
+    payment_profile,
     sessions,
     signin,
     subscriptions,
@@ -56,6 +57,13 @@ urlpatterns = [
         name="invoice_contact_remove",
     ),
     path("account/purchase-order/", account.purchase_order, name="purchase_order"),
+    # --- Payment Profile ---
+    path("payment-profile/", payment_profile.payment_profile, name="payment_profile"),
+    path(
+        "payment-profile/edit/",
+        payment_profile.payment_profile_edit,
+        name="payment_profile_edit",
+    ),
     path("account/sessions/", sessions.sessions, name="sessions"),
     path(
         "account/sessions/others/signout/",
