@@ -14,6 +14,8 @@ delivery is at least once:
   charge already made (``sales.runner``);
 - expiring quotes moves only quotes still open past their 7 days (``ordering.services``);
 - card-expiry reminders are recorded once per card and reminder (``payments.reminders``);
+- expiring trials moves only trials still running past their end, and each trial reminder is
+  recorded once per trial (``subscriptions.trials``);
 - archiving documents stores each document's file once (a unique constraint per document and
   format), and leaves what is stored as it is (``invoicing.archive``);
 - the outbox relay only enqueues attempts, and each attempt is claimed once
@@ -57,6 +59,16 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "0 3 * * *",
         "renew the subscriptions due today, retry failed renewal charges, suspend after the "
         "last try",
+    ),
+    PeriodicJob(
+        "seatwise.subscriptions.tasks.trials_expire_task",
+        "30 2 * * *",
+        "expire the free trials whose end has come (never charged)",
+    ),
+    PeriodicJob(
+        "seatwise.subscriptions.tasks.trial_reminders_task",
+        "0 7 * * *",
+        "e-mail the billing contact 7 days and 1 day before a free trial ends",
     ),
     PeriodicJob(
         "seatwise.payments.tasks.reconcile_charges_task",
