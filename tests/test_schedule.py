@@ -28,6 +28,8 @@ EXPECTED = {
     ("seatwise.ordering.tasks.quotes_expire_task", "0 * * * *"),
     ("seatwise.payments.tasks.card_expiry_reminders_task", "0 7 * * *"),
     ("seatwise.accounts.tasks.purchase_order_reminders_task", "5 7 * * *"),
+    ("seatwise.subscriptions.tasks.trials_expire_task", "30 2 * * *"),
+    ("seatwise.subscriptions.tasks.trial_reminders_task", "0 7 * * *"),
     ("seatwise.notifications.tasks.outbox_relay_task", "* * * * *"),
     ("seatwise.support.tasks.unconfirmed_requests_prune_task", "30 4 * * *"),
     ("seatwise.invoicing.tasks.documents_archive_pending_task", "*/10 * * * *"),

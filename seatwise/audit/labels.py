@@ -52,6 +52,11 @@ ACTION_LABELS: dict[str, Promise] = {
     "subscription.suspend": _("Subscription suspended"),
     "subscription.auto_renew_on": _("Auto Renew turned on"),
     "subscription.auto_renew_off": _("Auto Renew turned off"),
+    "subscription.trial_start": _("Free trial started"),
+    "subscription.trial_reminder": _("Trial reminder sent"),
+    "subscription.trial_expire": _("Free trial ended"),
+    "subscription.trial_convert": _("Trial converted to a subscription"),
+    "product.trial_set": _("Trial terms of a product changed"),
     "license.assign": _("License assigned"),
     "license.unassign": _("License removed"),
     # Payment methods and payments

@@ -55,7 +55,15 @@ from seatwise.subscriptions.models import Subscription
 PurchaseStatus = Literal["completed", "declined", "not_attempted", "processing"]
 PURCHASABLE = (Subscription.Status.ACTIVE, Subscription.Status.PENDING_CANCELLATION)
 PURCHASE_SOURCES = (Invoice.Source.SEATS, Invoice.Source.PLAN_CHANGE)
-PURCHASE_KINDS = (Purchase.Kind.SEATS, Purchase.Kind.PLAN_CHANGE)
+# The Billing Center's card purchases: seats, a plan upgrade, a new subscription
+# (``billing.new_subscriptions``). A new subscription's invoice has the general source
+# ``purchase``, which other invoices share: Pay Now may be offered for it while its charge is
+# processing, and then finds nothing to pay (``invoice_payments.invoice_amount_in_flight``).
+PURCHASE_KINDS = (
+    Purchase.Kind.SEATS,
+    Purchase.Kind.PLAN_CHANGE,
+    Purchase.Kind.NEW_SUBSCRIPTION,
+)
 MAX_KEY_LENGTH = 90
 
 

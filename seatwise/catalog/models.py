@@ -3,6 +3,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The longest trial the catalog offers.
+MAX_TRIAL_DAYS = 90
+
 
 class Product(models.Model):
     """A product sold by the seat. Product names are brand names and are not translated."""
@@ -13,14 +16,29 @@ class Product(models.Model):
     seat_expansion_supported = models.BooleanField(_("seat expansion supported"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    # Free trials (the Billing Center's "Try", ``subscriptions.trials``): how many days a trial
+    # lasts (0: the product has no trial) and how many seats a trial may have at most.
+    trial_days = models.PositiveSmallIntegerField(_("trial length in days"), default=0)
+    trial_seat_limit = models.PositiveSmallIntegerField(_("seats of a trial"), default=0)
 
     class Meta:
         verbose_name = _("product")
         verbose_name_plural = _("products")
         ordering = ["sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(trial_days__lte=MAX_TRIAL_DAYS)
+                & (models.Q(trial_days=0) | models.Q(trial_seat_limit__gte=1)),
+                name="product_trial_terms_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def offers_trial(self) -> bool:
+        return self.trial_days > 0 and self.trial_seat_limit > 0
 
 
 class Plan(models.Model):

@@ -16,6 +16,8 @@ delivery is at least once:
 - card-expiry reminders are recorded once per card and reminder (``payments.reminders``);
 - purchase-order reminders are sent once per account, number and expiration date
   (``accounts.purchase_orders``);
+- expiring trials moves only trials still running past their end, and each trial reminder is
+  recorded once per trial (``subscriptions.trials``);
 - archiving documents stores each document's file once (a unique constraint per document and
   format), and leaves what is stored as it is (``invoicing.archive``);
 - the outbox relay only enqueues attempts, and each attempt is claimed once
@@ -59,6 +61,16 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "0 3 * * *",
         "renew the subscriptions due today, retry failed renewal charges, suspend after the "
         "last try",
+    ),
+    PeriodicJob(
+        "seatwise.subscriptions.tasks.trials_expire_task",
+        "30 2 * * *",
+        "expire the free trials whose end has come (never charged)",
+    ),
+    PeriodicJob(
+        "seatwise.subscriptions.tasks.trial_reminders_task",
+        "0 7 * * *",
+        "e-mail the billing contact 7 days and 1 day before a free trial ends",
     ),
     PeriodicJob(
         "seatwise.payments.tasks.reconcile_charges_task",

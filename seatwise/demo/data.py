@@ -15,6 +15,15 @@ from seatwise.accounts.services import Address
 
 # One password for every demo sign-in: product credentials and Corporate Billing Portal alike.
 DEMO_PASSWORD = "seatwise-demo-2026"
+# The free trials of the catalog's products (the Billing Center's Try): product code → (days,
+# seats at most). GoToAssist Remote Support v5 has none.
+DEMO_TRIAL_TERMS: dict[str, tuple[int, int]] = {
+    "goto-meeting": (14, 5),
+    "goto-webinar": (14, 5),
+    "goto-training": (14, 5),
+    "gotoassist-v4": (30, 3),
+    "gotoassist-v5": (30, 3),
+}
 
 Role = Literal["billing_admin", "account_admin", "user"]
 Portal = Literal["product", "corporate", "staff"]

@@ -31,7 +31,8 @@ from seatwise.accounts.services import (
 from seatwise.audit.actors import Actor
 from seatwise.audit.models import AuditEntry
 from seatwise.audit.purge import audit_trail_purge
-from seatwise.catalog.models import Plan
+from seatwise.catalog.models import Plan, Product
+from seatwise.catalog.services import product_trial_set
 from seatwise.core.models import RateLimitCounter
 from seatwise.demo.data import (
     DEMO_ACCOUNTS,
@@ -39,6 +40,7 @@ from seatwise.demo.data import (
     DEMO_EMAILS,
     DEMO_PASSWORD,
     DEMO_STAFF,
+    DEMO_TRIAL_TERMS,
     DEMO_USER_IDS,
     DemoAccount,
     DemoCase,
@@ -97,6 +99,11 @@ def demo_load(*, reset: bool) -> DemoData:
             demo_wipe()
         elif demo_is_loaded():
             raise DemoAlreadyLoaded
+        for product in Product.objects.filter(code__in=DEMO_TRIAL_TERMS):
+            days, seats = DEMO_TRIAL_TERMS[product.code]
+            product_trial_set(
+                product=product, trial_days=days, trial_seat_limit=seats, by=DEMO_ACTOR
+            )
         accounts: dict[str, Account] = {}
         people: dict[str, Person] = {}
         for spec in DEMO_ACCOUNTS:

@@ -40,6 +40,9 @@ PAGES = MappingProxyType(
             "/billing/subscriptions/<id>/seats/?seats=<n>: the review of more seats"
         ),
         "billing.subscription_cancel": "/billing/subscriptions/<id>/cancel/: Cancel Subscription",
+        "billing.subscription_new": (
+            "/billing/subscriptions/new/: Add a New Subscription, the choice of a product"
+        ),
         "billing.invoices": "/billing/invoices/: Invoice history with an open invoice",
         "billing.invoice_pay": "/billing/invoices/<id>/pay/: Pay Now of an open invoice",
         "billing.payment_method": "/billing/payment-method/: Payment Method",

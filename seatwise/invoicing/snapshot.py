@@ -152,6 +152,8 @@ def line_description(*, line: ProratedLine, language: str) -> str:
         params = {"plan": plan, "days": line.days, "term_days": line.term_days}
         if line.kind == "term":
             return _("%(plan)s, subscription term") % params
+        if line.kind == "term_cotermed":
+            return _("%(plan)s, first term co-termed (%(days)d of %(term_days)d days)") % params
         if line.kind == "seats_added":
             return _("%(plan)s, seats added (%(days)d of %(term_days)d days)") % params
         if line.kind == "plan_credit":

@@ -39,16 +39,17 @@ from typing import TYPE_CHECKING, Literal
 from django.utils.translation import gettext_lazy as _
 
 from seatwise.catalog.selectors import price_of
+from seatwise.core.dates import add_months
 from seatwise.core.errors import Invalid, Refused
 from seatwise.core.money import quantize
-from seatwise.subscriptions.services import MAX_SEATS
+from seatwise.subscriptions.services import MAX_SEATS, term_end_for
 from seatwise.tax.decisions import TaxDecision
 
 if TYPE_CHECKING:
     from seatwise.catalog.models import Plan
     from seatwise.subscriptions.models import Subscription
 
-LineKind = Literal["term", "seats_added", "plan_credit", "plan_charge"]
+LineKind = Literal["term", "term_cotermed", "seats_added", "plan_credit", "plan_charge"]
 Effective = Literal["now", "at_renewal"]
 
 # Enough digits for any exact product of catalog values (12-digit prices × 10,000 seats ×
@@ -202,6 +203,42 @@ def proration(
         days=days,
         term_days=term_days,
         amount=_prorate(unit_amount, seats, days, term_days, currency),
+    )
+
+
+def cotermed_line(
+    *,
+    unit_amount: Decimal,
+    seats: int,
+    currency: str,
+    term_start: date,
+    term_end: date,
+    on: date,
+    plan_code: str = "",
+) -> ProratedLine:
+    """A new subscription's first term from ``on`` to ``term_end``, the end of the account's
+    other subscriptions (co-termed): what ``proration`` charges for the days of the nominal
+    term ``[term_start, term_end)`` left from ``on``, as a first term (kind ``term_cotermed``)."""
+    line = proration(
+        unit_amount=unit_amount,
+        seats=seats,
+        currency=currency,
+        term_start=term_start,
+        term_end=term_end,
+        on=on,
+        plan_code=plan_code,
+    )
+    return ProratedLine(
+        kind="term_cotermed",
+        plan_code=line.plan_code,
+        quantity=line.quantity,
+        unit_amount=line.unit_amount,
+        currency=line.currency,
+        period_start=line.period_start,
+        period_end=line.period_end,
+        days=line.days,
+        term_days=line.term_days,
+        amount=line.amount,
     )
 
 
@@ -396,3 +433,59 @@ def preview_plan_change(
         lines=change.lines,
         totals=totals(lines=change.lines, tax=tax, currency=currency),
     )
+
+
+def preview_new_subscription(
+    *, plan: Plan, seats: int, currency: str, on: date, term_end: date, tax: TaxDecision
+) -> Preview:
+    """The lines and totals of a new subscription of ``plan`` with ``seats`` seats from ``on``
+    to ``term_end``, at today's catalog price.
+
+    ``term_end`` is the end of a whole term from ``on`` (one ``term_line``), or an earlier day
+    within that term, the end of the account's other subscriptions (co-termed: the days from
+    ``on`` of the term of the plan's length that ends then, ``cotermed_line``). The invoice of
+    the purchase is built from this same call, so it shows these amounts.
+    """
+    if isinstance(seats, bool) or not isinstance(seats, int) or not 1 <= seats <= MAX_SEATS:
+        raise Invalid(
+            "invalid_seats",
+            _("The number of seats is a whole number from 1 to %(max)d.") % {"max": MAX_SEATS},
+            field="seats",
+        )
+    unit_amount = _unit_amount(plan=plan, currency=currency)
+    full_end = term_end_for(plan=plan, term_start=on)
+    if term_end == full_end:
+        line = term_line(
+            unit_amount=unit_amount,
+            seats=seats,
+            currency=currency,
+            term_start=on,
+            term_end=full_end,
+            plan_code=plan.code,
+        )
+    elif on < term_end < full_end:
+        line = cotermed_line(
+            unit_amount=unit_amount,
+            seats=seats,
+            currency=currency,
+            term_start=nominal_term_start(plan=plan, term_end=term_end),
+            term_end=term_end,
+            on=on,
+            plan_code=plan.code,
+        )
+    else:
+        raise Refused(
+            "coterm_outside_term",
+            _("A co-termed subscription ends within its first term."),
+            field="term_end",
+        )
+    return Preview(
+        effective="now",
+        lines=(line,),
+        totals=totals(lines=(line,), tax=tax, currency=currency),
+    )
+
+
+def nominal_term_start(*, plan: Plan, term_end: date) -> date:
+    """The start of the term of ``plan``'s length that ends on ``term_end``."""
+    return add_months(term_end, -1 if plan.interval == "month" else -12)

@@ -33,6 +33,7 @@ class Purchase(models.Model):
         PAY_NOW = "pay_now", _("payment of an invoice")
         SERVICE_ORDER = "service_order", _("service order")
         REFUND = "refund", _("refund")
+        NEW_SUBSCRIPTION = "new_subscription", _("new subscription")
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")

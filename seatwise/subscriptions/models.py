@@ -7,7 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from seatwise.accounts.models import Account, Person
 from seatwise.catalog.models import Plan, Product
 
-LIVE_STATUSES = ("active", "pending_cancellation", "suspended")
+# A trial counts as live: it gives access, its seats are assigned as usual, and the account
+# has it instead of a paid subscription of its product (one live subscription per product).
+# It is never renewed nor billed: the bill run takes active subscriptions only.
+LIVE_STATUSES = ("active", "pending_cancellation", "suspended", "trial")
 
 
 class Subscription(models.Model):
@@ -25,6 +28,7 @@ class Subscription(models.Model):
         SUSPENDED = "suspended", _("Suspended")
         CANCELLED = "cancelled", _("Cancelled")
         EXPIRED = "expired", _("Expired")
+        TRIAL = "trial", _("Trial")
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="subscriptions")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
@@ -56,6 +60,14 @@ class Subscription(models.Model):
     term_unit_amount = models.DecimalField(
         _("price per seat and term"), max_digits=12, decimal_places=2, null=True, blank=True
     )
+    # A free trial (``subscriptions.trials``): the day it ends (its term is [term_start,
+    # trial_end), status ``trial``; at that day it expires unless converted). Kept once the
+    # trial is converted or has expired: an account has one trial per product, ever.
+    trial_end = models.DateField(_("trial end"), null=True, blank=True)
+    # The trial-end reminders sent: the days before the end of the last one (7, then 1).
+    trial_reminder = models.PositiveSmallIntegerField(
+        _("trial reminder sent"), null=True, blank=True
+    )
     # Corporate Auto Renew turned off: why, as the billing admin gave it.
     cancel_reason = models.CharField(_("cancel reason"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -80,6 +92,15 @@ class Subscription(models.Model):
                 condition=models.Q(status__in=LIVE_STATUSES),
                 name="one_live_subscription_per_product",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(status="trial") | models.Q(trial_end__isnull=False),
+                name="subscription_trial_has_end",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "product"],
+                condition=models.Q(trial_end__isnull=False),
+                name="one_trial_per_product",
+            ),
         ]
         indexes = [models.Index(fields=["account", "id"], name="subscription_account_idx")]
 
@@ -89,6 +110,16 @@ class Subscription(models.Model):
     @property
     def seats_free(self) -> int:
         return self.seats - self.seats_assigned
+
+    @property
+    def is_trial(self) -> bool:
+        """A running trial."""
+        return self.status == self.Status.TRIAL
+
+    @property
+    def is_ended_trial(self) -> bool:
+        """A trial that expired without being converted (it can still be, R14)."""
+        return self.status == self.Status.EXPIRED and self.trial_end is not None
 
 
 class LicenseAssignment(models.Model):

@@ -41,6 +41,22 @@ def live_subscriptions(*, account_id: int) -> list[Subscription]:
     )
 
 
+def ended_trials(*, account_id: int) -> list[Subscription]:
+    """The account's trials that expired unconverted, of products it has no live subscription
+    of (those it can still convert with Subscribe Now), in the catalog's product order."""
+    live = Subscription.objects.filter(account_id=account_id, status__in=LIVE_STATUSES)
+    return list(
+        Subscription.objects.filter(
+            account_id=account_id,
+            status=Subscription.Status.EXPIRED,
+            trial_end__isnull=False,
+        )
+        .exclude(product_id__in=live.values("product_id"))
+        .select_related("product", "plan")
+        .order_by("product__sort_order", "product__name", "pk")
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PricedSubscription:
     """A subscription with the price of its plan in the account's currency.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -46,8 +47,15 @@ def subscription_add(
     by: Actor,
     term_start: date | None = None,
     auto_renew: bool = True,
+    term_end: date | None = None,
+    term_unit_amount: Decimal | None = None,
 ) -> Subscription:
-    """Add a subscription of ``plan`` with ``seats`` seats; one live subscription per product."""
+    """Add a subscription of ``plan`` with ``seats`` seats; one live subscription per product.
+
+    The term is one whole term of the plan from ``term_start`` (today), or ends on
+    ``term_end`` within it (a first term co-termed with the account's other subscriptions,
+    ``billing.new_subscriptions``). ``term_unit_amount``: the price per seat and term the
+    first term was sold at, as invoiced (default: today's catalog price)."""
     if isinstance(seats, bool) or not isinstance(seats, int) or not 1 <= seats <= MAX_SEATS:
         raise Invalid(
             "invalid_seats",
@@ -70,6 +78,14 @@ def subscription_add(
             _("The term starts between 2000-01-01 and 2099-12-31."),
             field="term_start",
         )
+    full_end = term_end_for(plan=plan, term_start=start)
+    end = term_end or full_end
+    if not start < end <= full_end:
+        raise Invalid(
+            "term_end_out_of_range",
+            _("The first term ends within one term of the plan."),
+            field="term_end",
+        )
     with transaction.atomic():
         account_lock(account.pk)
         if Subscription.objects.filter(
@@ -86,10 +102,10 @@ def subscription_add(
             plan=plan,
             seats=seats,
             term_start=start,
-            term_end=term_end_for(plan=plan, term_start=start),
+            term_end=end,
             auto_renew=auto_renew,
-            # The term is sold at today's catalog price (see ``Subscription``).
-            term_unit_amount=unit_amount,
+            # The term is sold at today's catalog price, or as invoiced (see ``Subscription``).
+            term_unit_amount=term_unit_amount if term_unit_amount is not None else unit_amount,
         )
         audit_record(
             by=by,

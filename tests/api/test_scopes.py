@@ -40,6 +40,7 @@ OPERATIONS: dict[str, tuple[Scope, int]] = {
     "delete /people/{person_id}/account-admin": (Scope.ROLES_WRITE, 200),
     "post /accounts/{account_id}/subscriptions": (Scope.SUBSCRIPTIONS_WRITE, 422),
     "get /accounts/{account_id}/subscriptions": (Scope.SUBSCRIPTIONS_READ, 200),
+    "post /accounts/{account_id}/trials": (Scope.SUBSCRIPTIONS_WRITE, 422),
     "get /subscriptions/{subscription_id}": (Scope.SUBSCRIPTIONS_READ, 200),
     "post /subscriptions/{subscription_id}/assignments": (Scope.SUBSCRIPTIONS_WRITE, 422),
     "get /subscriptions/{subscription_id}/assignments": (Scope.SUBSCRIPTIONS_READ, 200),
@@ -167,7 +168,7 @@ def test_a_read_only_token_cannot_write(objects):
     writes = {name: status for name, status in statuses.items() if not name.startswith("get ")}
     reads = {name: status for name, status in statuses.items() if name.startswith("get ")}
     assert set(writes.values()) == {403}
-    assert len(writes) == 10
+    assert len(writes) == 11
     assert reads == {name: OPERATIONS[name][1] for name in reads}
 
 

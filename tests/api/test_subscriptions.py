@@ -30,6 +30,7 @@ def subscription_json(subscription: Subscription, **changes):
         "term_end": subscription.term_end.isoformat(),
         "status": subscription.status,
         "auto_renew": subscription.auto_renew,
+        "trial_end": subscription.trial_end.isoformat() if subscription.trial_end else None,
         "created_at": subscription.created_at.isoformat().replace("+00:00", "Z"),
     }
     expected.update(changes)
@@ -64,6 +65,7 @@ def test_subscribe_by_plan_code(api, frozen_now):
         "term_end": "2027-03-02",
         "status": "active",
         "auto_renew": False,
+        "trial_end": None,
         "created_at": NOW_JSON,
     }
     assert AuditEntry.objects.filter(action="subscription.add").get().actor_label == "api:crm-sync"
@@ -336,3 +338,79 @@ def test_assignments_of_unknown_subscription_is_404(api):
         404,
         error("subscription_not_found", "There is no subscription with this id."),
     )
+
+
+# --- free trials -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def webinar_trials(db):
+    from seatwise.catalog.models import Product
+    from seatwise.catalog.services import product_trial_set
+
+    return product_trial_set(
+        product=Product.objects.get(code="goto-webinar"),
+        trial_days=14,
+        trial_seat_limit=5,
+        by=SYSTEM,
+    )
+
+
+def test_start_a_trial_and_read_it(api, frozen_now, webinar_trials):
+    account = make_account(kind="online")
+
+    response = api.post_json(
+        f"/accounts/{account.pk}/trials",
+        {"plan_code": "goto-webinar-business-monthly", "seats": 2},
+    )
+
+    assert response.status_code == 201
+    trial = Subscription.objects.get()
+    body = response.json()
+    assert body == subscription_json(trial)
+    assert (body["status"], body["term_start"], body["term_end"], body["trial_end"]) == (
+        "trial",
+        "2026-03-02",
+        "2026-03-16",
+        "2026-03-16",
+    )
+    assert (body["seats"], body["auto_renew"]) == (2, False)
+    # Shown with the account's subscriptions, and on its own.
+    listed = api.get_json(f"/accounts/{account.pk}/subscriptions").json()["items"]
+    assert listed == [subscription_json(trial)]
+    assert api.get_json(f"/subscriptions/{trial.pk}").json() == subscription_json(trial)
+    entry = AuditEntry.objects.filter(action="subscription.trial_start").get()
+    assert entry.actor_label == "api:crm-sync"
+
+
+@pytest.mark.parametrize(
+    ("kind", "plan_code", "seats", "code"),
+    [
+        ("online", "goto-webinar-standard-monthly", 6, "trial_seat_limit"),
+        ("online", "goto-training-standard-monthly", 1, "trial_not_offered"),
+        ("corporate", "goto-webinar-standard-monthly", 1, "corporate_account"),
+    ],
+)
+def test_trial_refusals_change_nothing(api, webinar_trials, kind, plan_code, seats, code):
+    account = make_account(kind=kind)
+    before = row_counts()
+
+    response = api.post_json(
+        f"/accounts/{account.pk}/trials", {"plan_code": plan_code, "seats": seats}
+    )
+
+    assert (response.status_code, response.json()["error"]["code"]) == (409, code)
+    assert row_counts() == before
+
+
+def test_one_trial_per_product(api, webinar_trials):
+    account = make_account(kind="online")
+    path = f"/accounts/{account.pk}/trials"
+    assert (
+        api.post_json(path, {"plan_code": "goto-webinar-standard-monthly", "seats": 1}).status_code
+        == 201
+    )
+
+    again = api.post_json(path, {"plan_code": "goto-webinar-standard-yearly", "seats": 1})
+
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "product_already_subscribed")

@@ -26,10 +26,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from seatwise.accounts.models import Person, RecoveryCode
 from seatwise.accounts.services import corporate_password_set
 from seatwise.audit.models import AuditEntry
+from seatwise.catalog.models import Product
+from seatwise.catalog.services import product_trial_set
 from seatwise.invoicing.services import invoice_issue
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.subscriptions.models import LicenseAssignment, Subscription
 from seatwise.subscriptions.services import license_assign
+from seatwise.subscriptions.trials import trial_start
 from tests.authz.answers import (
     FORBIDDEN,
     NOT_ALLOWED,
@@ -48,6 +51,7 @@ from tests.factories import (
     make_account,
     make_person,
     make_subscription,
+    plan,
 )
 from tests.invoicing.helpers import GERMAN_VAT, five_seats
 from tests.step_up import confirmed_device, otp_verified, stepped_up
@@ -304,6 +308,77 @@ CASES: list[Case] = [
             other_billing_admin=to("/billing/subscriptions/", writes=True),
         ),
         {"kind": "renewal", "choice": "2", "form_key": "matrix-form-key-0001"},
+    ),
+    # Add a New Subscription (Buy or Try) and Subscribe Now of a trial.
+    Case(
+        "add a new subscription",
+        "GET",
+        "/billing/subscriptions/new/",
+        signed_in(WRONG_PLACE, billing_admin=OK, other_billing_admin=OK),
+    ),
+    Case(
+        "add a new subscription: a product, Buy",
+        "GET",
+        "/billing/subscriptions/new/?product={meeting}&mode=buy",
+        signed_in(WRONG_PLACE, billing_admin=OK, other_billing_admin=OK),
+    ),
+    Case(
+        # No reviewed choice, no key: back to the form, nothing written.
+        "add a new subscription POST without a review",
+        "POST",
+        "/billing/subscriptions/new/",
+        signed_in(
+            WRONG_PLACE,
+            billing_admin=to("/billing/subscriptions/new/"),
+            other_billing_admin=to("/billing/subscriptions/new/"),
+        ),
+    ),
+    Case(
+        # Each billing admin starts a trial of GoTo Meeting for their own account.
+        "add a new subscription POST (Start Trial)",
+        "POST",
+        "/billing/subscriptions/new/",
+        signed_in(
+            WRONG_PLACE,
+            billing_admin=to("/billing/subscriptions/", writes=True),
+            other_billing_admin=to("/billing/subscriptions/", writes=True),
+        ),
+        {"mode": "try", "plan": "{meeting_plan}", "seats": "1", "form_key": "matrix-form-key-0001"},
+    ),
+    Case(
+        "subscribe now (a trial)",
+        "GET",
+        "/billing/subscriptions/{trial_a}/subscribe/",
+        signed_in(WRONG_PLACE, billing_admin=OK, other_billing_admin=NOT_FOUND),
+    ),
+    Case(
+        "subscribe now of a subscription that is no trial",
+        "GET",
+        "/billing/subscriptions/{sub_a}/subscribe/",
+        signed_in(WRONG_PLACE, billing_admin=NOT_FOUND, other_billing_admin=NOT_FOUND),
+    ),
+    Case(
+        # No reviewed choice, no key: back to the review, nothing written.
+        "subscribe now POST without a review",
+        "POST",
+        "/billing/subscriptions/{trial_a}/subscribe/",
+        signed_in(
+            WRONG_PLACE,
+            billing_admin=to("/billing/subscriptions/{trial_a}/subscribe/"),
+            other_billing_admin=NOT_FOUND,
+        ),
+    ),
+    Case(
+        "subscribe now POST of a subscription that is no trial",
+        "POST",
+        "/billing/subscriptions/{sub_b}/subscribe/",
+        signed_in(WRONG_PLACE, billing_admin=NOT_FOUND, other_billing_admin=NOT_FOUND),
+        {
+            "mode": "convert",
+            "plan": "{meeting_plan}",
+            "seats": "1",
+            "form_key": "matrix-form-key-0001",
+        },
     ),
     # --- Admin Center ---
     Case(
@@ -735,6 +810,14 @@ def _world() -> World:
     user2 = make_person(a, language="en")
     sub_a = make_subscription(a, seats=5, plan_code="goto-webinar-standard-yearly")
     license_assign(subscription=sub_a, person=user, by=SYSTEM)
+    # Free trials of GoTo Meeting and GoTo Training; A is trying GoTo Training.
+    for code in ("goto-meeting", "goto-training"):
+        product_trial_set(
+            product=Product.objects.get(code=code), trial_days=14, trial_seat_limit=5, by=SYSTEM
+        )
+    trial_a = trial_start(
+        account=a, plan=plan("goto-training-standard-monthly"), seats=2, by=SYSTEM
+    )
 
     b = make_account(language="en", name="Bravo Analytics Ltd")
     other_billing_admin = billing_contact(b)
@@ -780,6 +863,9 @@ def _world() -> World:
             "sub_b": sub_b.pk,
             "inv_b": overdue_b.pk,
             "no_invoice": overdue_b.pk + 1_000_000,
+            "trial_a": trial_a.pk,
+            "meeting": plan("goto-meeting-standard-monthly").product_id,
+            "meeting_plan": plan("goto-meeting-standard-monthly").pk,
             "user_email": user.email,
             "corporate_user_id": billing_contact(corporate).email,
             "bad_token": "bad-token",

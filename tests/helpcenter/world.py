@@ -204,6 +204,7 @@ VISITS: dict[str, Visit] = {
     "billing.subscription_cancel": Visit(
         ONLINE_BILLING, _path("/billing/subscriptions/{meeting}/cancel/")
     ),
+    "billing.subscription_new": Visit(ONLINE_BILLING, _path("/billing/subscriptions/new/")),
     "billing.invoices": Visit(ONLINE_BILLING, _path("/billing/invoices/")),
     "billing.invoice_pay": Visit(ONLINE_BILLING, _path("/billing/invoices/{renewal_invoice}/pay/")),
     "billing.payment_method": Visit(ONLINE_BILLING, _path("/billing/payment-method/")),

@@ -23,6 +23,7 @@ from seatwise.api.v1.lookups import (
     subscription_or_404,
 )
 from seatwise.api.v1.paging import NextAfter, PageQuery, page
+from seatwise.billing.new_subscriptions import new_subscription_trial
 from seatwise.catalog.models import Plan
 from seatwise.catalog.selectors import plan_get
 from seatwise.core.errors import Invalid
@@ -88,9 +89,37 @@ class SubscriptionOut(Schema):
     seats_free: int
     term_start: date
     term_end: date
-    status: Literal["active", "pending_cancellation", "suspended", "cancelled", "expired"]
+    status: Literal["active", "pending_cancellation", "suspended", "cancelled", "expired", "trial"]
     auto_renew: bool
+    # A free trial's end (its term is [term_start, trial_end)); kept once it is converted or
+    # has expired; null for a subscription that was never a trial.
+    trial_end: date | None
     created_at: datetime
+
+
+class TrialIn(Schema):
+    # Exactly one of plan_code and plan_id, as the OpenAPI document says with oneOf.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["plan_code"], "properties": {"plan_code": {"type": "string"}}},
+                {"required": ["plan_id"], "properties": {"plan_id": {"type": "integer"}}},
+            ]
+        },
+    )
+
+    plan_code: PlanCode | None = Field(None, description="The plan, by code (or plan_id).")
+    plan_id: Id | None = Field(None, description="The plan, by id (or plan_code).")
+    seats: int = Field(
+        ge=1, le=MAX_SEATS, description="At most the product's trial_seat_limit (else 409)."
+    )
+
+    @model_validator(mode="after")
+    def _one_plan(self) -> Self:
+        if (self.plan_code is None) == (self.plan_id is None):
+            raise PydanticCustomError("plan_code_or_plan_id", "Give either plan_code or plan_id.")
+        return self
 
 
 class SubscriptionPage(Schema):
@@ -116,7 +145,7 @@ class AssignmentPage(Schema):
     next_after: NextAfter
 
 
-def _plan_in_body(payload: SubscriptionIn) -> Plan:
+def _plan_in_body(payload: SubscriptionIn | TrialIn) -> Plan:
     plan = plan_get(plan_id=payload.plan_id, code=payload.plan_code)
     if plan is None:
         field = "plan_id" if payload.plan_id is not None else "plan_code"
@@ -145,6 +174,26 @@ def add_subscription(
     return Status(201, subscription_or_404(request, subscription.pk))
 
 
+@router.post(
+    "/accounts/{account_id}/trials",
+    auth=requires(Scope.SUBSCRIPTIONS_WRITE),
+    response={201: SubscriptionOut, **errors(400, 404, 409)},
+)
+def start_trial(request: HttpRequest, account_id: IdPath, payload: TrialIn) -> Status[Subscription]:
+    """Start a free trial of a plan for an online account: status ``trial`` until
+    ``trial_end`` (the product's trial length from today), nothing charged; at its end it
+    expires unless converted in the Billing Center. Refused (409) for a corporate account, a
+    product without a trial (``trial_not_offered``), more seats than the product's trial limit
+    (``trial_seat_limit``), a product the account has or has tried (``trial_used``)."""
+    subscription = new_subscription_trial(
+        account=account_or_404(request, account_id),
+        plan=_plan_in_body(payload),
+        seats=payload.seats,
+        by=actor_of(request),
+    )
+    return Status(201, subscription_or_404(request, subscription.pk))
+
+
 @router.get(
     "/accounts/{account_id}/subscriptions",
     auth=requires(Scope.SUBSCRIPTIONS_READ),
@@ -153,7 +202,7 @@ def add_subscription(
 def list_subscriptions(
     request: HttpRequest, account_id: IdPath, query: Query[PageQuery]
 ) -> dict[str, Any]:
-    """An account's subscriptions, ended ones included, by id."""
+    """An account's subscriptions, ended ones and trials included, by id."""
     account = account_or_404(request, account_id)
     return page(
         *subscriptions_page(account_id=account.pk, after=query.after, limit=query.page_size())

@@ -169,3 +169,101 @@ class PayForm(forms.Form):
     when the page is shown, so that a double click or a reload pays once."""
 
     form_key = forms.RegexField(regex=FORM_KEY_PATTERN, widget=forms.HiddenInput)
+
+
+# --- Add a New Subscription / Subscribe Now ---------------------------------------------------
+
+BUY = "buy"
+TRY = "try"
+CONVERT = "convert"
+CARD_ON_FILE = "file"
+NEW_CARD = "new"
+
+
+class ProductChoiceForm(forms.Form):
+    """Add a New Subscription, first step: a product the account does not have, Buy or Try."""
+
+    product = forms.TypedChoiceField(label=_("Product"), coerce=int, widget=forms.RadioSelect)
+    mode = forms.ChoiceField(
+        label=_("Buy or try"),
+        choices=[(BUY, _("Buy")), (TRY, _("Try"))],
+        widget=forms.RadioSelect,
+        initial=BUY,
+        error_messages={"required": _("Choose Buy or Try.")},
+    )
+
+    def __init__(self, *args: Any, products: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["product"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = products
+        field.error_messages["invalid_choice"] = _("Choose one of the products shown.")
+        field.error_messages["required"] = _("Choose a product.")
+
+
+class PlanSeatsForm(forms.Form):
+    """Add a New Subscription, second step (and Subscribe Now): plan, seats and, to buy, the
+    first term: a whole term, or co-termed with the account's other subscriptions."""
+
+    plan = forms.TypedChoiceField(label=_("Plan"), coerce=int, widget=forms.RadioSelect)
+    seats = forms.IntegerField(
+        label=_("Number of seats"),
+        min_value=1,
+        max_value=10_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "required": _("Enter the number of seats."),
+            "invalid": _("Enter the number of seats as a whole number."),
+            "min_value": _("A subscription has at least one seat."),
+            "max_value": _("The number of seats is at most 10,000."),
+        },
+    )
+    term = forms.ChoiceField(label=_("First term"), widget=forms.RadioSelect, required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        plans: list[tuple[int, str]],
+        terms: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["plan"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = plans
+        field.error_messages["invalid_choice"] = _("Choose one of the plans shown.")
+        field.error_messages["required"] = _("Choose a plan.")
+        term = self.fields["term"]
+        assert isinstance(term, forms.ChoiceField)
+        if terms:
+            term.choices = terms
+            term.initial = terms[0][0]
+        else:
+            del self.fields["term"]
+
+    def clean_term(self) -> str:
+        value: str = self.cleaned_data.get("term") or "full"
+        return value
+
+
+class NewSubscriptionConfirmForm(forms.Form):
+    """The confirmation of a reviewed new subscription, trial or conversion: what was
+    reviewed, its key and its total, and the card to charge (the card on file, or a new card
+    given with ``CardForm``'s fields)."""
+
+    mode = forms.ChoiceField(
+        choices=[(BUY, BUY), (TRY, TRY), (CONVERT, CONVERT)], widget=forms.HiddenInput
+    )
+    plan = forms.IntegerField(min_value=1, max_value=ID_MAX, widget=forms.HiddenInput)
+    seats = forms.IntegerField(min_value=1, max_value=10_000, widget=forms.HiddenInput)
+    coterm = forms.DateField(required=False, widget=forms.HiddenInput)
+    form_key = forms.RegexField(regex=FORM_KEY_PATTERN, widget=forms.HiddenInput)
+    expected_total = forms.DecimalField(
+        required=False, max_digits=14, decimal_places=2, widget=forms.HiddenInput
+    )
+    payment = forms.ChoiceField(
+        label=_("Pay with"),
+        choices=[(CARD_ON_FILE, _("The card on file")), (NEW_CARD, _("A new card"))],
+        widget=forms.RadioSelect,
+        required=False,
+    )

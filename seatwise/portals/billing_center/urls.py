@@ -4,6 +4,7 @@ from seatwise.portals.billing_center.views import (
     cancel,
     changes,
     invoices,
+    new_subscription,
     payment_method,
     subscriptions,
     wrong_place,
@@ -13,6 +14,16 @@ app_name = "billing"
 urlpatterns = [
     path("", subscriptions.home, name="home"),
     path("subscriptions/", subscriptions.subscriptions, name="subscriptions"),
+    path(
+        "subscriptions/new/",
+        new_subscription.subscription_new,
+        name="subscription_new",
+    ),
+    path(
+        "subscriptions/<id:subscription_id>/subscribe/",
+        new_subscription.subscription_subscribe,
+        name="subscription_subscribe",
+    ),
     path(
         "subscriptions/<id:subscription_id>/cancel/",
         cancel.subscription_cancel_view,

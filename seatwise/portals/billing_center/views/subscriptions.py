@@ -20,7 +20,11 @@ from seatwise.portals.billing_center.access import billing_center_account
 from seatwise.portals.billing_center.selectors import plans_by_id
 from seatwise.portals.shared import signed_in_person
 from seatwise.subscriptions.models import Subscription
-from seatwise.subscriptions.selectors import PricedSubscription, live_subscriptions_priced
+from seatwise.subscriptions.selectors import (
+    PricedSubscription,
+    ended_trials,
+    live_subscriptions_priced,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +39,29 @@ class SubscriptionRow:
     # Changes scheduled for the renewal (billing.changes): the plan's name, the seats.
     pending_plan: str | None = None
     renewal_seats: int | None = None
+    # A running trial, or one that ended unconverted: no Options, Subscribe Now instead.
+    trial: bool = False
+    ended_trial: bool = False
 
 
 def _row(
     priced: PricedSubscription, language: str, pending_plans: dict[int, Plan] | None = None
 ) -> SubscriptionRow:
     subscription = priced.subscription
+    if subscription.trial_end is not None and subscription.status in (
+        Subscription.Status.TRIAL,
+        Subscription.Status.EXPIRED,
+    ):
+        # Nothing is sold yet: no price, the trial's own last day.
+        return SubscriptionRow(
+            subscription=subscription,
+            last_day=subscription.trial_end - timedelta(days=1),
+            ends=True,
+            unit_price=None,
+            term_price=None,
+            trial=subscription.is_trial,
+            ended_trial=subscription.is_ended_trial,
+        )
     term_amount = priced.term_amount
     ends = (
         subscription.status == Subscription.Status.PENDING_CANCELLATION
@@ -94,6 +115,13 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
         {p.subscription.pending_plan_id for p in priced_rows if p.subscription.pending_plan_id}
     )
     rows = [_row(priced, language, pending_plans) for priced in priced_rows]
+    rows += [
+        _row(
+            PricedSubscription(subscription=trial, currency=account.currency, unit_amount=None),
+            language,
+        )
+        for trial in ended_trials(account_id=account.pk)
+    ]
     return render(
         request,
         "billing_center/subscriptions.html",
