@@ -152,7 +152,7 @@ def payment_method_add(
 
 
 # Discover cards are accepted only for accounts billed in US dollars (the vendor's corporate
-# billing FAQ; docs/ARCHITECTURE.md, "Where each rule lives").
+# billing FAQ; docs/rules.md).
 DISCOVER = "discover"
 DISCOVER_CURRENCY = "USD"
 

@@ -10,7 +10,7 @@ Prices are per seat for one full term of the plan, net of VAT. A term is the dat
 ``[term_start, term_end)``. Changes mid-term are co-termed: they are charged (or credited)
 pro rata by day to the end of the current term, never beyond.
 
-**The rounding rule** (also in docs/ARCHITECTURE.md), with ``seatwise.core.money.quantize``
+**The rounding rule** (also in docs/billing.md), with ``seatwise.core.money.quantize``
 (ROUND_HALF_UP to the currency's minor unit; for negative amounts half away from zero, so a
 credit mirrors the charge it reverses):
 
