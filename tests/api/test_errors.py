@@ -244,6 +244,7 @@ DOCUMENTED_ERRORS = {
     "put /api/v1/people/{person_id}/account-admin": ALWAYS | {"404", "409"},
     "delete /api/v1/people/{person_id}/account-admin": ALWAYS | {"404", "409"},
     "post /api/v1/accounts/{account_id}/subscriptions": WRITE,
+    "post /api/v1/accounts/{account_id}/trials": WRITE,
     "get /api/v1/accounts/{account_id}/subscriptions": READ,
     "get /api/v1/subscriptions/{subscription_id}": READ,
     "post /api/v1/subscriptions/{subscription_id}/assignments": WRITE,
