@@ -39,11 +39,14 @@ static_checks() {
 
 # The two pytest runs one after the other, each with the cores to itself (run at the same time,
 # four test processes, their task workers and two browsers on two cores took half as long
-# again as one after the other). The static checks, one process, run beside the SQLite run.
-# The PostgreSQL run is the whole suite; the SQLite run is the whole suite but the browser
-# tests, which drive the same pages through the same views, and whose screenshots the
-# PostgreSQL run takes (test-artifacts/). Tests are handed out as processes free up, the slow
-# modules first (tests/conftest.py).
+# again as one after the other; a third test process in one run, longer too). The static
+# checks, one process, run beside the SQLite run, and the PostgreSQL cluster and Redis start
+# then too. The PostgreSQL run is the whole suite; the SQLite run is the whole suite but the
+# browser tests, which drive the same pages through the same views. Screenshots of the pages
+# (test-artifacts/) cost Chromium more than most steps of a test: SEATWISE_TEST_SCREENSHOTS=1
+# takes them. Tests are handed out as processes free up, the slow modules first
+# (tests/conftest.py).
+export SEATWISE_TEST_SCREENSHOTS="${SEATWISE_TEST_SCREENSHOTS:-0}"
 PYTEST=(pytest -q -n "$WORKERS" --durations=20)
 pgdir=$(mktemp -d /tmp/seatwise-pg.XXXXXX)
 pgport=$(free_port)
@@ -74,9 +77,12 @@ pytest_sqlite() {
 }
 
 # The SQLite run starts first; the static checks run beside it (a failing check ends the
-# script, and the cleanup stops the run).
+# script, and the cleanup stops the run), and the PostgreSQL run's servers start.
 pytest_sqlite "$@" >"$sqlitelog" 2>&1 &
 sqlitepid=$!
+bash scripts/pg-throwaway.sh start "$pgdir" "$pgport"
+redis-server --port "$redisport" --bind 127.0.0.1 --save '' --appendonly no --dir "$redisdir" \
+	--daemonize yes --logfile "$redisdir/redis.log" >/dev/null
 static_checks
 
 step "pytest on SQLite, database task backend (all but the browser tests)"
@@ -86,9 +92,6 @@ sqlitepid=""
 cat "$sqlitelog"
 
 step "pytest on PostgreSQL, Redis + RQ task backend (the whole suite)"
-bash scripts/pg-throwaway.sh start "$pgdir" "$pgport"
-redis-server --port "$redisport" --bind 127.0.0.1 --save '' --appendonly no --dir "$redisdir" \
-	--daemonize yes --logfile "$redisdir/redis.log" >/dev/null
 pg_status=0
 SEATWISE_VAR_DIR="$SEATWISE_VAR_DIR/postgresql" \
 	DATABASE_URL="postgres://postgres@127.0.0.1:${pgport}/seatwise" \
