@@ -4,8 +4,14 @@ Its reads run exactly the queries they run at ten accounts, and every access to 
 is an index range: ``EXPLAIN QUERY PLAN`` on SQLite (no ``SCAN`` of a big table), ``EXPLAIN
 (FORMAT JSON)`` on PostgreSQL after ``ANALYZE`` (no ``Seq Scan`` of a big table). Never timing.
 
-The million accounts are generated once for the module, inside a transaction this module
-rolls back itself; each test runs in a savepoint within it. The generator's own guarantees
+A million accounts on SQLite; a quarter of a million on PostgreSQL, whose generation costs the
+server twice SQLite's time: PostgreSQL's planner weighs each path by the statistics of
+``ANALYZE``, and at a quarter of a million rows a scan of a big table already costs far more
+than an index range of a page of it, so the plans are those of a million. (``make bench`` measures
+the pages themselves at a million accounts: B2.)
+
+The accounts are generated once for the module, inside a transaction this module rolls back
+itself; each test runs in a savepoint within it. The generator's own guarantees
 (constraints, invoice chain, command) are checked on a few hundred accounts.
 """
 
@@ -45,6 +51,13 @@ from tests.worlds import module_world
 pytestmark = pytest.mark.django_db
 
 MILLION = 1_000_000
+
+
+def scale_accounts() -> int:
+    """How many accounts the module generates (see the module's docstring)."""
+    return MILLION if connection.vendor == "sqlite" else MILLION // 4
+
+
 # Invoices are hashed one by one in Python (their chain): one account in a hundred has some,
 # which still makes ~23,000 documents, enough for a planner to prefer a scan if it could.
 MIX = Mix(invoiced_every=100)
@@ -62,7 +75,7 @@ BIG_TABLES = {
 SEARCHES = {
     "company": ("nordwind lo", "account"),
     "company, one word": ("nordw", "account"),
-    "person, first last": ("anna mü", "person"),
+    "person, first last": ("anna m", "person"),
     "person, last first": ("müller an", "person"),
     "e-mail": ("bc-12", "person"),
     "user id": ("nordwind.1", "user_id"),
@@ -235,7 +248,7 @@ def analyze() -> None:
 class Scale:
     rich: Account
     at_ten: dict[str, list[Executed]]
-    at_a_million: dict[str, list[Executed]]
+    at_scale: dict[str, list[Executed]]
     generated_in: float
     seconds: float
 
@@ -249,29 +262,29 @@ def scale(django_db_setup, django_db_blocker) -> Iterator[Scale]:
         rich = rich_account()
         calls = probes(rich)
         at_ten = {name: executed(call) for name, call in calls.items()}
-        # and then a million
+        # and then many: a million, or a quarter of a million (the module's docstring)
         generating = time.monotonic()
-        accounts_generate(count=MILLION - 10, batch=100_000, mix=MIX, on=ON)
+        accounts_generate(count=scale_accounts() - 10, batch=100_000, mix=MIX, on=ON)
         generated_in = time.monotonic() - generating
         analyze()
         # The foreign keys are deferred to a commit that never comes: check them once here
         # (else each test's teardown checks the whole queue again).
         connection.check_constraints()
-        at_a_million = {name: executed(call) for name, call in calls.items()}
-        yield Scale(rich, at_ten, at_a_million, generated_in, time.monotonic() - started)
+        at_scale = {name: executed(call) for name, call in calls.items()}
+        yield Scale(rich, at_ten, at_scale, generated_in, time.monotonic() - started)
 
 
 def test_each_read_runs_the_same_queries_as_at_ten_accounts(scale, capsys):
     with capsys.disabled():
         print(
-            f"\n[scale] {connection.vendor}: {MILLION - 10} accounts generated in "
+            f"\n[scale] {connection.vendor}: {scale_accounts() - 10} accounts generated in "
             f"{scale.generated_in:.0f} s; the module's data ready in {scale.seconds:.0f} s"
         )
-    assert Account.objects.count() == MILLION
-    assert Person.objects.filter(is_billing_contact=True).count() == MILLION
-    assert AuditEntry.objects.count() > MILLION
+    assert Account.objects.count() == scale_accounts()
+    assert Person.objects.filter(is_billing_contact=True).count() == scale_accounts()
+    assert AuditEntry.objects.count() > scale_accounts()
     counts_at_ten = {name: len(statements) for name, statements in scale.at_ten.items()}
-    counts = {name: len(statements) for name, statements in scale.at_a_million.items()}
+    counts = {name: len(statements) for name, statements in scale.at_scale.items()}
     assert counts == counts_at_ten
     assert counts == {
         "search company": 3,
@@ -358,14 +371,14 @@ def _problems(name: str, statement: Executed) -> list[str]:
 def test_every_table_access_of_every_read_is_an_index_range_of_its_index(scale):
     problems = [
         problem
-        for name, statements in scale.at_a_million.items()
+        for name, statements in scale.at_scale.items()
         for statement in statements
         for problem in _problems(name, statement)
     ]
     assert problems == []
     # And the searches use the indexes made for them, not merely some index.
     text = []
-    for name, statements in scale.at_a_million.items():
+    for name, statements in scale.at_scale.items():
         if name.startswith("search"):
             for statement in statements:
                 if connection.vendor == "sqlite":
