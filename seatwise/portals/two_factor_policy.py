@@ -16,7 +16,6 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seatwise.accounts.models import Person
 from seatwise.accounts.two_factor import may_use_two_factor, two_factor_required
@@ -68,7 +67,10 @@ class TwoFactorPolicyMiddleware:
 
 def two_factor_reminder(request: HttpRequest) -> dict[str, Any]:
     """Template context: the reminder's link, on the product's pages, for someone who may use
-    two-factor sign-in, need not, and has not set it up."""
+    two-factor sign-in, need not, and has not set it up. A session that passed the code step
+    (django-otp's ``is_verified``) belongs to someone who has: no query. (A session opened
+    before its person set up an app elsewhere shows the reminder until it ends; its link
+    leads to the page that says two-factor sign-in is on.)"""
     user = getattr(request, "user", None)
     if (
         not isinstance(user, Person)
@@ -77,7 +79,7 @@ def two_factor_reminder(request: HttpRequest) -> dict[str, Any]:
         or request.path == reverse("my_account:two_factor")
         or not may_use_two_factor(user)
         or two_factor_required(user)
-        or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or _verified(user)
     ):
         return {}
     return {"two_factor_reminder_url": reverse("my_account:two_factor")}

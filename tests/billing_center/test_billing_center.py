@@ -405,6 +405,5 @@ class TestSubscriptionsPage:
         ten = count_for(10)
 
         # Session, person with account, subscriptions, their prices, the trials that ended, the
-        # card, and whether the person has an authenticator app (the two-factor reminder):
-        # seven, however many.
-        assert (one, ten) == (7, 7)
+        # card: six, however many.
+        assert (one, ten) == (6, 6)
