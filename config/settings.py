@@ -447,6 +447,7 @@ SEATWISE_PURCHASE_PLANS = {
     "pay_now": "seatwise.billing.invoice_payments.PayNowPlan",
     "refund": "seatwise.billing.refunds.RefundPlan",
     "new_subscription": "seatwise.billing.new_subscriptions.NewSubscriptionPlan",
+    "direct_debit": "seatwise.billing.direct_debits.DirectDebitPlan",
 }
 # The address people reach Seatwise at, for links in e-mails.
 SEATWISE_SITE_URL = os.environ.get("SEATWISE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -22,6 +22,7 @@ from django.utils import timezone
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = {
     ("seatwise.billing.tasks.renewals_run_task", "0 3 * * *"),
+    ("seatwise.billing.tasks.direct_debits_collect_task", "0 6 * * *"),
     ("seatwise.payments.tasks.reconcile_charges_task", "* * * * *"),
     ("seatwise.sales.tasks.purchases_resume_task", "* * * * *"),
     ("seatwise.billing.tasks.late_payments_settle_task", "* * * * *"),

@@ -144,10 +144,11 @@ def _payable_amount(invoice: Invoice, amount: Decimal | None) -> Decimal:
     return amount
 
 
-def _still_payable(*, invoice_id: int, amount: Decimal) -> None:
+def invoice_still_payable(*, invoice_id: int, amount: Decimal) -> None:
     """The amount check again, under the invoice's lock, in the transaction that inserts the
-    charge: two Pay Now forms of one invoice submitted at the same instant are serialised
-    here, and the second sees the first's charge in flight."""
+    charge: two Pay Now forms of one invoice submitted at the same instant (or a Pay Now and
+    the invoice's direct debit, ``billing.direct_debits``) are serialised here, and the second
+    sees the first's charge in flight."""
     _payable_amount(invoice_lock(invoice_id), amount)
 
 
@@ -176,7 +177,7 @@ class PayNowPlan(PurchasePlan):
 
     kind = Purchase.Kind.PAY_NOW
 
-    def amount_due(self, purchase: Purchase) -> Decimal:
+    def amount_due(self, purchase: Purchase) -> Decimal | None:
         return Decimal(purchase.params["amount"])
 
     def charge(self, purchase: Purchase, *, key: str, amount: Decimal, by: Actor) -> Charge:
@@ -201,7 +202,7 @@ class PayNowPlan(PurchasePlan):
                 invoice_id=invoice.pk,
                 one_time=single_use,
                 description=invoice.number,
-                before_insert=lambda: _still_payable(invoice_id=invoice.pk, amount=amount),
+                before_insert=lambda: invoice_still_payable(invoice_id=invoice.pk, amount=amount),
             )
         finally:
             if single_use:

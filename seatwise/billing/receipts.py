@@ -20,7 +20,7 @@ from seatwise.core.money import format_money
 from seatwise.invoicing.documents import ReceiptDocument
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.rendering import receipt_pdf
-from seatwise.invoicing.selectors import credited_of
+from seatwise.invoicing.selectors import credited_of, invoice_amount_due
 from seatwise.invoicing.snapshot import party_from
 from seatwise.notifications.attachments import Attachment
 from seatwise.notifications.services import email_queue
@@ -138,7 +138,17 @@ def payment_emails_queue(*, invoice: Invoice, charge: Charge | None) -> None:
     """Queue the invoice and the receipt e-mails of a paid invoice to the billing contact and
     the invoice contacts, in the caller's transaction, each with its PDF attached and at most
     once (dedupe keys per invoice and per charge, and per invoice contact, so a retried order
-    or renewal sends nothing more)."""
+    or renewal sends nothing more).
+
+    An invoice left open for its payment means (a renewal of an account that pays by bank
+    transfer, check or SEPA direct debit) is not "paid": the e-mail asks for the payment by the
+    due date, or names the account debited on that date (``billing.direct_debits``)."""
+    paid = charge is not None or invoice_amount_due(invoice) == 0
+    debited_account = (
+        str(invoice.payment_means.get("debited_account", ""))
+        if not paid and invoice.payment_means.get("type") == "direct_debit"
+        else ""
+    )
     for to in invoice_recipients(invoice):
         email_queue(
             kind="invoice",
@@ -150,7 +160,8 @@ def payment_emails_queue(*, invoice: Invoice, charge: Charge | None) -> None:
                 "person": to.greeting,
                 "number": invoice.number,
                 "total": format_money(invoice.gross_total, invoice.currency, to.language),
-                "paid": True,
+                "paid": paid,
+                "debited_account": debited_account,
                 "due_date": invoice.due_date,
             },
             dedupe_key=f"invoice:{invoice.pk}{to.key}",

@@ -49,7 +49,8 @@ The steps of a renewal, each once (``sales.runner``: keys ``purchase:<id>:<step>
   ``purchase:<id>:charge:<try>``; nothing when nothing is due (the credit paid it in full);
   no card counts as a decline; nothing either when the invoice is paid otherwise (its
   payment means, the account's Payment Profile at issue: bank transfer, check, direct debit),
-  and then the invoice stays open until its due date while the term renews;
+  and then the invoice stays open until its due date while the term renews (a direct debit is
+  collected on that date, ``billing.direct_debits``);
 - a **decline** is the dunning: the invoice stays open, ``Subscription.dunning_attempts`` is
   the tries failed so far and the next try is on ``term_end`` + 1, + 3, + 7 days
   (``RETRY_DAYS``, ``Subscription.next_retry_on``, shown by the portals; the purchase resumes

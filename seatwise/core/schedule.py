@@ -9,6 +9,7 @@ and only the one whose record goes in enqueues it. Every job is idempotent anywa
 delivery is at least once:
 
 - renewals: each term is invoiced and charged once (``billing.renewals``);
+- direct debits: each invoice is debited by one purchase, once (``billing.direct_debits``);
 - the charge reconciler only asks the gateway, never charges (``payments.reconcile``);
 - resuming purchases does each step of a purchase once, and only asks the gateway about a
   charge already made (``sales.runner``);
@@ -61,6 +62,12 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "0 3 * * *",
         "renew the subscriptions due today, retry failed renewal charges, suspend after the "
         "last try",
+    ),
+    PeriodicJob(
+        "seatwise.billing.tasks.direct_debits_collect_task",
+        "0 6 * * *",
+        "debit the open invoices paid by SEPA direct debit whose due date has come, under "
+        "their mandates, once each",
     ),
     PeriodicJob(
         "seatwise.subscriptions.tasks.trials_expire_task",

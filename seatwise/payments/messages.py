@@ -28,6 +28,19 @@ STATUS_MESSAGES: dict[str, Promise] = {
     ),
 }
 
+# A SEPA direct debit refused or returned by the customer's bank (``billing.direct_debits``).
+DEBIT_DECLINE_MESSAGES: dict[str, Promise] = {
+    "insufficient_funds": _("Your bank returned the debit for insufficient funds."),
+    "debit_not_authorized": _(
+        "Your bank refused the debit: it holds no direct debit mandate that authorises it."
+    ),
+}
+DEBIT_DECLINED: Promise = _("Your bank refused the debit.")
+
+
+def debit_decline_message(*, decline_code: str) -> Promise:
+    return DEBIT_DECLINE_MESSAGES.get(decline_code, DEBIT_DECLINED)
+
 
 def charge_message(*, status: str, decline_code: str) -> Promise:
     if status == "declined" and decline_code in DECLINE_MESSAGES:

@@ -16,10 +16,19 @@ class PaymentMethod(models.Model):
 
     The full card number and the CVV never reach Seatwise's database, logs or e-mails: they go
     to the gateway, which returns a token, the brand, the last four digits and the expiry.
+
+    A ``sepa_debit`` row is the SEPA direct debit mandate of a corporate account's Payment
+    Profile as something to charge (``profiles.mandate_payment_method``): the gateway's token
+    of the bank account (never the IBAN), the IBAN's last four characters, the account holder.
+    It exists so that a debit is a ``Charge`` like any other (one key, claims, reconciler,
+    receipts, refunds). It is never automatic nor default: no card selection offers it, and
+    only the direct debits of ``billing.direct_debits`` charge it. A mandate has no expiry
+    date: ``exp_month``/``exp_year`` hold the month it was signed.
     """
 
     class Kind(models.TextChoices):
         CARD = "card", _("Credit or debit card")
+        SEPA_DEBIT = "sepa_debit", _("SEPA direct debit mandate")
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payment_methods")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.CARD)
@@ -55,8 +64,11 @@ class PaymentMethod(models.Model):
                 condition=models.Q(is_default=True, removed_at__isnull=True),
                 name="one_default_payment_method",
             ),
+            # A card's last four digits; the last four characters of a mandate's IBAN.
             models.CheckConstraint(
-                condition=models.Q(last4__regex=r"^[0-9]{4}$"), name="payment_method_last4_digits"
+                condition=models.Q(last4__regex=r"^[0-9]{4}$")
+                | models.Q(kind="sepa_debit", last4__regex=r"^[0-9A-Z]{4}$"),
+                name="payment_method_last4_digits",
             ),
             models.CheckConstraint(
                 condition=models.Q(exp_month__gte=1, exp_month__lte=12),
@@ -92,6 +104,7 @@ class PaymentMethod(models.Model):
             "mastercard": "Mastercard",
             "amex": "American Express",
             "discover": "Discover",
+            "sepa_debit": "SEPA Direct Debit",
         }.get(self.brand, self.brand.title())
 
     @property
@@ -461,6 +474,9 @@ class TestGatewayBankAccount(models.Model):
     last4 = models.CharField(max_length=4)
     holder_name = models.CharField(max_length=128)
     mandate_reference = models.CharField(max_length=35)
+    # What the account's bank does with a debit (a well-known test IBAN decides it):
+    # "succeed", "insufficient_funds" or "debit_not_authorized".
+    behaviour = models.CharField(max_length=32, default="succeed")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

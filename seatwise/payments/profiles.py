@@ -24,6 +24,11 @@ writes the profile, its audit entry (``payment_profile.set``, masked values only
 e-mail to the billing contact. Saving what is already the profile changes nothing; the same
 Edit form sent twice (its ``request_key``) saves once. The invoices state the payment type of
 the day they are issued (``invoicing.payment_means``).
+
+The invoices that name a mandate are debited on their due date (``billing.direct_debits``),
+through ``mandate_payment_method``: the mandate as a ``PaymentMethod`` of kind ``sepa_debit``
+(the gateway's token of the bank account, never the IBAN), so that a debit is a charge like
+any other.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from seatwise.accounts.lock_objects import account_lock
 from seatwise.accounts.models import Account
 from seatwise.accounts.selectors import billing_contact_of
 from seatwise.audit.actors import Actor
-from seatwise.audit.services import audit_record
+from seatwise.audit.services import audit_record, snapshot
 from seatwise.core.errors import Invalid, Refused
 from seatwise.core.validation import clean_text
 from seatwise.notifications.services import email_queue
@@ -57,7 +62,7 @@ from seatwise.payments.gateways.base import (
 from seatwise.payments.lock_objects import payment_profile_lock
 from seatwise.payments.models import PaymentMethod, PaymentProfile
 from seatwise.payments.selectors import default_payment_method
-from seatwise.payments.services import payment_method_add
+from seatwise.payments.services import PAYMENT_METHOD_AUDIT_FIELDS, payment_method_add
 
 PaymentType = PaymentProfile.PaymentType
 PROFILE_CHANGED_EMAIL = "payment_profile_changed"
@@ -369,3 +374,57 @@ def _changed_email(*, account: Account, view: PaymentProfileView) -> None:
             "mandate_reference": view.mandate_reference,
         },
     )
+
+
+def mandate_payment_method(
+    *, account: Account, mandate_reference: str, by: Actor
+) -> PaymentMethod | None:
+    """The ``PaymentMethod`` that debits the account's SEPA mandate ``mandate_reference``, made
+    the first time it is asked for (with its audit entry, ``payment_method.mandate_added``);
+    None when the account's Payment Profile no longer holds that mandate (changed to another
+    type, or a new mandate given since): nothing may be debited under a withdrawn mandate.
+
+    The row (kind ``sepa_debit``, neither automatic nor default, see ``PaymentMethod``) holds
+    the gateway's token of the bank account and what may be shown of it; one per token
+    (``payment_method_token_unique``). Call it outside the gateway call; it only writes rows.
+    """
+    with transaction.atomic():
+        locked = account_lock(account.pk)
+        row = payment_profile_lock(locked.pk)
+        if (
+            row is None
+            or row.payment_type != PaymentType.DIRECT_DEBIT
+            or not mandate_reference
+            or row.mandate_reference != mandate_reference
+        ):
+            return None
+        method = PaymentMethod.objects.filter(
+            gateway=row.debit_gateway, token=row.debit_token
+        ).first()
+        if method is not None:
+            return method if method.account_id == locked.pk else None
+        signed = row.mandate_signed_on or timezone.localdate()
+        method = PaymentMethod.objects.create(
+            account=locked,
+            kind=PaymentMethod.Kind.SEPA_DEBIT,
+            gateway=row.debit_gateway,
+            token=row.debit_token,
+            brand="sepa_debit",
+            last4=row.iban_last4,
+            exp_month=signed.month,
+            exp_year=signed.year,
+            holder_name=row.account_holder,
+            is_automatic=False,
+            is_default=False,
+        )
+        audit_record(
+            by=by,
+            action="payment_method.mandate_added",
+            obj=method,
+            account_id=locked.pk,
+            new={
+                **snapshot(method, PAYMENT_METHOD_AUDIT_FIELDS),
+                "mandate_reference": row.mandate_reference,
+            },
+        )
+    return method

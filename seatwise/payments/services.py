@@ -430,7 +430,9 @@ def _chargeable_method(
         )
     # Article 003: only an automatic payment method may be charged without the customer's
     # action; a card given for one payment is charged only for that payment (one_time=True).
-    if not method.is_automatic and not one_time:
+    # A SEPA mandate (``PaymentMethod.Kind.SEPA_DEBIT``) is charged under the mandate the
+    # customer gave for the invoices that name it (``billing.direct_debits``).
+    if not method.is_automatic and not one_time and method.kind != PaymentMethod.Kind.SEPA_DEBIT:
         raise Refused(
             "payment_method_not_automatic",
             _(

@@ -34,6 +34,7 @@ class Purchase(models.Model):
         SERVICE_ORDER = "service_order", _("service order")
         REFUND = "refund", _("refund")
         NEW_SUBSCRIPTION = "new_subscription", _("new subscription")
+        DIRECT_DEBIT = "direct_debit", _("direct debit of an invoice")
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")

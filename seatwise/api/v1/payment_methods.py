@@ -72,9 +72,12 @@ class PaymentMethodIn(Schema):
 class PaymentMethodOut(Schema):
     id: int
     account_id: int
+    # "card", or "sepa_debit": the SEPA mandate of a corporate account's Payment Profile, as
+    # its direct debits charge it (never automatic nor default; last4: the IBAN's last four
+    # characters, which may be letters).
     kind: str
     brand: str
-    last4: str = Field(pattern=r"^[0-9]{4}$")
+    last4: str = Field(pattern=r"^[0-9A-Z]{4}$")
     exp_month: int
     exp_year: int
     holder_name: str

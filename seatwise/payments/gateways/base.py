@@ -69,8 +69,9 @@ ChargeStatus = Literal["succeeded", "declined"]
 @dataclass(frozen=True, slots=True)
 class ChargeResult:
     """The gateway's answer about one charge. ``decline_code`` is empty when it succeeded, else
-    one of: card_declined, insufficient_funds, expired_card, unknown_token. ``message`` is the
-    gateway's own wording (for operators, not customers)."""
+    one of: card_declined, insufficient_funds, expired_card, unknown_token, and for a SEPA
+    direct debit debit_not_authorized. ``message`` is the gateway's own wording (for operators,
+    not customers)."""
 
     gateway_charge_id: str
     status: ChargeStatus
@@ -133,8 +134,9 @@ class Gateway(Protocol):
     def charge(
         self, *, token: str, amount: Decimal, currency: str, idempotency_key: str, description: str
     ) -> ChargeResult:
-        """Charge a stored card. The same ``idempotency_key`` always returns the first result
-        and never charges twice. Raises ``GatewayTimeout`` (outcome unknown),
+        """Charge a stored card, or debit a stored bank account under its SEPA mandate (``token``
+        from ``store_bank_account``). The same ``idempotency_key`` always returns the first
+        result and never charges twice. Raises ``GatewayTimeout`` (outcome unknown),
         ``GatewayUnavailable`` (not attempted) or ``IdempotencyKeyReused``."""
         ...
 

@@ -27,7 +27,15 @@ Any other number that passes the Luhn check succeeds; a number that fails it is 
 
 Bank accounts for SEPA direct debits (``store_bank_account``) are kept like cards: a token, the
 IBAN's country and last four characters, the holder and the mandate; an IBAN that fails its
-check (ISO 13616, mod 97) is refused (``invalid_iban``).
+check (ISO 13616, mod 97) is refused (``invalid_iban``). ``charge`` debits a bank account's
+token as it charges a card's (the same idempotency, the same modes); well-known test IBANs
+decide what the bank does with the debit:
+
+- DE89 3704 0044 0532 0130 00: debited;
+- DE62 3704 0044 0532 0130 01: returned for insufficient funds (insufficient_funds);
+- DE35 3704 0044 0532 0130 02: refused, no mandate authorises it (debit_not_authorized).
+
+Any other valid IBAN is debited.
 """
 
 from __future__ import annotations
@@ -67,6 +75,7 @@ _DECLINE_WORDING = {
     "insufficient_funds": "Your card has insufficient funds.",
     "expired_card": "Your card has expired.",
     "unknown_token": "No such card token.",
+    "debit_not_authorized": "The bank refused the debit: not authorised by a mandate.",
 }
 
 _REFUSED_AT_STORE = {
@@ -77,6 +86,10 @@ _REFUSED_AT_STORE = {
 _CHARGE_BEHAVIOUR = {
     "4000000000000341": "decline",
     "4000000000009995": "insufficient_funds",
+}
+_DEBIT_BEHAVIOUR = {
+    "DE62370400440532013001": "insufficient_funds",
+    "DE35370400440532013002": "debit_not_authorized",
 }
 _READY_TOKENS = {
     "tok_visa": ("visa", "4242", "succeed"),
@@ -143,6 +156,7 @@ class TestGateway:
             last4=iban[-4:],
             holder_name=account.holder_name,
             mandate_reference=mandate_reference,
+            behaviour=_DEBIT_BEHAVIOUR.get(iban, "succeed"),
         )
         return StoredBankAccount(
             token=stored.token,
@@ -340,7 +354,11 @@ def _take_mode() -> tuple[str, float]:
 def _decline_code(token: str) -> str:
     card = TestGatewayCard.objects.filter(token=token).first()
     if card is None:
-        return "unknown_token"
+        # A bank account's token: a SEPA direct debit under its mandate.
+        account = TestGatewayBankAccount.objects.filter(token=token).first()
+        if account is None:
+            return "unknown_token"
+        return "" if account.behaviour == "succeed" else account.behaviour
     today = timezone.now().date()
     if (card.exp_year, card.exp_month) < (today.year, today.month):
         return "expired_card"
