@@ -52,13 +52,39 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 # --- production starts ------------------------------------------------------------------------
 
 
+# Bank details of a real installation (not the demo's).
+REAL_BANK = {
+    "SEATWISE_SELLER_IBAN": "DE02120300000000202051",
+    "SEATWISE_SELLER_BIC": "BYLADEM1001",
+    "SEATWISE_SELLER_REMITTANCE_ADDRESS": "Example Software GmbH|Postfach 1|10001 Berlin",
+    "SEATWISE_SELLER_SEPA_CREDITOR_ID": "DE02ZZZ01234567890",
+}
+
+
 def ids(messages: list[checks.CheckMessage]) -> list[str]:
     return [message.id or "" for message in messages]
 
 
 def test_a_production_start_refuses_the_test_gateway_the_demo_seller_and_the_file_outbox():
     with override_settings(DEBUG=False, SEATWISE_DEMO=False):
-        assert ids(production_integrations()) == ["seatwise.E001", "seatwise.E002", "seatwise.E003"]
+        assert ids(production_integrations()) == [
+            "seatwise.E001",
+            "seatwise.E002",
+            "seatwise.E005",
+            "seatwise.E003",
+        ]
+
+
+def test_a_production_start_names_each_demo_bank_detail_left(settings):
+    settings.DEBUG = False
+    settings.SEATWISE_DEMO = False
+    settings.SEATWISE_SELLER = {**settings.SEATWISE_SELLER, "iban": "DE02120300000000202051"}
+    settings.SEATWISE_SELLER_SEPA_CREDITOR_ID = "DE02ZZZ01234567890"
+    [bank] = [message for message in production_integrations() if message.id == "seatwise.E005"]
+    assert bank.hint.startswith("Set SEATWISE_SELLER_BIC, SEATWISE_SELLER_REMITTANCE_ADDRESS. ")
+    settings.SEATWISE_SELLER_BIC = "BYLADEM1001"
+    settings.SEATWISE_SELLER_REMITTANCE_ADDRESS = "Acme GmbH|Postfach 1|10001 Berlin"
+    assert "seatwise.E005" not in ids(production_integrations())
 
 
 def test_a_demo_installation_or_debug_allows_them():
@@ -72,7 +98,15 @@ def test_real_integrations_pass(settings):
     settings.DEBUG = False
     settings.SEATWISE_DEMO = False
     settings.SEATWISE_PAYMENT_GATEWAY = "some_vendor.Gateway"
-    settings.SEATWISE_SELLER = {**settings.SEATWISE_SELLER, "name": "Acme", "vat_id": "DE1"}
+    settings.SEATWISE_SELLER = {
+        **settings.SEATWISE_SELLER,
+        "name": "Acme",
+        "vat_id": "DE1",
+        "iban": "DE02120300000000202051",
+    }
+    settings.SEATWISE_SELLER_BIC = "BYLADEM1001"
+    settings.SEATWISE_SELLER_REMITTANCE_ADDRESS = "Acme GmbH|Postfach 1|10001 Berlin"
+    settings.SEATWISE_SELLER_SEPA_CREDITOR_ID = "DE02ZZZ01234567890"
     settings.MAILERS = {
         "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {}}
     }
@@ -112,6 +146,7 @@ def test_check_deploy_in_production_mode_prints_no_warning():
         SEATWISE_PAYMENT_GATEWAY="vendor_gateway.Gateway",
         SEATWISE_SELLER_NAME="Example Software GmbH",
         SEATWISE_SELLER_VAT_ID="DE811907980",
+        **REAL_BANK,
         SEATWISE_SMTP_HOST="smtp.example.com",
     )
     assert result.returncode == 0, result.stderr
@@ -131,6 +166,7 @@ def test_check_deploy_in_production_needs_no_https_setting_either():
         SEATWISE_PAYMENT_GATEWAY="vendor_gateway.Gateway",
         SEATWISE_SELLER_NAME="Example Software GmbH",
         SEATWISE_SELLER_VAT_ID="DE811907980",
+        **REAL_BANK,
         SEATWISE_SMTP_HOST="smtp.example.com",
     )
     assert result.returncode == 0, result.stderr

@@ -1,9 +1,11 @@
 """System checks of Seatwise's own: a production start (``DEBUG`` off) with the parts that only
 a demo or a test may use is refused, unless the installation says it is one
 (``SEATWISE_DEMO``): the test payment gateway (it charges nothing), the demo seller (invoices
-in the name of an invented company) and the local file outbox (e-mails that never leave the
-machine). ``manage.py check`` runs them, every management command (workers, scheduler) runs
-them before it starts, and so does the web server's WSGI application (``config.wsgi``).
+in the name of an invented company), the local file outbox (e-mails that never leave the
+machine) and the demo bank details (customers paying by bank transfer, check or direct debit
+would pay someone else). ``manage.py check`` runs them, every management command (workers,
+scheduler) runs them before it starts, and so does the web server's WSGI application
+(``config.wsgi``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,25 @@ FILE_MAILERS = {
 # The seller's values when nothing is configured (config/settings.py).
 DEMO_SELLER_VAT_ID = "DE136695976"
 DEMO_SELLER_NAME = "Seatwise Software GmbH"
+# The seller's bank details when nothing is configured (config/settings.py): printed on the
+# invoices of bank transfers, checks and direct debits (invoicing.payment_means).
+DEMO_BANK_DETAILS = {
+    "SEATWISE_SELLER_IBAN": "DE89370400440532013000",
+    "SEATWISE_SELLER_BIC": "COBADEFFXXX",
+    "SEATWISE_SELLER_REMITTANCE_ADDRESS": (
+        "Seatwise Software GmbH|Accounts Receivable|Postfach 12 01 01|10591 Berlin"
+    ),
+    "SEATWISE_SELLER_SEPA_CREDITOR_ID": "DE98ZZZ09999999999",
+}
+
+
+def _bank_details() -> dict[str, str]:
+    return {
+        "SEATWISE_SELLER_IBAN": settings.SEATWISE_SELLER["iban"],
+        "SEATWISE_SELLER_BIC": settings.SEATWISE_SELLER_BIC,
+        "SEATWISE_SELLER_REMITTANCE_ADDRESS": settings.SEATWISE_SELLER_REMITTANCE_ADDRESS,
+        "SEATWISE_SELLER_SEPA_CREDITOR_ID": settings.SEATWISE_SELLER_SEPA_CREDITOR_ID,
+    }
 
 
 def _production() -> bool:
@@ -50,6 +71,18 @@ def production_integrations(app_configs: Any = None, **kwargs: Any) -> list[Chec
                 "The demo seller is configured: invoices would be issued in its name.",
                 hint=f"Set SEATWISE_SELLER_NAME, _ADDRESS, _VAT_ID and the others. {hint}",
                 id="seatwise.E002",
+            )
+        )
+    demo_bank = sorted(
+        name for name, value in _bank_details().items() if value == DEMO_BANK_DETAILS[name]
+    )
+    if demo_bank:
+        errors.append(
+            Error(
+                "The demo bank details are configured: invoices paid by bank transfer, check "
+                "or direct debit would name them.",
+                hint=f"Set {', '.join(demo_bank)}. {hint}",
+                id="seatwise.E005",
             )
         )
     mailer = settings.MAILERS["default"]["BACKEND"]
