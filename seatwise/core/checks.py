@@ -39,7 +39,7 @@ DEMO_BANK_DETAILS = {
 
 def _bank_details() -> dict[str, str]:
     return {
-        "SEATWISE_SELLER_IBAN": settings.SEATWISE_SELLER["iban"],
+        "SEATWISE_SELLER_IBAN": str(settings.SEATWISE_SELLER["iban"]),
         "SEATWISE_SELLER_BIC": settings.SEATWISE_SELLER_BIC,
         "SEATWISE_SELLER_REMITTANCE_ADDRESS": settings.SEATWISE_SELLER_REMITTANCE_ADDRESS,
         "SEATWISE_SELLER_SEPA_CREDITOR_ID": settings.SEATWISE_SELLER_SEPA_CREDITOR_ID,
