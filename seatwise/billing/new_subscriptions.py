@@ -30,6 +30,7 @@ representative: every service here refuses them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -198,6 +199,33 @@ def _run(purchase: Purchase, *, by: Actor) -> tuple[Purchase, PurchaseStatus, st
     return done, status, "" if status == "completed" else purchase_message(done)
 
 
+def _start_and_run(
+    *,
+    account: Account,
+    key: str,
+    params: dict[str, Any],
+    review: Callable[[Account], NewSubscriptionReview],
+    expected_gross: Decimal | None,
+    on: date,
+    by: Actor,
+) -> tuple[Purchase, PurchaseStatus, str]:
+    """The purchase of ``key`` (started under the account's lock from ``review`` of the locked
+    account, refused if its total is not the one reviewed), run through the pipeline."""
+    kind = Purchase.Kind.NEW_SUBSCRIPTION
+
+    def start(locked: Account) -> Purchase:
+        preview = review(locked).preview
+        price_changed_refuse(preview=preview, expected_gross=expected_gross)
+        return card_purchase_start(
+            kind=kind, account=locked, key=key, params=params, preview=preview, on=on, by=by
+        )
+
+    found = purchase_found_or_started(
+        account=account, key=key, kind=kind, params=params, start=start
+    )
+    return _run(found, by=by)
+
+
 def new_subscription_purchase(
     *,
     account: Account,
@@ -214,7 +242,6 @@ def new_subscription_purchase(
     once; ``expected_gross`` is the total the customer reviewed. Call it outside
     ``transaction.atomic()``."""
     key = purchase_key_check(idempotency_key)
-    kind = Purchase.Kind.NEW_SUBSCRIPTION
     params: dict[str, Any] = {
         "plan": plan.pk,
         "seats": seats,
@@ -222,23 +249,17 @@ def new_subscription_purchase(
     }
     day = on or timezone.localdate()
 
-    def start(locked: Account) -> Purchase:
-        review = _buy_review(account=locked, plan=plan, seats=seats, on=day, coterm=coterm)
-        price_changed_refuse(preview=review.preview, expected_gross=expected_gross)
-        return card_purchase_start(
-            kind=kind,
-            account=locked,
-            key=key,
-            params=params,
-            preview=review.preview,
-            on=day,
-            by=by,
-        )
-
-    found = purchase_found_or_started(
-        account=account, key=key, kind=kind, params=params, start=start
+    purchase, status, message = _start_and_run(
+        account=account,
+        key=key,
+        params=params,
+        review=lambda locked: _buy_review(
+            account=locked, plan=plan, seats=seats, on=day, coterm=coterm
+        ),
+        expected_gross=expected_gross,
+        on=day,
+        by=by,
     )
-    purchase, status, message = _run(found, by=by)
     subscription = (
         Subscription.objects.select_related("product", "plan")
         .filter(account_id=account.pk, product_id=plan.product_id, status__in=LIVE_STATUSES)
@@ -345,29 +366,20 @@ def trial_convert_purchase(
     ``new_subscription_purchase``. Call it outside ``transaction.atomic()``."""
     key = purchase_key_check(idempotency_key)
     account = subscription.account
-    kind = Purchase.Kind.NEW_SUBSCRIPTION
     params: dict[str, Any] = {"trial": subscription.pk, "plan": plan.pk, "seats": seats}
     day = on or timezone.localdate()
 
-    def start(locked: Account) -> Purchase:
-        review = _conversion_review(
+    purchase, status, message = _start_and_run(
+        account=account,
+        key=key,
+        params=params,
+        review=lambda locked: _conversion_review(
             subscription=subscription, account=locked, plan=plan, seats=seats, on=day
-        )
-        price_changed_refuse(preview=review.preview, expected_gross=expected_gross)
-        return card_purchase_start(
-            kind=kind,
-            account=locked,
-            key=key,
-            params=params,
-            preview=review.preview,
-            on=day,
-            by=by,
-        )
-
-    found = purchase_found_or_started(
-        account=account, key=key, kind=kind, params=params, start=start
+        ),
+        expected_gross=expected_gross,
+        on=day,
+        by=by,
     )
-    purchase, status, message = _run(found, by=by)
     converted = (
         Subscription.objects.select_related("product", "plan").get(pk=subscription.pk)
         if status == "completed"
