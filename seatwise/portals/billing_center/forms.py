@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from seatwise.core.validation import ID_MAX
 from seatwise.payments.gateways.base import CardDetails
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Where each gateway refusal (``CardRefused.code``) is shown: next to the field it concerns.
 REFUSAL_FIELDS = {
@@ -115,6 +119,21 @@ def new_form_key() -> str:
     return secrets.token_urlsafe(18)
 
 
+def _offer(
+    form: forms.Form,
+    name: str,
+    choices: list[tuple[int, str]],
+    invalid: StrOrPromise,
+    required: StrOrPromise,
+) -> None:
+    """The choices of the form's choice field ``name``, with its two refusals."""
+    field = form.fields[name]
+    assert isinstance(field, forms.TypedChoiceField)
+    field.choices = choices
+    field.error_messages["invalid_choice"] = invalid
+    field.error_messages["required"] = required
+
+
 class PlanChoiceForm(forms.Form):
     """Change Plan: one of the plans of the subscription's product."""
 
@@ -122,11 +141,7 @@ class PlanChoiceForm(forms.Form):
 
     def __init__(self, *args: Any, plans: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["plan"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = plans
-        field.error_messages["invalid_choice"] = _("Choose one of the plans shown.")
-        field.error_messages["required"] = _("Choose a plan.")
+        _offer(self, "plan", plans, _("Choose one of the plans shown."), _("Choose a plan."))
 
 
 class SeatsForm(forms.Form):
@@ -194,11 +209,13 @@ class ProductChoiceForm(forms.Form):
 
     def __init__(self, *args: Any, products: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["product"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = products
-        field.error_messages["invalid_choice"] = _("Choose one of the products shown.")
-        field.error_messages["required"] = _("Choose a product.")
+        _offer(
+            self,
+            "product",
+            products,
+            _("Choose one of the products shown."),
+            _("Choose a product."),
+        )
 
 
 class PlanSeatsForm(forms.Form):
@@ -228,11 +245,7 @@ class PlanSeatsForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["plan"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = plans
-        field.error_messages["invalid_choice"] = _("Choose one of the plans shown.")
-        field.error_messages["required"] = _("Choose a plan.")
+        _offer(self, "plan", plans, _("Choose one of the plans shown."), _("Choose a plan."))
         term = self.fields["term"]
         assert isinstance(term, forms.ChoiceField)
         if terms:
