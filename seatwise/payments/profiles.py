@@ -56,13 +56,19 @@ from seatwise.payments.gateways.base import (
     BankAccountDetails,
     CardDetails,
     CardRefused,
+    GatewayTimeout,
+    GatewayUnavailable,
     StoredBankAccount,
     get_gateway,
 )
 from seatwise.payments.lock_objects import payment_profile_lock
 from seatwise.payments.models import PaymentMethod, PaymentProfile
 from seatwise.payments.selectors import default_payment_method
-from seatwise.payments.services import PAYMENT_METHOD_AUDIT_FIELDS, payment_method_add
+from seatwise.payments.services import (
+    PAYMENT_METHOD_AUDIT_FIELDS,
+    gateway_unreachable,
+    payment_method_add,
+)
 
 PaymentType = PaymentProfile.PaymentType
 PROFILE_CHANGED_EMAIL = "payment_profile_changed"
@@ -223,6 +229,8 @@ def _store_bank_account(*, iban: str, holder: str, mandate_reference: str) -> St
             _("The payment gateway refused this bank account. Check the IBAN."),
             field="iban",
         ) from None
+    except (GatewayUnavailable, GatewayTimeout):
+        raise gateway_unreachable() from None
 
 
 def _audit_values(row: PaymentProfile | None, card: PaymentMethod | None) -> dict[str, object]:

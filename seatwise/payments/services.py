@@ -64,6 +64,19 @@ PAYMENT_METHOD_AUDIT_FIELDS = [
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
+def gateway_unreachable() -> Refused:
+    """The refusal of a payment method the gateway could not store: it did not answer, or not
+    in time. Nothing is saved here (a token it may have made is never used); the customer
+    tries again."""
+    return Refused(
+        "gateway_unavailable",
+        _(
+            "The payment service could not be reached. Nothing was saved: please try again "
+            "in a few minutes."
+        ),
+    )
+
+
 def payment_method_add(
     *,
     account: Account,
@@ -116,6 +129,8 @@ def payment_method_add(
             CARD_REFUSAL_MESSAGES.get(refusal.code, _("The card was refused.")),
             field="token" if token is not None else "card",
         ) from None
+    except (GatewayUnavailable, GatewayTimeout):
+        raise gateway_unreachable() from None
     card_brand_check(account=account, brand=stored.brand, field="token" if card is None else "card")
     with transaction.atomic():
         account_lock(account.pk)
