@@ -438,7 +438,9 @@ def test_the_ticked_products_replace_the_users_and_one_email_lists_the_change(
     assert "GoTo Meeting" in removed
     assert "GoTo Training" not in removed
     assert list(
-        AuditEntry.objects.filter(actor_person_id=admin.pk).values_list("action", flat=True)
+        AuditEntry.objects.filter(actor_person_id=admin.pk)
+        .order_by("pk")
+        .values_list("action", flat=True)
     ) == ["license.unassign", "license.assign"]
     page = signed_in.get(response["Location"]).content.decode()
     assert f"The products of {person.full_name} are saved." in page
@@ -524,7 +526,9 @@ def test_remove_user_asks_for_confirmation_then_frees_their_seats(signed_in, acc
     meeting.refresh_from_db()
     assert meeting.seats_assigned == 0
     assert list(
-        AuditEntry.objects.filter(actor_person_id=admin.pk).values_list("action", flat=True)
+        AuditEntry.objects.filter(actor_person_id=admin.pk)
+        .order_by("pk")
+        .values_list("action", flat=True)
     ) == ["license.unassign", "person.remove"]
     listing = signed_in.get("/admin-center/users/")
     assert f"{person.full_name} was removed from the account." in listing.content.decode()
