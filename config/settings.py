@@ -123,6 +123,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% url %} reversing each URL once per process (seatwise.core.urls).
+            "builtins": ["seatwise.core.templatetags.cached_urls"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, is_password_usable, make_password
 from django.core import signing
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -53,6 +54,7 @@ from seatwise.accounts.signin_throttle import (
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record
 from seatwise.core.errors import Invalid, Refused
+from seatwise.core.prepared import prepared
 from seatwise.notifications.models import OutgoingEmail
 from seatwise.notifications.services import email_queue
 
@@ -174,13 +176,16 @@ def corporate_session_hash(credential: CorporateCredential) -> str:
     return salted_hmac(_SESSION_SALT, credential.password, algorithm="sha256").hexdigest()
 
 
+@prepared
+def _credential_with_account(credential_id: int) -> QuerySet[CorporateCredential]:
+    return CorporateCredential.objects.select_related("account").filter(pk=credential_id)
+
+
 def corporate_session_credential(
     *, credential_id: int, session_hash: str
 ) -> CorporateCredential | None:
     """The credential of a portal session, or None when the session is no longer valid."""
-    credential = (
-        CorporateCredential.objects.select_related("account").filter(pk=credential_id).first()
-    )
+    credential = next(iter(_credential_with_account(credential_id)), None)
     if credential is None or not is_password_usable(credential.password):
         return None
     if not constant_time_compare(corporate_session_hash(credential), session_hash):

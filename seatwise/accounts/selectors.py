@@ -6,10 +6,16 @@ from django.db.models import Q, QuerySet
 
 from seatwise.accounts.models import Account, Person
 from seatwise.core.paging import keyset_page
+from seatwise.core.prepared import prepared
+
+
+@prepared
+def _billing_contact(account_id: int) -> QuerySet[Person]:
+    return Person.objects.filter(account_id=account_id, is_billing_contact=True).order_by("pk")[:1]
 
 
 def billing_contact_of(account: Account) -> Person | None:
-    return Person.objects.filter(account_id=account.pk, is_billing_contact=True).first()
+    return next(iter(_billing_contact(account.pk)), None)
 
 
 def account_page(

@@ -13,6 +13,8 @@ from django.db.models.functions import Coalesce
 
 from seatwise.billing.orders import PURCHASE_SOURCES
 from seatwise.core.money import quantize
+from seatwise.core.paging import keyset_split
+from seatwise.core.prepared import prepared
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.selectors import amount_due_given, invoice_amount_due
 
@@ -35,6 +37,9 @@ def invoice_history_page(
     query: with it ``amount_due`` below is ``invoicing.selectors.invoice_amount_due`` without
     a query per row.
     """
+    if after is None:
+        # The first page, as one opens it: a prepared query (seatwise.core.prepared).
+        return keyset_split(_invoices_first(account_id, limit=limit), limit=limit)
     qs = _with_credited(Invoice.objects.filter(account_id=account_id).select_related("corrects"))
     if after is not None:
         cursor = (
@@ -44,8 +49,13 @@ def invoice_history_page(
         )
         if cursor is not None:
             qs = qs.filter(_before(cursor, after))
-    rows = list(qs.order_by("-issue_date", "-id")[: limit + 1])
-    return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)
+    return keyset_split(list(qs.order_by("-issue_date", "-id")[: limit + 1]), limit=limit)
+
+
+@prepared
+def _invoices_first(account_id: int, *, limit: int) -> QuerySet[Invoice]:
+    qs = Invoice.objects.filter(account_id=account_id).select_related("corrects")
+    return _with_credited(qs).order_by("-issue_date", "-id")[: limit + 1]
 
 
 def _with_credited(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:

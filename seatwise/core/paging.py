@@ -14,5 +14,10 @@ def keyset_page[M: models.Model](
     """
     if after is not None:
         qs = qs.filter(pk__gt=after)
-    rows = list(qs.order_by("pk")[: limit + 1])
+    return keyset_split(list(qs.order_by("pk")[: limit + 1]), limit=limit)
+
+
+def keyset_split[M: models.Model](rows: list[M], *, limit: int) -> tuple[list[M], int | None]:
+    """``limit + 1`` rows read for a page of ``limit``: the page, and the id to continue after
+    (None when no row follows)."""
     return rows[:limit], (rows[limit - 1].pk if len(rows) > limit else None)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from seatwise.core.paging import keyset_page
+from seatwise.core.prepared import prepared
 from seatwise.invoicing.documents import (
     DocumentLine,
     InvoiceDocument,
@@ -83,12 +84,16 @@ def invoice_of_account(*, account_id: int, invoice_id: int) -> Invoice | None:
     )
 
 
+@prepared
+def _open_credits(account_id: int, currency: str) -> QuerySet[AccountCredit]:
+    return AccountCredit.objects.filter(
+        account_id=account_id, currency=currency, remaining__gt=0
+    ).order_by("pk")
+
+
 def account_credit_open(*, account_id: int, currency: str) -> Decimal:
     """The account's credit in ``currency`` that its next invoices will use up."""
-    total = AccountCredit.objects.filter(
-        account_id=account_id, currency=currency, remaining__gt=0
-    ).aggregate(total=Sum("remaining"))["total"]
-    return Decimal(total or ZERO)
+    return sum((credit.remaining for credit in _open_credits(account_id, currency)), ZERO)
 
 
 def _line(line: InvoiceLine) -> DocumentLine:

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import QuerySet
+
 from seatwise.core.paging import keyset_page
+from seatwise.core.prepared import prepared
 from seatwise.payments.models import Charge, PaymentMethod, Refund
 
 
@@ -18,11 +21,16 @@ def payment_method_get(payment_method_id: int) -> PaymentMethod | None:
     return PaymentMethod.objects.filter(pk=payment_method_id).first()
 
 
-def default_payment_method(*, account_id: int) -> PaymentMethod | None:
-    """The card charged for renewals and orders: the account's default, not removed."""
+@prepared
+def _default_payment_method(account_id: int) -> QuerySet[PaymentMethod]:
     return PaymentMethod.objects.filter(
         account_id=account_id, is_default=True, removed_at__isnull=True
-    ).first()
+    ).order_by("pk")[:1]
+
+
+def default_payment_method(*, account_id: int) -> PaymentMethod | None:
+    """The card charged for renewals and orders: the account's default, not removed."""
+    return next(iter(_default_payment_method(account_id)), None)
 
 
 def charge_get(charge_id: int) -> Charge | None:

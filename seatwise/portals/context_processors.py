@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.models import Person
+from seatwise.core.urls import reverse_cached
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,7 @@ class NavLink:
 
 def _url(name: str) -> str | None:
     try:
-        return reverse(name)
+        return reverse_cached(name)
     except NoReverseMatch:
         return None
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 
 from seatwise.accounts.models import Person
 from seatwise.accounts.two_factor import may_use_two_factor, two_factor_required
+from seatwise.core.urls import reverse_cached as reverse
 
 AREA_NAMESPACES = ("billing:home", "admin_center:home", "my_account:home")
 # The pages a person who must set up two-factor sign-in may still open.

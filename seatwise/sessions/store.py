@@ -12,7 +12,10 @@ from typing import Any
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db.models import QuerySet
+from django.utils import timezone
 
+from seatwise.core.prepared import prepared
 from seatwise.sessions.data import DEVICE_KEY, PORTAL_KEY, SEEN_KEY, SIGNIN_KEY, timestamp
 from seatwise.sessions.models import SignInSession
 
@@ -30,6 +33,11 @@ def _time(value: object) -> datetime | None:
 def _id(value: object) -> int | None:
     text = str(value) if isinstance(value, int | str) else ""
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+@prepared
+def _session_by_key(session_key: str) -> QuerySet[SignInSession]:
+    return SignInSession.objects.filter(session_key=session_key)
 
 
 class SessionStore(DatabaseSessionStore):
@@ -52,4 +60,14 @@ class SessionStore(DatabaseSessionStore):
         session.user_agent = str(device.get("ua", ""))[:200]
         session.client = str(device.get("client", ""))[:64]
         session.last_seen_at = _time(data.get(SEEN_KEY))
+        return session
+
+    def _get_session_from_db(self) -> SignInSession | None:
+        """Django's, as a prepared query (read on every request; ``seatwise.core.prepared``):
+        the session of this key unless it has expired; none forgets the key."""
+        key = self.session_key
+        session = next(iter(_session_by_key(key)), None) if key else None
+        if session is None or session.expire_date <= timezone.now():
+            self._session_key = None
+            return None
         return session

@@ -18,12 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.lock_objects import account_lock
 from seatwise.accounts.models import Person
 from seatwise.audit.actors import Actor
 from seatwise.core.errors import Refused
+from seatwise.core.prepared import prepared
 from seatwise.notifications.services import email_queue
 from seatwise.subscriptions.models import LIVE_STATUSES, LicenseAssignment, Subscription
 from seatwise.subscriptions.services import license_assign, license_unassign
@@ -55,13 +57,18 @@ class BulkResult:
     unchanged: int
 
 
-def live_subscriptions(account_id: int) -> list[Subscription]:
-    """The account's subscriptions whose seats can be assigned, by product order."""
-    return list(
+@prepared
+def _live_subscriptions(account_id: int) -> QuerySet[Subscription]:
+    return (
         Subscription.objects.filter(account_id=account_id, status__in=LIVE_STATUSES)
         .select_related("product")
         .order_by("product__sort_order", "product__name", "pk")
     )
+
+
+def live_subscriptions(account_id: int) -> list[Subscription]:
+    """The account's subscriptions whose seats can be assigned, by product order."""
+    return _live_subscriptions(account_id)
 
 
 def not_enough_seats(subscription: Subscription, *, needed: int) -> Refused:

@@ -3,9 +3,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
 from seatwise.catalog.models import Price
 from seatwise.core.money import quantize
 from seatwise.core.paging import keyset_page
+from seatwise.core.prepared import prepared
 from seatwise.subscriptions.models import LIVE_STATUSES, LicenseAssignment, Subscription
 
 
@@ -31,21 +34,25 @@ def subscription_get(subscription_id: int) -> Subscription | None:
     return Subscription.objects.select_related("product", "plan").filter(pk=subscription_id).first()
 
 
-def live_subscriptions(*, account_id: int) -> list[Subscription]:
-    """An account's live subscriptions (at most one per product) with product and plan, in the
-    catalog's product order: one query."""
-    return list(
+@prepared
+def _live_subscriptions(account_id: int) -> QuerySet[Subscription]:
+    return (
         Subscription.objects.filter(account_id=account_id, status__in=LIVE_STATUSES)
         .select_related("product", "plan")
         .order_by("product__sort_order", "product__name", "pk")
     )
 
 
-def ended_trials(*, account_id: int) -> list[Subscription]:
-    """The account's trials that expired unconverted, of products it has no live subscription
-    of (those it can still convert with Subscribe Now), in the catalog's product order."""
+def live_subscriptions(*, account_id: int) -> list[Subscription]:
+    """An account's live subscriptions (at most one per product) with product and plan, in the
+    catalog's product order: one (prepared) query."""
+    return _live_subscriptions(account_id)
+
+
+@prepared
+def _ended_trials(account_id: int) -> QuerySet[Subscription]:
     live = Subscription.objects.filter(account_id=account_id, status__in=LIVE_STATUSES)
-    return list(
+    return (
         Subscription.objects.filter(
             account_id=account_id,
             status=Subscription.Status.EXPIRED,
@@ -55,6 +62,12 @@ def ended_trials(*, account_id: int) -> list[Subscription]:
         .select_related("product", "plan")
         .order_by("product__sort_order", "product__name", "pk")
     )
+
+
+def ended_trials(*, account_id: int) -> list[Subscription]:
+    """The account's trials that expired unconverted, of products it has no live subscription
+    of (those it can still convert with Subscribe Now), in the catalog's product order."""
+    return _ended_trials(account_id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 
 from seatwise.accounts.models import Person
 from seatwise.audit.models import AuditEntry
-from seatwise.core.paging import keyset_page
+from seatwise.core.paging import keyset_page, keyset_split
+from seatwise.core.prepared import prepared
 from seatwise.subscriptions.models import LIVE_STATUSES, LicenseAssignment, Subscription
 
 PAGE_SIZE = 50
@@ -37,13 +46,27 @@ def live_licenses(person: Person) -> list[LicenseAssignment]:
     return prefetched
 
 
+@prepared
+def _people(account_id: int, *after: int, limit: int) -> QuerySet[Person]:
+    qs = Person.objects.filter(account_id=account_id)
+    if after:
+        qs = qs.filter(pk__gt=after[0])
+    return qs.order_by("pk")[: limit + 1]
+
+
 def people_page(
     *, account_id: int, q: str = "", after: int | None = None, limit: int = PAGE_SIZE
 ) -> tuple[list[Person], int | None]:
     """Keyset page (by id) of the account's people matching ``q``, each with
     ``live_licenses``: two queries whatever the page size."""
+    terms = search_terms(q)
+    if not terms:
+        # The page as one opens it: a prepared query (seatwise.core.prepared).
+        rows = _people(account_id, *([] if after is None else [after]), limit=limit)
+        prefetch_related_objects(rows, _live_licenses())
+        return keyset_split(rows, limit=limit)
     qs: QuerySet[Person] = Person.objects.filter(account_id=account_id)
-    for term in search_terms(q):
+    for term in terms:
         qs = qs.filter(
             Q(first_name__icontains=term) | Q(last_name__icontains=term) | Q(email__icontains=term)
         )

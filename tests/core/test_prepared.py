@@ -1,0 +1,100 @@
+"""core.prepared: a query compiled once returns what its QuerySet returns, for every value, on
+both databases."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import QuerySet
+
+from seatwise.accounts.models import Person
+from seatwise.core.prepared import prepared
+from seatwise.subscriptions.models import LIVE_STATUSES, Subscription
+from tests.factories import make_account, make_person, make_subscription
+
+pytestmark = pytest.mark.django_db
+
+
+def _live(account_id: int) -> QuerySet[Subscription]:
+    return (
+        Subscription.objects.filter(account_id=account_id, status__in=LIVE_STATUSES)
+        .select_related("product", "plan")
+        .order_by("pk")
+    )
+
+
+live = prepared(_live)
+
+
+@prepared
+def people_after(account_id: int, *after: int, limit: int) -> QuerySet[Person]:
+    qs = Person.objects.filter(account_id=account_id)
+    if after:
+        qs = qs.filter(pk__gt=after[0])
+    return qs.order_by("pk")[:limit]
+
+
+@prepared
+def by_email(email: str) -> QuerySet[Person]:
+    return Person.objects.filter(email=email)
+
+
+def test_each_value_gets_its_own_rows_with_their_related_objects(
+    django_assert_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    first, second = make_account(), make_account()
+    mine = [make_subscription(first, plan_code=code) for code in ("goto-meeting-standard-monthly",)]
+    theirs = make_subscription(second, seats=7)
+    for account, expected in ((first, mine), (second, [theirs]), (first, mine)):
+        with django_assert_num_queries(1):
+            rows = live(account.pk)
+            # select_related: product and plan came with the row.
+            names = [(s.product.name, s.plan.code, s.seats) for s in rows]
+        assert [s.pk for s in rows] == [s.pk for s in expected]
+        assert names == [(s.product.name, s.plan.code, s.seats) for s in _live(account.pk)]
+    assert live(10**9) == []
+
+
+def test_shapes_are_compiled_apart() -> None:
+    account = make_account()
+    for _ in range(3):
+        make_person(account)
+    everyone = list(Person.objects.filter(account=account).order_by("pk"))
+    assert len(everyone) == 4  # the billing contact and three more
+    assert people_after(account.pk, limit=10) == everyone
+    assert people_after(account.pk, limit=2) == everyone[:2]
+    assert people_after(account.pk, everyone[0].pk, limit=10) == everyone[1:]
+    assert people_after(account.pk, everyone[1].pk, limit=1) == everyone[2:3]
+
+
+def test_strings_are_parameters_too() -> None:
+    account = make_account()
+    person = make_person(account)
+    assert by_email(person.email) == [person]
+    assert by_email("nobody@example.com") == []
+    # A value that looks like SQL is a value.
+    assert by_email("x' OR '1'='1") == []
+
+
+def test_values_other_than_int_or_str_are_refused() -> None:
+    with pytest.raises(TypeError):
+        live(1.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        live(None)  # type: ignore[arg-type]
+
+
+def test_a_parameter_that_is_not_a_lookup_value_is_refused() -> None:
+    @prepared
+    def ignores_its_parameter(account_id: int) -> QuerySet[Person]:
+        return Person.objects.all()
+
+    with pytest.raises(TypeError):
+        ignores_its_parameter(1)
+
+
+def test_values_querysets_are_refused() -> None:
+    @prepared
+    def values(account_id: int) -> QuerySet[Person]:
+        return Person.objects.filter(account_id=account_id).values("pk")  # type: ignore[return-value]
+
+    with pytest.raises(TypeError):
+        values(1)
