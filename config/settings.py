@@ -276,7 +276,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # compressed and with hashed names, so that browsers may keep them forever.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # WhiteNoise's storage, each URL looked up once per process (seatwise.core.storage).
+    "staticfiles": {"BACKEND": "seatwise.core.storage.StaticFilesStorage"},
 }
 
 # --- Background tasks -----------------------------------------------------------------------

@@ -18,6 +18,8 @@ import time_machine
 from django.core import checks
 from django.test import override_settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 from seatwise.core.checks import production_integrations
 
@@ -253,9 +255,8 @@ def test_https_and_hsts_are_on_by_default_in_production_only(env, expected):
 def test_production_settings_hash_passwords_with_argon2_and_hash_static_files():
     production = importlib.import_module("config.settings")
     assert production.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
-    assert production.STORAGES["staticfiles"]["BACKEND"] == (
-        "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    )
+    backend = import_string(production.STORAGES["staticfiles"]["BACKEND"])
+    assert issubclass(backend, CompressedManifestStaticFilesStorage)
 
 
 def test_collectstatic_writes_compressed_files_with_hashed_names(tmp_path):

@@ -39,7 +39,9 @@ def _reversed(
 
 
 def _plain(value: object) -> bool:
-    return type(value) is int or type(value) is str
+    # A str subclass too: the template engine's literals are SafeStrings (equal and hashed as
+    # their text).
+    return type(value) is int or isinstance(value, str)
 
 
 def reverse_cached(
@@ -53,10 +55,10 @@ def reverse_cached(
     kwargs = kwargs or {}
     urlconf = get_urlconf()
     if (
-        type(viewname) is not str
+        not isinstance(viewname, str)
         or not all(_plain(arg) for arg in args)
         or not all(_plain(value) for value in kwargs.values())
-        or not (urlconf is None or type(urlconf) is str)
+        or not (urlconf is None or isinstance(urlconf, str))
     ):
         return reverse(viewname, args=args, kwargs=dict(kwargs), current_app=current_app)
     return _reversed(
