@@ -38,6 +38,7 @@ from django.db.models.sql.compiler import SQLCompiler
 # value a query holds of its own.
 _INT_MARKER = 1_987_654_300
 _STR_MARKER = "\ue000seatwise-prepared-{}\ue000"
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,10 @@ class Prepared[M: Model]:
         types = tuple(type(value) for value in values)
         if not all(kind is int or kind is str for kind in types):
             raise TypeError("the values of a prepared query are int or str")
+        if any(isinstance(value, int) and not _INT_MIN <= value <= _INT_MAX for value in values):
+            # Beyond a 32-bit column's range Django decides what the lookup means (nothing is
+            # greater than the largest value): the QuerySet itself, compiled as usual.
+            return list(self._build(*values, **shape).using(using))
         connection = connections[using]
         key = (using, connection.vendor, types, tuple(sorted(shape.items())))
         compiled = self._compiled.get(key)

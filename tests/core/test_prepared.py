@@ -98,3 +98,12 @@ def test_values_querysets_are_refused() -> None:
 
     with pytest.raises(TypeError):
         values(1)
+
+
+def test_integers_beyond_a_column_mean_what_django_says() -> None:
+    account = make_account()
+    everyone = list(Person.objects.filter(account=account).order_by("pk"))
+    # Nothing is after an id no column holds; the page from the start is everyone.
+    assert people_after(account.pk, 2**63 + 5, limit=10) == []
+    assert people_after(account.pk, 2**40, limit=10) == []
+    assert people_after(account.pk, -(2**63) - 5, limit=10) == everyone
