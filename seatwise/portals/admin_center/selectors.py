@@ -54,29 +54,26 @@ def _people(account_id: int, *after: int, limit: int) -> QuerySet[Person]:
 
 
 @prepared
-def _live_licenses_between(account_id: int, after: int, last: int) -> QuerySet[LicenseAssignment]:
+def _live_licenses_of(*person_ids: int) -> QuerySet[LicenseAssignment]:
     return (
         LicenseAssignment.objects.filter(
-            person__account_id=account_id,
-            person_id__gt=after,
-            person_id__lte=last,
-            subscription__status__in=LIVE_STATUSES,
+            person_id__in=person_ids, subscription__status__in=LIVE_STATUSES
         )
         .select_related("subscription__product")
-        .order_by("person_id", "subscription__product__sort_order", "subscription__product__name")
+        .order_by("subscription__product__sort_order", "subscription__product__name")
     )
 
 
-def _live_licenses_attach(people: list[Person], *, account_id: int, after: int) -> None:
-    """``live_licenses`` (as ``_live_licenses`` prefetches it) on a keyset page of the
-    account's people, read by one prepared query: the page's people are exactly the account's
-    people with an id after ``after`` up to the page's last."""
+def _live_licenses_attach(people: list[Person], *, size: int) -> None:
+    """``live_licenses`` on each of ``people`` as ``_live_licenses`` prefetches it (the same
+    query), as a prepared query: the ids padded with 0 (no one's) to ``size`` values, so that
+    a page has one shape whatever its length."""
     held: dict[int, list[LicenseAssignment]] = {person.pk: [] for person in people}
-    if people:
-        by_id = {person.pk: person for person in people}
-        for assignment in _live_licenses_between(account_id, after, people[-1].pk):
-            assignment.person = by_id[assignment.person_id]
-            held[assignment.person_id].append(assignment)
+    by_id = {person.pk: person for person in people}
+    ids = [person.pk for person in people]
+    for assignment in _live_licenses_of(*ids, *[0] * (size - len(ids))):
+        assignment.person = by_id[assignment.person_id]
+        held[assignment.person_id].append(assignment)
     for person in people:
         person.live_licenses = held[person.pk]  # type: ignore[attr-defined]
 
@@ -90,7 +87,7 @@ def people_page(
     if not terms:
         # The page as one opens it: a prepared query (seatwise.core.prepared).
         rows = _people(account_id, *([] if after is None else [after]), limit=limit)
-        _live_licenses_attach(rows, account_id=account_id, after=after or 0)
+        _live_licenses_attach(rows, size=limit + 1)
         return keyset_split(rows, limit=limit)
     qs: QuerySet[Person] = Person.objects.filter(account_id=account_id)
     for term in terms:
