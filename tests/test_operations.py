@@ -440,3 +440,22 @@ def test_web_and_worker_processes_start_without_the_pdf_libraries():
         timeout=120,
     )
     assert (result.returncode, result.stdout) == (0, "[]\n"), result.stderr
+
+
+def test_the_web_application_starts_with_its_long_lived_objects_frozen_out_of_the_gc():
+    """config.wsgi imports every view and freezes what the process built (gc.freeze): a full
+    collection walks only what requests made since, not Django and the views again."""
+    program = (
+        "import gc, sys; import config.wsgi; "
+        "print(gc.get_freeze_count() > 50_000, "
+        "'seatwise.portals.billing_center.views' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (result.returncode, result.stdout) == (0, "True True\n"), result.stderr
