@@ -74,7 +74,8 @@ class Prepared[M: Model]:
     of ``build``'s parameters for the list of model instances."""
 
     def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
-        self._build = build
+        # The QuerySet itself, for another query built on it.
+        self.build = self._build = build
         self._compiled: dict[tuple[Hashable, ...], _Compiled] = {}
         self.__doc__ = build.__doc__
 

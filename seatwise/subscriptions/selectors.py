@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from seatwise.catalog.models import Price
 from seatwise.core.money import quantize
@@ -90,16 +90,24 @@ class PricedSubscription:
         return quantize(self.unit_amount * self.subscription.seats, self.currency)
 
 
-def live_subscriptions_priced(*, account_id: int, currency: str) -> list[PricedSubscription]:
-    """``live_subscriptions`` with their plans' prices in ``currency``: two queries, whatever
-    the number of subscriptions."""
-    subscriptions = live_subscriptions(account_id=account_id)
-    prices: dict[int, Decimal] = dict(
-        Price.objects.filter(
-            plan_id__in={s.plan_id for s in subscriptions}, currency=currency
-        ).values_list("plan_id", "unit_amount")
+@prepared
+def _live_subscriptions_priced(account_id: int, currency: str) -> QuerySet[Subscription]:
+    price = Price.objects.filter(plan_id=OuterRef("plan_id"), currency=currency).values(
+        "unit_amount"
     )
+    return _live_subscriptions.build(account_id).annotate(
+        plan_unit_amount=Subquery(price, output_field=Price._meta.get_field("unit_amount"))
+    )
+
+
+def live_subscriptions_priced(*, account_id: int, currency: str) -> list[PricedSubscription]:
+    """``live_subscriptions`` with their plans' prices in ``currency`` (the plan and currency
+    have one price at most): one (prepared) query, whatever the number of subscriptions."""
     return [
-        PricedSubscription(subscription=s, currency=currency, unit_amount=prices.get(s.plan_id))
-        for s in subscriptions
+        PricedSubscription(
+            subscription=s,
+            currency=currency,
+            unit_amount=s.plan_unit_amount,  # type: ignore[attr-defined]
+        )
+        for s in _live_subscriptions_priced(account_id, currency)
     ]
