@@ -47,6 +47,7 @@ from seatwise.accounts.recovery_codes import (
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record
 from seatwise.core.errors import Invalid, Refused
+from seatwise.core.prepared import prepared
 from seatwise.core.ratelimit import rate_limit_hit, rate_limit_peek
 
 FAILURE_LIMIT = 5
@@ -106,8 +107,21 @@ def two_factor_device(owner: Person) -> TOTPDevice | None: ...
 @overload
 def two_factor_device(owner: CorporateCredential) -> CorporateTOTPDevice | None: ...
 def two_factor_device(owner: Owner) -> Device | None:
-    """The owner's newest device, confirmed or being set up."""
-    return _devices(owner).order_by("-pk").first()
+    """The owner's newest device, confirmed or being set up (My Account shows it on every
+    visit: a prepared query)."""
+    newest = _newest_person_device if isinstance(owner, Person) else _newest_credential_device
+    return next(iter(newest(owner.pk)), None)
+
+
+@prepared
+def _newest_person_device(person_id: int) -> QuerySet[TOTPDevice]:
+    devices: QuerySet[TOTPDevice] = TOTPDevice.objects.filter(user_id=person_id)
+    return devices.order_by("-pk")[:1]
+
+
+@prepared
+def _newest_credential_device(credential_id: int) -> QuerySet[CorporateTOTPDevice]:
+    return CorporateTOTPDevice.objects.filter(credential_id=credential_id).order_by("-pk")[:1]
 
 
 def device_bin_key(device: Device) -> bytes:
