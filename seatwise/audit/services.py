@@ -4,10 +4,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from seatwise.audit.actors import Actor
 from seatwise.audit.models import AuditEntry
-from seatwise.core.bulk import rows_insert
+from seatwise.core.bulk import values_insert
 
 
 def audit_record(
@@ -36,30 +37,57 @@ def audit_record(
     )
 
 
+# The columns of the entries ``audit_record_many`` writes (``old`` is null: a batch creates).
+_MANY_FIELDS = (
+    "at",
+    "actor_kind",
+    "actor_label",
+    "actor_person_id",
+    "account_id",
+    "action",
+    "object_type",
+    "object_id",
+    "new",
+    "client_ip",
+    "client_agent",
+)
+
+
 def audit_record_many(
     *,
     by: Actor,
     action: str,
-    entries: Sequence[tuple[models.Model, int | None, dict[str, Any] | None]],
+    model: type[models.Model],
+    entries: Sequence[tuple[int, int | None, dict[str, Any] | None]],
 ) -> None:
-    """``audit_record`` of the same ``action`` on many objects, in one INSERT (a batch job's
-    writes): each entry is (object, account id, new). Call it inside the writes' transaction."""
-    rows_insert(
+    """``audit_record`` of the same ``action`` on many objects of ``model``, in one set-based
+    insert of plain rows (a batch job's writes; ``core.bulk.values_insert``): each entry is
+    (the object's primary key, account id, new), all stamped with one time. Call it inside
+    the writes' transaction."""
+    at = timezone.now()
+    label, person_id = by.label[:200], by.person_id
+    client_ip = by.client.address if by.client else None
+    client_agent = by.client.agent if by.client else ""
+    object_type = model._meta.label_lower
+    values_insert(
+        AuditEntry,
+        _MANY_FIELDS,
         [
-            AuditEntry(
-                actor_kind=by.kind,
-                actor_label=by.label[:200],
-                actor_person_id=by.person_id,
-                account_id=account_id,
-                action=action,
-                object_type=obj._meta.label_lower,
-                object_id=str(obj.pk),
-                new=new,
-                client_ip=by.client.address if by.client else None,
-                client_agent=by.client.agent if by.client else "",
+            (
+                at,
+                by.kind,
+                label,
+                person_id,
+                account_id,
+                action,
+                object_type,
+                str(object_id),
+                new,
+                client_ip,
+                client_agent,
             )
-            for obj, account_id, new in entries
-        ]
+            for object_id, account_id, new in entries
+        ],
     )
 
 

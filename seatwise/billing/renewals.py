@@ -89,7 +89,7 @@ from seatwise.billing.receipts import payment_emails_queue
 from seatwise.catalog.models import Plan
 from seatwise.catalog.selectors import price_of
 from seatwise.core.money import format_money, quantize
-from seatwise.core.tasking import enqueue_on_commit
+from seatwise.core.tasking import enqueue_many_on_commit
 from seatwise.invoicing.models import Invoice
 from seatwise.invoicing.seller import account_tax_decision
 from seatwise.invoicing.services import InvoiceRequest, invoices_issue_many
@@ -244,8 +244,13 @@ def renewals_run(*, on: date, by: Actor) -> int:
 
 
 def _hand_over(purchase_ids: list[int]) -> None:
-    for first in range(0, len(purchase_ids), RUN_BATCH):
-        enqueue_on_commit(purchases_run_task, purchase_ids=purchase_ids[first : first + RUN_BATCH])
+    enqueue_many_on_commit(
+        purchases_run_task,
+        [
+            {"purchase_ids": purchase_ids[first : first + RUN_BATCH]}
+            for first in range(0, len(purchase_ids), RUN_BATCH)
+        ],
+    )
 
 
 def _renewals_batch(subscriptions: list[_Due], *, on: date, by: Actor) -> tuple[int, list[int]]:
@@ -284,7 +289,8 @@ def _invoices_issue(purchase_ids: list[int], *, by: Actor) -> int:
     if not purchase_ids:
         return 0
     try:
-        return len(steps_run("invoiced", purchase_ids, by=by))
+        # RenewalPlan.invoice_many reads the subscriptions and accounts it needs set-based.
+        return len(steps_run("invoiced", purchase_ids, by=by, accounts=False))
     except Exception:
         logger.exception("renewal invoices of a batch: issued one at a time")
     invoiced = 0

@@ -7,6 +7,7 @@ the currency's minor unit, half up (ROUND_HALF_UP), and totals are sums of round
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from babel.numbers import format_currency, get_currency_precision
 
@@ -15,7 +16,10 @@ from seatwise.core.languages import babel_locale
 SUPPORTED_CURRENCIES = ("EUR", "USD", "GBP", "CHF")
 
 
+@cache
 def minor_unit(currency: str) -> Decimal:
+    """The currency's minor unit (0.01 for EUR): babel's table, which does not change while
+    the process runs, looked up once per currency (a bill run rounds thousands of amounts)."""
     return Decimal(1).scaleb(-get_currency_precision(currency))
 
 

@@ -12,10 +12,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 from django.tasks import Task
+from django.tasks.signals import task_enqueued
+from django.utils.json import normalize_json
 from django_tasks_db import DatabaseBackend
 
 logger = logging.getLogger(__name__)
@@ -45,3 +48,38 @@ def enqueue_on_commit(task: Task[..., Any], **kwargs: Any) -> None:
     # robust: a broker that is down must not fail the request that already committed; the
     # periodic sweep does the work later.
     transaction.on_commit(enqueue, robust=True)
+
+
+def enqueue_many_on_commit(task: Task[..., Any], calls: Sequence[dict[str, Any]]) -> None:
+    """``enqueue_on_commit(task, **kwargs)`` for each keyword set of ``calls`` (a batch job's
+    hand-over): on the database backend the task rows are inserted in one statement, in the
+    caller's transaction, as the backend's own ``enqueue`` would store each (the same
+    columns, its ``task_enqueued`` signal sent for each); with a broker each is enqueued
+    when the transaction commits."""
+    if not calls:
+        return
+    backend = task.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        for kwargs in calls:
+            enqueue_on_commit(task, **kwargs)
+        return
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    backend.validate_task(task)
+    # What the package's pre_save handler sets on each row (bulk_create sends no signals).
+    run_after = task.run_after if task.run_after is not None else get_date_max()
+    rows = DBTaskResult.objects.bulk_create(
+        [
+            DBTaskResult(
+                args_kwargs=normalize_json({"args": [], "kwargs": kwargs}),
+                priority=task.priority,
+                task_path=task.module_path,
+                queue_name=task.queue_name,
+                run_after=run_after,
+                backend_name=backend.alias,
+            )
+            for kwargs in calls
+        ]
+    )
+    for row in rows:
+        task_enqueued.send(type(backend), task_result=row.task_result)

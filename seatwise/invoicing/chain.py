@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.utils import timezone
 
@@ -54,6 +54,28 @@ _RATE = Decimal("0.00000001")
 ARCHIVE_GRACE = timedelta(days=1)
 
 
+class LineContent(Protocol):
+    """What the hash covers of a line: an ``InvoiceLine``, or the row a batch stores as one
+    (``invoicing.services``)."""
+
+    @property
+    def position(self) -> int: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def unit_price(self) -> Decimal: ...
+    @property
+    def term_unit_price(self) -> Decimal | None: ...
+    @property
+    def net_amount(self) -> Decimal: ...
+    @property
+    def period_start(self) -> date | None: ...
+    @property
+    def period_end(self) -> date | None: ...
+
+
 def _money(value: Decimal) -> str:
     return str(Decimal(value).quantize(_MONEY))
 
@@ -67,7 +89,7 @@ def _optional_money(value: Decimal | None) -> str | None:
 
 
 def canonical_content(
-    invoice: Invoice, lines: Iterable[InvoiceLine], *, corrects_number: str
+    invoice: Invoice, lines: Iterable[InvoiceLine] | Iterable[LineContent], *, corrects_number: str
 ) -> dict[str, Any]:
     version = invoice.content_version
     unit = _UNIT[version]
@@ -137,7 +159,10 @@ def canonical_content(
 
 
 def document_hash(
-    invoice: Invoice, lines: Iterable[InvoiceLine], *, corrects_number: str = ""
+    invoice: Invoice,
+    lines: Iterable[InvoiceLine] | Iterable[LineContent],
+    *,
+    corrects_number: str = "",
 ) -> str:
     content = canonical_content(invoice, lines, corrects_number=corrects_number)
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

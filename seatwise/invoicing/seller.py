@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from seatwise.core.memo import memoized
 from seatwise.tax.decisions import TaxDecision, tax_decision
 
 if TYPE_CHECKING:
@@ -39,6 +40,12 @@ def _setting_text(name: str) -> str:
 
 
 def seller() -> Seller:
+    """The seller (``_seller_read``), read once per batch inside a ``core.memo`` scope (the
+    bill run asks for it several times per invoice)."""
+    return memoized(("seller",), _seller_read)
+
+
+def _seller_read() -> Seller:
     """The seller from ``settings.SEATWISE_SELLER`` and ``SEATWISE_SELLER_REGISTER_COURT``,
     ``SEATWISE_SELLER_REGISTER_NUMBER``, ``SEATWISE_SELLER_MANAGING_DIRECTORS`` (names separated
     by ``|``, or a list), ``SEATWISE_SELLER_BIC``, ``…_BANK_NAME``, ``…_REMITTANCE_ADDRESS`` (lines
@@ -69,10 +76,13 @@ def seller() -> Seller:
 
 
 def account_tax_decision(*, account: Account, on: date) -> TaxDecision:
-    """The VAT of a supply to ``account`` on day ``on``: its country and VAT ID decide."""
-    return tax_decision(
-        seller_country=seller().country,
-        buyer_country=account.country,
-        buyer_vat_id=account.vat_id,
-        on=on,
+    """The VAT of a supply to ``account`` on day ``on``: its country and VAT ID decide (the
+    same answer for every account of a batch with the same country and VAT ID, remembered
+    inside a ``core.memo`` scope)."""
+    country, vat_id = account.country, account.vat_id
+    return memoized(
+        ("tax_decision", country, vat_id, on),
+        lambda: tax_decision(
+            seller_country=seller().country, buyer_country=country, buyer_vat_id=vat_id, on=on
+        ),
     )

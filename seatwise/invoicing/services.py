@@ -13,10 +13,11 @@ settled, and one settled by set-off opens an account credit for the next invoice
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,15 +27,16 @@ from seatwise.accounts.models import Account
 from seatwise.accounts.purchase_orders import purchase_order_on
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, audit_record_many, snapshot
-from seatwise.core.bulk import rows_insert
+from seatwise.core.bulk import values_insert
 from seatwise.core.errors import Invalid, Refused
 from seatwise.core.memo import memo_scope
 from seatwise.core.money import quantize
-from seatwise.core.tasking import enqueue_on_commit
+from seatwise.core.tasking import enqueue_many_on_commit
 from seatwise.core.validation import check_characters
 from seatwise.invoicing.chain import document_hash
 from seatwise.invoicing.lock_objects import invoice_lock, open_credits_lock, series_lock
 from seatwise.invoicing.models import (
+    CONTENT_VERSION,
     CREDIT_NOTE_SERIES,
     INVOICE_SERIES,
     AccountCredit,
@@ -93,6 +95,7 @@ CREDIT_AUDIT_FIELDS = ["account", "currency", "amount", "remaining", "credit_not
 MAX_DUE_DAYS = 365
 # Documents rendered and archived by one task (a bill run's batch is spread over workers).
 ARCHIVE_BATCH = 20
+_SOURCES = frozenset(Invoice.Source.values)
 _CATEGORY_OF_CODE: dict[str, TaxCategory] = {
     "S": "standard",
     "AE": "reverse_charge",
@@ -174,64 +177,110 @@ class _Document:
     payment_means: dict[str, object] = field(default_factory=dict)
 
 
-def _unsaved(document: _Document, allocated: Allocated, previous_hash: str) -> Invoice:
+def _unsaved(
+    document: _Document, allocated: Allocated, previous_hash: str, *, now: datetime
+) -> Invoice:
+    """The invoice row of a numbered document, as an instance built from its values (every
+    column given, no defaults to look up), its parties attached; its hash is still empty."""
     decision = document.computed.tax_decision
     prepayments = document.prepayments
     vat = document.vat
-    invoice = Invoice(
-        kind=document.kind,
-        series=allocated.series,
-        year=allocated.year,
-        sequence=allocated.sequence,
-        number=allocated.number,
-        account=document.account,
-        status=(
-            Invoice.Status.ISSUED
-            if document.kind == Invoice.Kind.CREDIT_NOTE
-            else Invoice.Status.OPEN
-        ),
-        source=document.source,
-        issue_date=document.issue_date,
-        due_date=document.due_date,
-        currency=document.computed.currency,
-        language=document.language,
-        seller=document.seller,
-        buyer=document.buyer,
-        tax_category=decision.category_code,
-        tax_rate=decision.rate.quantize(Decimal("0.01")),  # percent
-        tax_rate_country=decision.rate_country,
-        tax_note=document.tax_note,
-        net_total=document.computed.net,
-        tax_total=document.computed.tax,
-        gross_total=document.computed.gross,
-        paid_amount=Decimal("0.00"),
-        prepaid_amount=sum((amount for _credit, amount in prepayments), Decimal("0.00")),
-        prepayments=[
-            {"credit_note": credit.credit_note.number, "amount": str(amount)}
-            for credit, amount in prepayments
-        ],
-        settlement=document.settlement,
-        settlement_amount=document.settlement_amount,
-        vat_currency=vat.currency if vat else "",
-        vat_currency_tax_total=vat.tax_total if vat else None,
-        vat_exchange_rate=vat.exchange_rate if vat else None,
-        vat_exchange_rate_date=vat.rate_date if vat else None,
-        corporate_user_id=document.corporate_user_id,
-        purchase_order=document.purchase_order,
-        reason=document.reason,
-        corrects=document.corrects,
-        idempotency_key=document.idempotency_key,
-        payment_means=document.payment_means,
-        previous_hash=previous_hash,
+    computed = document.computed
+    prepaid = sum((amount for _credit, amount in prepayments), Decimal("0.00"))
+    status = (
+        Invoice.Status.ISSUED.value
+        if document.kind == Invoice.Kind.CREDIT_NOTE
+        else Invoice.Status.PAID.value
+        # covered in full by the account's credit
+        if prepaid == computed.gross > 0
+        else Invoice.Status.OPEN.value
     )
-    if invoice.kind == Invoice.Kind.INVOICE and invoice.prepaid_amount == invoice.gross_total > 0:
-        invoice.status = Invoice.Status.PAID  # covered in full by the account's credit
+    invoice = _built(
+        {
+            "kind": document.kind,
+            "series": allocated.series,
+            "year": allocated.year,
+            "sequence": allocated.sequence,
+            "number": allocated.number,
+            "account_id": document.account.pk,
+            "status": status,
+            "source": document.source,
+            "issue_date": document.issue_date,
+            "due_date": document.due_date,
+            "currency": computed.currency,
+            "language": document.language,
+            "seller": document.seller,
+            "buyer": document.buyer,
+            "tax_category": decision.category_code,
+            "tax_rate": decision.rate.quantize(Decimal("0.01")),  # percent
+            "tax_rate_country": decision.rate_country,
+            "tax_note": document.tax_note,
+            "net_total": computed.net,
+            "tax_total": computed.tax,
+            "gross_total": computed.gross,
+            "paid_amount": Decimal("0.00"),
+            "prepaid_amount": prepaid,
+            "prepayments": [
+                {"credit_note": credit.credit_note.number, "amount": str(amount)}
+                for credit, amount in prepayments
+            ],
+            "settlement": document.settlement,
+            "settlement_amount": document.settlement_amount,
+            "vat_currency": vat.currency if vat else "",
+            "vat_currency_tax_total": vat.tax_total if vat else None,
+            "vat_exchange_rate": vat.exchange_rate if vat else None,
+            "vat_exchange_rate_date": vat.rate_date if vat else None,
+            "payment_means": document.payment_means,
+            "content_version": CONTENT_VERSION,
+            "corporate_user_id": document.corporate_user_id,
+            "purchase_order": document.purchase_order,
+            "reason": document.reason,
+            "corrects_id": document.corrects.pk if document.corrects else None,
+            "idempotency_key": document.idempotency_key,
+            "previous_hash": previous_hash,
+            "hash": "",
+            "created_at": now,
+        },
+    )
+    # The parties the caller holds, so that reading them costs no query.
+    invoice.account = document.account
+    invoice.corrects = document.corrects
     return invoice
 
 
-def _line_rows(document: _Document) -> list[InvoiceLine]:
+def _built(values: dict[str, object]) -> Invoice:
+    """An invoice from its column values (the primary key None until stored): the positional
+    form of the model's constructor, several times cheaper than keywords for a batch's
+    thousands of rows."""
+    return _invoice_of_columns(None, *[values[name] for name in _INVOICE_COLUMNS[1:]])
+
+
+# Every column of the invoices' table in the model's order, the primary key first; and the
+# model's constructor called with them in that order.
+_INVOICE_COLUMNS = [field.attname for field in Invoice._meta.concrete_fields]
+_invoice_of_columns: Callable[..., Invoice] = Invoice
+
+
+class _LineRow(NamedTuple):
+    """A line to store, in the columns' order after its invoice's (``InvoiceLine``): what the
+    hash covers of it (``chain.LineContent``) and the row inserted, without a model instance."""
+
+    position: int
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    term_unit_price: Decimal | None
+    net_amount: Decimal
+    period_start: date | None
+    period_end: date | None
+
+
+_LINE_COLUMNS = ("invoice_id", *_LineRow._fields)
+
+
+def _line_rows(document: _Document) -> list[_LineRow]:
     return [
-        InvoiceLine(
+        _LineRow(
             position=position,
             description=line.description[:300],
             # A negative line (a plan change's credit) has a negative quantity and a positive
@@ -255,15 +304,17 @@ def _store_many(documents: Sequence[_Document]) -> list[Invoice]:
     The documents of one series and year take their numbers as one block from their counter,
     locked once (counters in series and year order, so two batches never wait on each other
     crosswise); each document's hash links to the one before it on the chain, and the counter
-    keeps the last. Documents and lines are inserted set-based. Their PDF and UBL are rendered
-    and archived by workers once the transaction has committed (``ARCHIVE_BATCH`` documents
-    per task; the task row commits with it on the database backend), never inside it.
+    keeps the last. Documents and lines are inserted set-based, as plain rows
+    (``core.bulk.values_insert``). Their PDF and UBL are rendered and archived by workers once
+    the transaction has committed (``ARCHIVE_BATCH`` documents per task; the task row commits
+    with it on the database backend), never inside it.
     """
     chains: dict[tuple[str, int], list[int]] = {}
     for index, document in enumerate(documents):
         chains.setdefault((document.series, document.issue_date.year), []).append(index)
     invoices: list[Invoice | None] = [None] * len(documents)
-    rows_of: list[list[InvoiceLine]] = [[] for _document in documents]
+    rows_of: list[list[_LineRow]] = [[] for _document in documents]
+    now = timezone.now()
     for (series, year), indexes in sorted(chains.items()):
         counter = series_lock(series=series, year=year)
         previous_hash = counter.last_hash
@@ -271,7 +322,7 @@ def _store_many(documents: Sequence[_Document]) -> list[Invoice]:
             indexes, numbers_allocate(counter=counter, count=len(indexes)), strict=True
         ):
             document = documents[index]
-            invoice = _unsaved(document, allocated, previous_hash)
+            invoice = _unsaved(document, allocated, previous_hash, now=now)
             rows = _line_rows(document)
             corrects = document.corrects
             invoice.hash = document_hash(
@@ -281,16 +332,29 @@ def _store_many(documents: Sequence[_Document]) -> list[Invoice]:
             invoices[index], rows_of[index] = invoice, rows
         chain_advance(counter=counter, document_hash=previous_hash)
     stored = [invoice for invoice in invoices if invoice is not None]
-    rows_insert(stored, returning_pk=True)
-    for invoice, rows in zip(stored, rows_of, strict=True):
-        for row in rows:
-            row.invoice = invoice
-    rows_insert([row for rows in rows_of for row in rows])
-    for first in range(0, len(stored), ARCHIVE_BATCH):
-        enqueue_on_commit(
-            documents_archive_task,
-            invoice_ids=[invoice.pk for invoice in stored[first : first + ARCHIVE_BATCH]],
-        )
+    names = _INVOICE_COLUMNS[1:]
+    keys = values_insert(
+        Invoice,
+        names,
+        [[getattr(invoice, name) for name in names] for invoice in stored],
+        returning=("id",),
+    )
+    for invoice, (key,) in zip(stored, keys, strict=True):
+        invoice.pk = key
+        invoice._state.adding = False
+        invoice._state.db = Invoice.objects.db
+    values_insert(
+        InvoiceLine,
+        _LINE_COLUMNS,
+        [(invoice.pk, *row) for invoice, rows in zip(stored, rows_of, strict=True) for row in rows],
+    )
+    enqueue_many_on_commit(
+        documents_archive_task,
+        [
+            {"invoice_ids": [invoice.pk for invoice in stored[first : first + ARCHIVE_BATCH]]}
+            for first in range(0, len(stored), ARCHIVE_BATCH)
+        ],
+    )
     return stored
 
 
@@ -372,7 +436,7 @@ def _invoice_document(request: InvoiceRequest) -> _Document:
     purchase_order = request.purchase_order
     if purchase_order is None:
         purchase_order = purchase_order_on(account, on=on)
-    if request.source not in Invoice.Source.values or request.source == Invoice.Source.CORRECTION:
+    if request.source not in _SOURCES or request.source == Invoice.Source.CORRECTION:
         raise Invalid("invalid_source", _("Unknown invoice source."), field="source")
     if not lines:
         raise Invalid("no_lines", _("An invoice has at least one line."), field="lines")
@@ -482,8 +546,9 @@ def invoices_issue_many(requests: Sequence[InvoiceRequest], *, by: Actor) -> lis
             audit_record_many(
                 by=by,
                 action="invoice.issue",
+                model=Invoice,
                 entries=[
-                    (invoice, invoice.account_id, snapshot(invoice, INVOICE_AUDIT_FIELDS))
+                    (invoice.pk, invoice.account_id, snapshot(invoice, INVOICE_AUDIT_FIELDS))
                     for invoice in issued
                 ],
             )

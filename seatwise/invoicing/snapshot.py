@@ -130,8 +130,14 @@ def party_from(snapshot: dict[str, Any]) -> Party:
 
 
 def tax_note_in(*, tax: TaxDecision, language: str) -> str:
-    with translation.override(language):
-        return str(tax.legal_note)
+    """The VAT's legal note in ``language`` (remembered per note and language within a
+    ``core.memo`` scope; a lazy note is keyed by its message, as it compares)."""
+
+    def note() -> str:
+        with translation.override(language):
+            return str(tax.legal_note)
+
+    return memoized(("tax_note", tax.legal_note, language), note)
 
 
 def _plan_name(plan_code: str) -> str:
@@ -146,7 +152,15 @@ def _plan_name(plan_code: str) -> str:
 
 
 def line_description(*, line: ProratedLine, language: str) -> str:
-    """The line's text in the buyer's language, fixed at issue."""
+    """The line's text in the buyer's language, fixed at issue (remembered per text within a
+    ``core.memo`` scope: a batch's lines say the same of a few plans)."""
+    return memoized(
+        ("line_description", line.kind, line.plan_code, line.days, line.term_days, language),
+        lambda: _line_text(line=line, language=language),
+    )
+
+
+def _line_text(*, line: ProratedLine, language: str) -> str:
     with translation.override(language):
         plan = _plan_name(line.plan_code)
         params = {"plan": plan, "days": line.days, "term_days": line.term_days}

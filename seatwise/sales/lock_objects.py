@@ -13,11 +13,11 @@ def purchase_lock(purchase_id: int) -> Purchase:
     return Purchase.objects.select_for_update().select_related("account").get(pk=purchase_id)
 
 
-def purchases_lock(purchase_ids: list[int]) -> list[Purchase]:
-    """Several purchases, locked in id order (so two batches never wait on each other)."""
-    return list(
-        Purchase.objects.select_for_update(of=("self",))
-        .select_related("account")
-        .filter(pk__in=purchase_ids)
-        .order_by("pk")
-    )
+def purchases_lock(purchase_ids: list[int], *, accounts: bool = True) -> list[Purchase]:
+    """Several purchases, locked in id order (so two batches never wait on each other); with
+    their accounts unless ``accounts`` is False (a batch step that reads what it needs
+    set-based)."""
+    locked = Purchase.objects.select_for_update(of=("self",))
+    if accounts:
+        locked = locked.select_related("account")
+    return list(locked.filter(pk__in=purchase_ids).order_by("pk"))

@@ -47,7 +47,7 @@ from django.utils.translation import gettext_lazy as _
 from seatwise.accounts.models import Account
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, audit_record_many
-from seatwise.core.bulk import rows_insert, rows_update
+from seatwise.core.bulk import rows_update, values_insert
 from seatwise.core.errors import Refused, ServiceError
 from seatwise.core.memo import memo_scope
 from seatwise.invoicing.models import Invoice
@@ -146,65 +146,104 @@ class NewPurchase:
     currency: str = ""
 
 
+# The columns a new purchase is stored with (its links to invoice, charge … are null).
+_STARTED_FIELDS = (
+    "kind",
+    "account_id",
+    "key",
+    "params",
+    "lines",
+    "currency",
+    "step",
+    "status",
+    "tries",
+    "resume_at",
+    "failure_code",
+    "failure_message",
+    "created_at",
+    "updated_at",
+)
+# Every column of a purchase, in the model's order (a new one is built from its row).
+_ATTNAMES = [field.attname for field in Purchase._meta.concrete_fields]
+
+
 def purchases_start_many(*, kind: str, new: list[NewPurchase], by: Actor) -> list[Purchase]:
     """``purchase_start`` for a batch of one ``kind``, set-based: the purchases not started yet
-    stored in one INSERT with their ``purchase.started`` audit entries in another, in one
-    transaction; the batch's purchases returned in the order of ``new``.
+    stored in one insert of plain rows that returns their keys, with their
+    ``purchase.started`` audit entries in another, in one transaction; the batch's purchases
+    returned in the order of ``new`` (those just stored built from their rows, not read back).
 
     A purchase started before under its (account, key), by an earlier run or a concurrent one,
-    is returned as it stands (the unique constraint keeps one; ``ignore_conflicts``). A key
-    already used by a purchase of another kind or with other params is left out and logged.
+    is read and returned as it stands (the unique constraint keeps one; ``ignore_conflicts``);
+    its start was audited by whoever stored it. A key already used by a purchase of another
+    kind or with other params is left out and logged.
     """
     if not new:
         return []
     now = timezone.now()
+    # Left to its caller for as long as a gateway call may take.
+    resume_at = now + call_grace()
+    rows = [
+        {
+            "kind": kind,
+            "account_id": item.account_id,
+            "key": item.key,
+            "params": item.params,
+            "lines": {},
+            "currency": item.currency,
+            "step": "",
+            "status": Purchase.Status.OPEN.value,
+            "tries": 1,
+            "resume_at": resume_at,
+            "failure_code": "",
+            "failure_message": "",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for item in new
+    ]
     with transaction.atomic():
-        rows_insert(
-            [
-                Purchase(
-                    kind=kind,
-                    account_id=item.account_id,
-                    key=item.key,
-                    params=item.params,
-                    currency=item.currency,
-                    # Left to its caller for as long as a gateway call may take.
-                    resume_at=now + call_grace(),
-                    created_at=now,
-                    updated_at=now,
-                )
-                for item in new
-            ],
+        stored = values_insert(
+            Purchase,
+            _STARTED_FIELDS,
+            [[row[name] for name in _STARTED_FIELDS] for row in rows],
+            returning=("id", "account_id", "key"),
             ignore_conflicts=True,
         )
-        found = {
-            (purchase.account_id, purchase.key): purchase
-            for purchase in Purchase.objects.filter(
-                account_id__in={item.account_id for item in new},
-                key__in={item.key for item in new},
-            )
-        }
-        purchases: list[Purchase] = []
-        for item in new:
-            purchase = found.get((item.account_id, item.key))
-            if purchase is None or purchase.kind != kind or purchase.params != item.params:
-                logger.error("purchase key %s of account %s: reused", item.key, item.account_id)
-                continue
-            purchases.append(purchase)
-        # Ours are those stamped with this call's instant; a concurrent call audits its own.
-        audit_record_many(
-            by=by,
-            action="purchase.started",
-            entries=[
-                (
-                    purchase,
-                    purchase.account_id,
-                    {"kind": kind, **{k: str(v) for k, v in purchase.params.items()}},
+        ours = {(account_id, key): pk for pk, account_id, key in stored}
+        earlier: dict[tuple[int, str], Purchase] = {}
+        if len(ours) < len(new):
+            missing = [item for item in new if (item.account_id, item.key) not in ours]
+            earlier = {
+                (purchase.account_id, purchase.key): purchase
+                for purchase in Purchase.objects.filter(
+                    account_id__in={item.account_id for item in missing},
+                    key__in={item.key for item in missing},
                 )
-                for purchase in purchases
-                if purchase.created_at == now
-            ],
-        )
+            }
+        purchases: list[Purchase] = []
+        started: list[tuple[int, int | None, dict[str, Any] | None]] = []
+        for item, row in zip(new, rows, strict=True):
+            pk = ours.get((item.account_id, item.key))
+            if pk is not None:
+                row["id"] = pk
+                purchase = Purchase.from_db(
+                    Purchase.objects.db, _ATTNAMES, [row.get(name) for name in _ATTNAMES]
+                )
+                started.append((pk, item.account_id, {"kind": kind, **_texts(item.params)}))
+            else:
+                found = earlier.get((item.account_id, item.key))
+                if found is None or found.kind != kind or found.params != item.params:
+                    logger.error("purchase key %s of account %s: reused", item.key, item.account_id)
+                    continue
+                purchase = found
+            purchases.append(purchase)
+        audit_record_many(by=by, action="purchase.started", model=Purchase, entries=started)
     return purchases
+
+
+def _texts(params: dict[str, Any]) -> dict[str, str]:
+    return {name: str(value) for name, value in params.items()}
 
 
 def purchases_in_flight(*, account_id: int, kinds: tuple[str, ...]) -> bool:
@@ -234,14 +273,18 @@ def purchase_run(purchase_id: int, *, by: Actor) -> Purchase:
             steps_run(step, [purchase_id], by=by)
 
 
-def steps_run(step: str, purchase_ids: list[int], *, by: Actor) -> list[Purchase]:
+def steps_run(
+    step: str, purchase_ids: list[int], *, by: Actor, accounts: bool = True
+) -> list[Purchase]:
     """Run ``step`` (any step but ``charged``) for the purchases whose next step it is, in one
-    transaction; the purchases it ran for."""
+    transaction; the purchases it ran for. ``accounts`` False: the purchases are read without
+    their accounts (a batch whose plan reads what it needs set-based, the bill run's)."""
     if step == "charged" or step not in STEPS:
         raise ValueError(f"steps_run cannot run {step!r}")
     # The batch's lookups (prices, VAT rates, plan names) are read once (``core.memo``).
     with transaction.atomic(), memo_scope():
-        todo = [p for p in purchases_lock(purchase_ids) if p.next_step == step]
+        locked = purchases_lock(purchase_ids, accounts=accounts)
+        todo = [p for p in locked if p.next_step == step]
         by_kind: dict[str, list[Purchase]] = defaultdict(list)
         for purchase in todo:
             by_kind[purchase.kind].append(purchase)
@@ -289,7 +332,10 @@ def _steps_record(purchases: list[Purchase], step: str, *, by: Actor) -> None:
     audit_record_many(
         by=by,
         action=f"purchase.{step}",
-        entries=[(purchase, purchase.account_id, _described(purchase)) for purchase in purchases],
+        model=Purchase,
+        entries=[
+            (purchase.pk, purchase.account_id, _described(purchase)) for purchase in purchases
+        ],
     )
 
 

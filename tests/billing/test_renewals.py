@@ -446,9 +446,9 @@ def test_due_subscriptions_are_started_and_invoiced_in_batches_and_a_second_run_
     calls: list[tuple[str, int]] = []
     steps_run = renewals.steps_run
 
-    def counted(step, ids, *, by):
+    def counted(step, ids, *, by, **options):
         calls.append((step, len(ids)))
-        return steps_run(step, ids, by=by)
+        return steps_run(step, ids, by=by, **options)
 
     monkeypatch.setattr(renewals, "steps_run", counted)
 

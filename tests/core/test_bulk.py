@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from seatwise.audit.models import AuditEntry
-from seatwise.core.bulk import rows_insert, rows_update
+from seatwise.core.bulk import rows_insert, rows_update, values_insert
 from seatwise.core.models import RateLimitCounter
 from seatwise.tax.models import ExchangeRate
 
@@ -48,13 +48,9 @@ def test_rows_insert_stores_every_value_as_the_orm_would_and_returns_the_keys_in
     assert not entries[0]._state.adding
 
 
-def test_rows_insert_takes_one_copy_on_postgresql_or_statements_by_the_parameter_limit(
-    monkeypatch,
-):
+def test_rows_insert_takes_one_statement_copy_on_postgresql_or_one_prepared_insert_on_sqlite():
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
-    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
 
     with CaptureQueriesContext(connection) as queries:
         rows_insert([entry(n) for n in range(5)])
@@ -63,8 +59,52 @@ def test_rows_insert_takes_one_copy_on_postgresql_or_statements_by_the_parameter
     if connection.vendor == "postgresql":
         assert statements == ['COPY "audit_auditentry"']
     else:
-        assert statements == ['INSERT INTO "audit_auditentry"'] * 3
+        # one prepared statement executed for each row (Django logs it once)
+        assert statements == ['5 times: INSERT INTO "audit_auditentry"']
     assert AuditEntry.objects.filter(action="test.bulk").count() == 5
+
+
+def test_values_insert_returns_the_keys_in_order_by_statements_of_the_parameter_limit(
+    monkeypatch,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(connection.ops, "bulk_batch_size", lambda fields, objs: 2)
+    fields = ["at", "actor_kind", "actor_label", "action", "object_type", "object_id", "new"]
+
+    with CaptureQueriesContext(connection) as queries:
+        keys = values_insert(
+            AuditEntry,
+            fields,
+            [(AT, "system", "bulk", "test.bulk", "x", str(n), {"n": n}) for n in range(5)],
+            returning=["id"],
+        )
+
+    stored = dict(AuditEntry.objects.filter(action="test.bulk").values_list("id", "object_id"))
+    assert [stored[key] for (key,) in keys] == ["0", "1", "2", "3", "4"]
+    statements = [query["sql"].split("(")[0].strip() for query in queries]
+    if connection.vendor == "postgresql":  # the keys from the sequence, then one copy
+        assert statements == ["SELECT nextval", 'COPY "audit_auditentry"']
+    else:
+        assert statements == ['INSERT INTO "audit_auditentry"'] * 3
+
+
+def test_values_insert_returns_the_rows_it_inserted_and_skips_those_in_conflict():
+    RateLimitCounter.objects.create(key="k", window_start=AT, hits=3)
+
+    inserted = values_insert(
+        RateLimitCounter,
+        ["key", "window_start", "hits"],
+        [("k", AT, 1), ("other", AT, 2)],
+        returning=["key", "hits"],
+        ignore_conflicts=True,
+    )
+
+    assert inserted == [("other", 2)]
+    assert sorted(RateLimitCounter.objects.values_list("key", "hits")) == [("k", 3), ("other", 2)]
+    with pytest.raises(ValueError, match="returns its keys only"):
+        values_insert(RateLimitCounter, ["key", "window_start"], [("z", AT)], returning=["key"])
 
 
 def test_rows_insert_skips_rows_that_break_a_unique_constraint_when_told():

@@ -3,6 +3,7 @@ same invoices ``invoice_issue`` would issue one by one."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -37,9 +38,14 @@ def accounts(count):
 
 def statements(queries, prefix):
     """The statements starting with ``prefix``; an ``INSERT INTO "t"`` is also a
-    ``COPY "t"`` (core.bulk.rows_insert on PostgreSQL)."""
+    ``COPY "t"`` (core.bulk on PostgreSQL) or one executed for many rows (``executemany``,
+    logged as ``<n> times: INSERT INTO "t" …``, core.bulk on SQLite)."""
     copy = prefix.replace("INSERT INTO ", "COPY ", 1)
-    return [query["sql"] for query in queries if query["sql"].startswith((prefix, copy))]
+    return [
+        query["sql"]
+        for query in queries
+        if re.sub(r"^\d+ times: ", "", query["sql"]).startswith((prefix, copy))
+    ]
 
 
 @pytest.mark.django_db
@@ -94,6 +100,70 @@ class TestABatch:
         assert list(batched.lines.values_list("quantity", "unit_price", "net_amount")) == list(
             alone.lines.values_list("quantity", "unit_price", "net_amount")
         )
+
+    def test_every_stored_value_is_the_one_an_invoice_issued_alone_has(self):
+        """The batch stores plain rows (core.bulk.values_insert), not model instances: each
+        invoice, its line and its audit entry hold what one issued alone holds, in every
+        column but those that name the document or its buyer; and the invoice returned is
+        the row stored."""
+        alone_account, *batch_accounts = [
+            make_account(country="DE", language="de", name="Kunde") for _n in range(3)
+        ]
+        alone = invoice_issue(
+            account=alone_account,
+            lines=[five_seats()],
+            tax=GERMAN_VAT,
+            source="renewal",
+            issue_date=ISSUED_ON,
+            by=SYSTEM,
+        )
+        batch = invoices_issue_many([request(account) for account in batch_accounts], by=SYSTEM)
+
+        naming = {"id", "number", "sequence", "account_id", "previous_hash", "hash", "created_at"}
+
+        def stored(invoice):
+            row = Invoice.objects.filter(pk=invoice.pk).values().get()
+            buyer = row.pop("buyer")
+            lines = list(
+                invoice.lines.values(
+                    "position",
+                    "description",
+                    "quantity",
+                    "unit_price",
+                    "term_unit_price",
+                    "net_amount",
+                    "period_start",
+                    "period_end",
+                )
+            )
+            entry = AuditEntry.objects.get(action="invoice.issue", object_id=str(invoice.pk))
+            return (
+                {name: value for name, value in row.items() if name not in naming},
+                {name: buyer[name] for name in ("name", "postal_code", "city", "country")},
+                lines,
+                {name: value for name, value in entry.new.items() if name != "number"},
+            )
+
+        for invoice in batch:
+            assert stored(invoice) == stored(alone)
+            row = Invoice.objects.filter(pk=invoice.pk).values().get()
+            assert {name: getattr(invoice, name) for name in row} == row
+        assert stored(alone)[0]["status"] == "open"
+        with CaptureQueriesContext(connection) as queries:  # the buyers held, not read again
+            buyers = [invoice.account for invoice in batch]
+        assert (buyers, len(queries)) == (batch_accounts, 0)
+        assert stored(alone)[2] == [
+            {
+                "position": 1,
+                "description": "GoTo Meeting Standard (Monatlich), Abonnementlaufzeit",
+                "quantity": Decimal("5.00"),
+                "unit_price": Decimal("14.00000000"),
+                "term_unit_price": None,
+                "net_amount": Decimal("70.00"),
+                "period_start": date(2026, 3, 1),
+                "period_end": date(2026, 3, 31),
+            }
+        ]
 
     def test_the_writes_are_set_based_whatever_the_size(self):
         buyers = accounts(40)
