@@ -293,7 +293,10 @@ SEATWISE_TASK_BACKEND = {
     "django_tasks_rq.RQBackend": "rq",
 }.get(_task_backend, _task_backend)
 SEATWISE_REDIS_URL = os.environ.get("SEATWISE_REDIS_URL", "")
-TASK_QUEUES = ["default", "mail"]
+# Taken in this order by a Redis worker (scripts/serve.sh worker): e-mail never waits behind
+# orders, and orders never wait behind the archiving of documents. The database backend's one
+# queue orders its tasks by priority to the same effect (deliver_email 10, archiving -10).
+TASK_QUEUES = ["mail", "default", "documents"]
 RQ_QUEUES: dict[str, dict[str, object]] = {}
 if SEATWISE_TASK_BACKEND == "rq":
     if not SEATWISE_REDIS_URL:

@@ -26,9 +26,11 @@ backend() {
 
 worker() {
 	# Redis: the mail queue is taken first, so that an e-mail never waits behind a burst of
-	# orders (the database backend orders its one queue by task priority instead).
+	# orders, and the documents queue (archiving) last, so that no order waits behind the
+	# rendering of documents (the database backend orders its one queue by task priority).
+	# RQ waits on the queues with a blocking pop: a job wakes a worker at once.
 	if [ "$(backend)" = "rq" ]; then
-		exec $PY manage.py rqworker mail default --job-class django_tasks_rq.Job --with-scheduler \
+		exec $PY manage.py rqworker mail default documents --job-class django_tasks_rq.Job --with-scheduler \
 			--worker-class seatwise.core.rq_workers.Worker
 	fi
 	exec $PY manage.py db_worker --queue-name '*' --interval 0.2 --no-reload

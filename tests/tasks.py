@@ -27,6 +27,7 @@ def worker_command() -> list[str]:
             "rqworker",
             "mail",
             "default",
+            "documents",
             "--job-class",
             "django_tasks_rq.Job",
             "--worker-class",

@@ -26,7 +26,8 @@ RETRY_INTERVALS = [10, 60, 300]  # seconds between the runs
 class RQBackend(BaseRQBackend):
     # Tasks carry priorities (e-mail first, archiving last) for the database backend's one
     # queue; here each queue is first in, first out, and the workers take the mail queue
-    # before the default one (scripts/serve.sh worker), which is what e-mail's priority is for.
+    # first and the documents queue last (scripts/serve.sh worker), which is what those
+    # priorities are for.
     supports_priority = True
 
     def enqueue(self, task: Any, args: Any, kwargs: Any) -> Any:

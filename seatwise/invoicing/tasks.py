@@ -6,6 +6,13 @@ from django.tasks import task
 
 from seatwise.audit.actors import Actor
 
+# After the work a customer waits for (orders, charges, e-mail): on the database backend's
+# one queue by this priority, on Redis by the queue of its own that workers take last
+# (scripts/serve.sh worker). A bill run enqueues both at once, and a rendering takes a worker
+# a quarter of a second.
+ARCHIVE_PRIORITY = -10
+ARCHIVE_QUEUE = "documents"
+
 
 @task()
 def document_archive_task(*, invoice_id: int) -> None:
@@ -17,7 +24,7 @@ def document_archive_task(*, invoice_id: int) -> None:
     document_archive(invoice_id=invoice_id, by=Actor.system("invoicing.archive"))
 
 
-@task()
+@task(queue_name=ARCHIVE_QUEUE, priority=ARCHIVE_PRIORITY)
 def documents_archive_pending_task() -> int:
     """Archive what no task archived: documents of before, or whose task a broker lost."""
     from seatwise.invoicing.archive import documents_archive_pending
@@ -25,12 +32,7 @@ def documents_archive_pending_task() -> int:
     return documents_archive_pending(by=Actor.system("invoicing.archive"), limit=500)
 
 
-# After the work a customer waits for (charges, orders) on the database backend's queue: a
-# bill run enqueues both at once, and a rendering takes a worker a quarter of a second.
-ARCHIVE_PRIORITY = -10
-
-
-@task(priority=ARCHIVE_PRIORITY)
+@task(queue_name=ARCHIVE_QUEUE, priority=ARCHIVE_PRIORITY)
 def documents_archive_task(*, invoice_ids: list[int]) -> None:
     """Render and archive the PDF and UBL of issued documents once each (a block issued
     together, ``services.ARCHIVE_BATCH`` at most). An e-mail that attaches one before it is

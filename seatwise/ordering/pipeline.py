@@ -204,10 +204,12 @@ class ServiceOrderPlan(PurchasePlan):
 
     def notify(self, purchase: Purchase, *, by: Actor) -> None:
         order = _order_of(purchase)
-        invoice, charge = purchase.invoice, purchase.charge
+        invoice = purchase.invoice
         assert invoice is not None
-        assert charge is not None
-        _confirmation_queue(order, invoice=invoice, charge=charge)
+        assert purchase.charge_id is not None
+        _confirmation_queue(
+            order, account=purchase.account, invoice=invoice, charge_id=purchase.charge_id
+        )
         _order_status_set(order, ServiceOrder.Status.COMPLETED, by=by, completed_at=timezone.now())
 
 
@@ -283,13 +285,14 @@ def _admin_contact(order: ServiceOrder, lines: list[QuoteLine], *, by: Actor) ->
     order.save(update_fields=["admin_person_id"])
 
 
-def _confirmation_queue(order: ServiceOrder, *, invoice: Invoice, charge: Charge) -> None:
-    account = Account.objects.get(pk=order.account_id)
+def _confirmation_queue(
+    order: ServiceOrder, *, account: Account, invoice: Invoice, charge_id: int
+) -> None:
     contact = billing_contact_of(account)
     if contact is None:
         return
     quote = Quote.objects.get(pk=order.quote_id)
-    charge = Charge.objects.select_related("payment_method").get(pk=charge.pk)
+    charge = Charge.objects.select_related("payment_method").get(pk=charge_id)
     language = contact.language
 
     def money(amount: object) -> str:

@@ -5,10 +5,12 @@ its kind: ``invoiced`` → ``charged`` → ``applied`` → ``paid`` → ``notifi
 Its plan (``sales.plans``) says what each step does for its kind; this module says how every
 step is run:
 
-- **Once.** A step runs in its own transaction with the purchase's row locked, only if the
+- **Once.** A step runs in a transaction with the purchase's row locked, only if the
   purchase's ``step`` is the one before it, and commits together with ``step`` naming it and
   its audit entry (``purchase.<step>``). A worker killed at any point, a customer's retry and
   the resume job running at once each find the step done or do it; none does it twice.
+  ``purchase_run`` runs the steps after the charge (``applied`` to ``completed``) in one such
+  transaction: nothing calls out between them, so one commit does for all four.
 - **One key scheme.** Everything a step creates elsewhere is created under
   ``purchase:<id>:<step>[:<try>]``: the invoice (``:invoice``), the charge of each try
   (``:charge:<try>``), the credit note that voids an unpaid purchase (``:void``).
@@ -25,7 +27,7 @@ step is run:
 
 **Fault hook** (tests and drills): when the environment variable ``SEATWISE_PURCHASE_FAULT``
 is ``<step>`` or ``<kind>:<step>``, the process kills itself with SIGKILL right after that step
-committed, as a crash at the worst moment would.
+committed, as a crash at the worst moment would (steps run together commit at that step).
 """
 
 from __future__ import annotations
@@ -270,7 +272,7 @@ def purchase_run(purchase_id: int, *, by: Actor) -> Purchase:
             if not _charge_step(purchase, plan_for(purchase.kind), by=by):
                 return Purchase.objects.get(pk=purchase_id)
         else:
-            steps_run(step, [purchase_id], by=by)
+            _steps_run_up_to_charge(purchase_id, by=by)
 
 
 def steps_run(
@@ -299,6 +301,36 @@ def steps_run(
     for purchase in todo:
         _fault_point(purchase.kind, step)
     return todo
+
+
+def _steps_run_up_to_charge(purchase_id: int, *, by: Actor) -> None:
+    """One purchase's next steps up to its charge or its end, in one transaction: after the
+    charge, ``applied`` → ``paid`` → ``notified`` → ``completed`` commit together instead of
+    in one transaction each (nothing calls out between them). Each step is still done only
+    if it is the next one and recorded with its own ``step`` and audit entry; a crash before
+    the commit leaves the purchase at ``charged``, to be resumed. The fault hook ends the
+    transaction at the step it names, so that a drill still stops right after any step."""
+    kind = ""
+    done: list[str] = []
+    with transaction.atomic(), memo_scope():
+        while True:
+            # Locked and read afresh for each step, as ``steps_run`` does: a step sees what
+            # the one before it wrote, never a copy cached before it.
+            [purchase] = purchases_lock([purchase_id])
+            kind, step = purchase.kind, purchase.next_step
+            if step is None or step == "charged":
+                break
+            plan = plan_for(kind)
+            if step == "invoiced":
+                plan.invoice_many([purchase], by=by)
+            else:
+                _step_do(plan, purchase, step, by=by)
+            _step_record(purchase, step, by=by)
+            done.append(step)
+            if _fault_named(kind, step):
+                break
+    for step in done:
+        _fault_point(kind, step)
 
 
 def _step_do(plan: PurchasePlan, purchase: Purchase, step: str, *, by: Actor) -> None:
@@ -522,9 +554,15 @@ def purchases_resume(*, by: Actor, now: datetime | None = None) -> int:
         ended += sum(p.status != Purchase.Status.OPEN for p in purchases_run(ids, by=by))
 
 
+def _fault_named(kind: str, step: str) -> bool:
+    """Whether the fault hook names ``step`` of a purchase of ``kind``."""
+    fault = os.environ.get(FAULT_ENV)
+    return bool(fault) and fault in (step, f"{kind}:{step}")
+
+
 def _fault_point(kind: str, step: str) -> None:
     """The fault hook: see the module docstring."""
-    fault = os.environ.get(FAULT_ENV)
-    if fault and fault in (step, f"{kind}:{step}"):
+    if _fault_named(kind, step):
+        fault = os.environ.get(FAULT_ENV)
         logger.warning("%s=%s: killing the process after this step", FAULT_ENV, fault)
         os.kill(os.getpid(), signal.SIGKILL)

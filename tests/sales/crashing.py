@@ -27,7 +27,13 @@ def crash_after(monkeypatch: pytest.MonkeyPatch, step: str) -> Iterator[None]:
             crashed = True
             raise Crash(f"{kind}:{step}")
 
+    def fault_named(kind: str, done: str) -> bool:
+        # Steps the runner runs in one transaction commit at the step named (as for the
+        # hook's environment variable), so that the crash comes right after that step.
+        return done == step and not crashed
+
     with monkeypatch.context() as patch:
         patch.setattr(runner, "_fault_point", fault_point)
+        patch.setattr(runner, "_fault_named", fault_named)
         with pytest.raises(Crash):
             yield
