@@ -161,7 +161,8 @@ def invoice_pdf(doc: InvoiceDocument) -> bytes:
         invoice_cii_xml(doc),
         flavor="factur-x",
         level="en16931",
-        check_xsd=True,
+        # invoice_cii_xml checked it against the XSD already.
+        check_xsd=False,
         pdf_metadata={
             "author": doc.seller.name,
             "keywords": "Factur-X",
