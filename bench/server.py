@@ -90,7 +90,9 @@ def demo_environment(var_dir: Path) -> dict[str, str]:
             "SEATWISE_VAR_DIR": str(var_dir),
             "DJANGO_SETTINGS_MODULE": "config.settings",
             # The API page is measured with its rate limit counted on every request (the
-            # cost a request has in production), but with a limit wrk never reaches.
+            # cost a request has in production: a process counts a token's requests in blocks
+            # of a hundredth of the limit, at most 1,000, core.ratelimit's
+            # rate_limit_hit_leased), but with a limit wrk never reaches.
             "SEATWISE_API_RATE_LIMIT": str(10**9),
         }
     )

@@ -63,6 +63,15 @@ def pytest_xdist_make_scheduler(config, log):
     return SlowFirst(config, log)
 
 
+@pytest.fixture(autouse=True)
+def _rate_limit_leases_forgotten():
+    """Every test starts without the rate-limit leases (``core.ratelimit``) this process took
+    in an earlier test, whose counters were rolled back with its database."""
+    from seatwise.core.ratelimit import rate_limit_leases_forget
+
+    rate_limit_leases_forget()
+
+
 @pytest.fixture
 def system_actor():
     from tests.factories import SYSTEM

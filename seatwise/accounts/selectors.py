@@ -37,8 +37,15 @@ def people_page(
     return keyset_page(qs, after=after, limit=limit)
 
 
-def account_get(account_id: int) -> Account | None:
-    return Account.objects.select_related("corporate_credential").filter(pk=account_id).first()
+def account_get(account_id: int, *, with_credential: bool = True) -> Account | None:
+    """An account, with its corporate credential joined (its User ID) unless
+    ``with_credential`` is false: a caller that does not show the User ID saves the join."""
+    qs = (
+        Account.objects.select_related("corporate_credential")
+        if with_credential
+        else Account.objects.all()
+    )
+    return qs.filter(pk=account_id).first()
 
 
 def person_get(person_id: int) -> Person | None:

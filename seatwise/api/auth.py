@@ -5,12 +5,16 @@ the API's default (an operation that declares none) refuses every token, so an o
 that forgot its scope is closed, and ``tests/api/test_scopes.py`` fails on it. For each
 request, in this order:
 
-1. the token is looked up by its SHA-256 (unknown, revoked: 401 ``not_authenticated``);
+1. the token is looked up by its SHA-256 (unknown, revoked: 401 ``not_authenticated``): the
+   first request of a token in a process reads its row, the next ones only check that the
+   row is still live (``token_authenticate``), so a revocation takes effect from the next
+   request;
 2. an expired token is refused (401 ``token_expired``);
 3. its last use is recorded, at most once a minute (a conditional UPDATE, not a write per
    request);
 4. the request is counted against the token's rate limit (429 ``rate_limited`` with
-   ``Retry-After``), one atomic upsert (``core.ratelimit.rate_limit_hit``);
+   ``Retry-After``), from a block of uses the process leases with one atomic upsert
+   (``core.ratelimit.rate_limit_hit_leased``);
 5. the token must hold the operation's scope (403 ``scope_missing``).
 
 Which accounts a token reaches is checked where objects are looked up
@@ -20,9 +24,11 @@ Which accounts a token reaches is checked where objects are looked up
 from __future__ import annotations
 
 import math
+import threading
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -32,7 +38,7 @@ from seatwise.api.models import OperatorToken, hash_token
 from seatwise.api.scopes import Scope
 from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
-from seatwise.core.ratelimit import rate_limit_hit
+from seatwise.core.ratelimit import rate_limit_hit_leased
 
 # ``last_used_at`` is written at most once per this interval and token, so that a busy
 # integration does not turn every read into a write.
@@ -40,6 +46,8 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 # Tokens issued by ``create_api_token`` are 48 characters; anything much longer is not one.
 MAX_TOKEN_LENGTH = 256
 RATE_LIMIT_WINDOW = timedelta(minutes=1)
+# How many tokens a process remembers (``_known``); more are forgotten all at once.
+KNOWN_TOKENS_MAX = 1000
 
 
 class TokenExpired(Exception):
@@ -69,16 +77,47 @@ class RateLimited(Exception):
         super().__init__(retry_after_seconds)
 
 
+# The tokens this process has authenticated, by SHA-256. A token's row never changes but for
+# its revocation and its last use: the copy here serves as long as its row is live, which every
+# request checks (``_token_is_live``), and its last use is kept up to date here.
+_known: dict[str, OperatorToken] = {}
+_known_lock = threading.Lock()
+
+
+def _token_is_live(token: OperatorToken) -> bool:
+    """Whether the row of ``token`` still exists (with its hash: an id alone could be another
+    token's after a database restore) and is not revoked. One statement on the primary key,
+    written out: compiling it through the ORM would cost several times what it reads."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {quote(OperatorToken._meta.db_table)} "  # noqa: S608
+            f"WHERE {quote('id')} = %s AND {quote('token_hash')} = %s "
+            f"AND {quote('revoked_at')} IS NULL",
+            [token.pk, token.token_hash],
+        )
+        return cursor.fetchone() is not None
+
+
 def token_authenticate(raw: str) -> OperatorToken | None:
     """The live token whose SHA-256 matches ``raw``, or None (unknown, revoked, malformed).
     Raises ``TokenExpired`` for a token past its expiry."""
     if not raw or len(raw) > MAX_TOKEN_LENGTH:
         return None
-    token = OperatorToken.objects.filter(
-        token_hash=hash_token(raw), revoked_at__isnull=True
-    ).first()
-    if token is None:
+    token_hash = hash_token(raw)
+    token = _known.get(token_hash)
+    if token is not None and not _token_is_live(token):
+        with _known_lock:
+            _known.pop(token_hash, None)
         return None
+    if token is None:
+        token = OperatorToken.objects.filter(token_hash=token_hash, revoked_at__isnull=True).first()
+        if token is None:
+            return None
+        with _known_lock:
+            if len(_known) >= KNOWN_TOKENS_MAX:
+                _known.clear()
+            _known[token_hash] = token
     now = timezone.now()
     if token.is_expired(now):
         raise TokenExpired
@@ -90,17 +129,20 @@ def token_authenticate(raw: str) -> OperatorToken | None:
 def token_last_used_record(*, token: OperatorToken, now: datetime) -> None:
     """Record a use of ``token`` unless one was recorded in the last minute.
 
-    Called only when the row read says the last use is older, so a busy token costs one
-    UPDATE a minute; the UPDATE is conditional, so that requests racing each other write it
-    once, and it touches no other column (it cannot undo a concurrent revocation).
+    Called only when the token says the last use is older, so a busy token costs one UPDATE a
+    minute; the UPDATE is conditional, so that requests racing each other write it once, and
+    it touches no other column (it cannot undo a concurrent revocation). When another request
+    (or process) was first, the token takes the use it recorded, so that this process does not
+    try again before that use is a minute old.
     """
-    updated = (
-        OperatorToken.objects.filter(pk=token.pk)
-        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION))
-        .update(last_used_at=now)
-    )
+    found = OperatorToken.objects.filter(pk=token.pk)
+    updated = found.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
+    ).update(last_used_at=now)
     if updated:
         token.last_used_at = now
+    else:
+        token.last_used_at = found.values_list("last_used_at", flat=True).first()
 
 
 def token_rate_limit(token: OperatorToken) -> None:
@@ -109,7 +151,7 @@ def token_rate_limit(token: OperatorToken) -> None:
     limit = int(settings.SEATWISE_API_RATE_LIMIT)
     if limit <= 0:
         return
-    hit = rate_limit_hit(key=f"api.token:{token.pk}", limit=limit, window=RATE_LIMIT_WINDOW)
+    hit = rate_limit_hit_leased(key=f"api.token:{token.pk}", limit=limit, window=RATE_LIMIT_WINDOW)
     if not hit.allowed:
         raise RateLimited(max(1, math.ceil(hit.retry_after.total_seconds())))
 

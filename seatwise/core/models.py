@@ -6,8 +6,8 @@ from django.db import models
 class RateLimitCounter(models.Model):
     """How often one key (an action and who or where it comes from) was used in one window.
 
-    Written only by ``seatwise.core.ratelimit.rate_limit_hit``, one atomic upsert per hit, so
-    that concurrent requests can never pass a limit together.
+    Written only by ``seatwise.core.ratelimit`` (``rate_limit_hit``, one atomic upsert per hit,
+    or per leased block of hits), so that concurrent requests can never pass a limit together.
     """
 
     key = models.CharField(max_length=200)

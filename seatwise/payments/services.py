@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from seatwise.accounts.lock_objects import account_lock
+from seatwise.accounts.lock_objects import account_lock_only
 from seatwise.accounts.models import Account
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, snapshot
@@ -133,7 +133,7 @@ def payment_method_add(
         raise gateway_unreachable() from None
     card_brand_check(account=account, brand=stored.brand, field="token" if card is None else "card")
     with transaction.atomic():
-        account_lock(account.pk)
+        account_lock_only(account.pk)
         if key:
             earlier = PaymentMethod.objects.filter(account=account, idempotency_key=key).first()
             if earlier is not None:

@@ -30,8 +30,15 @@ def assignments_page(
     return keyset_page(qs, after=after, limit=limit)
 
 
-def subscription_get(subscription_id: int) -> Subscription | None:
-    return Subscription.objects.select_related("product", "plan").filter(pk=subscription_id).first()
+def subscription_get(subscription_id: int, *, with_plan: bool = True) -> Subscription | None:
+    """A subscription, with its product and plan joined unless ``with_plan`` is false: a
+    caller that does not show them saves the joins."""
+    qs = (
+        Subscription.objects.select_related("product", "plan")
+        if with_plan
+        else Subscription.objects.all()
+    )
+    return qs.filter(pk=subscription_id).first()
 
 
 @prepared

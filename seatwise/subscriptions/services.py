@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from seatwise.accounts.lock_objects import account_lock
+from seatwise.accounts.lock_objects import account_lock_only
 from seatwise.accounts.models import Account, Person
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, snapshot
@@ -87,7 +87,7 @@ def subscription_add(
             field="term_end",
         )
     with transaction.atomic():
-        account_lock(account.pk)
+        account_lock_only(account.pk)
         if Subscription.objects.filter(
             account=account, product_id=plan.product_id, status__in=LIVE_STATUSES
         ).exists():
@@ -98,7 +98,8 @@ def subscription_add(
             )
         subscription = Subscription.objects.create(
             account=account,
-            product_id=plan.product_id,
+            # The product as the plan holds it (read above): the audit entry names it.
+            product=plan.product,
             plan=plan,
             seats=seats,
             term_start=start,

@@ -17,6 +17,7 @@ from seatwise.accounts.models import Account
 from seatwise.api.models import OperatorToken
 from seatwise.api.scopes import ALL_SCOPES, Scope
 from seatwise.audit.models import AuditEntry
+from seatwise.core.models import RateLimitCounter
 from seatwise.subscriptions.people import person_remove
 from seatwise.subscriptions.services import license_assign
 from tests.api.conftest import BASE, NOW, error, row_counts
@@ -261,6 +262,40 @@ def test_a_revoked_token_is_refused_with_401(token):
     assert (response.status_code, response.json()) == (401, NOT_AUTHENTICATED)
 
 
+def test_a_token_revoked_after_its_use_is_refused_from_the_next_request(token):
+    # Given a token this process has authenticated (and remembers)
+    _operator_token, raw = token
+    client = bearer(raw)
+    assert client.get(f"{BASE}/products").status_code == 200
+
+    # when it is revoked
+    call_command("revoke_api_token", "crm-sync", stdout=io.StringIO())
+
+    # then its next request is refused, and so is every one after it
+    for _ in range(2):
+        response = client.get(f"{BASE}/products")
+        assert (response.status_code, response.json()) == (401, NOT_AUTHENTICATED)
+
+
+def test_a_known_token_is_checked_by_one_statement_on_its_key(token):
+    # Given a token that made a request in this process
+    operator_token, raw = token
+    client = bearer(raw)
+    client.get(f"{BASE}/products")
+
+    # when it makes another one
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"{BASE}/products")
+
+    # then its row is not read again: one statement checks that it is still live
+    table = OperatorToken._meta.db_table
+    on_tokens = [q["sql"] for q in queries.captured_queries if f'"{table}"' in q["sql"]]
+    assert on_tokens == [
+        f'SELECT 1 FROM "{table}" WHERE "id" = {operator_token.pk} '
+        f'AND "token_hash" = \'{operator_token.token_hash}\' AND "revoked_at" IS NULL'
+    ]
+
+
 # --- Rate limit ----------------------------------------------------------------------------
 
 
@@ -282,6 +317,27 @@ def test_the_61st_request_in_a_minute_gets_429_and_another_token_is_unaffected(s
     assert refused["Retry-After"] == "45"
     assert other.status_code == 200
     assert next_minute.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_tokens_requests_are_counted_in_blocks_within_the_limit(settings):
+    # Given a limit of 600 a minute: a process counts 6 requests at once (a hundredth)
+    settings.SEATWISE_API_RATE_LIMIT = 600
+    operator_token, raw = OperatorToken.issue("busy", scopes=ALL_SCOPES)
+    client = bearer(raw)
+    counter = RateLimitCounter._meta.db_table
+
+    # when the token makes 12 requests in a minute
+    with (
+        time_machine.travel(NOW + timedelta(seconds=15), tick=False),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        statuses = [client.get(f"{BASE}/products", {"limit": 1}).status_code for _ in range(12)]
+
+    # then all are answered, the count was written twice, and it holds the 12 uses
+    assert statuses == [200] * 12
+    assert len([q for q in queries.captured_queries if f'"{counter}"' in q["sql"]]) == 2
+    assert RateLimitCounter.objects.get(key=f"api.token:{operator_token.pk}").hits == 12
 
 
 def test_a_refused_scope_counts_against_the_limit(settings):
@@ -333,8 +389,10 @@ def test_last_use_is_a_conditional_update_that_racing_requests_write_once(token)
     token_last_used_record(token=operator_token, now=NOW)
     token_last_used_record(token=racing, now=NOW + timedelta(seconds=1))
 
-    # then the first write stands
+    # then the first write stands, and the late request's token knows of it (it does not try
+    # again before that use is a minute old)
     assert OperatorToken.objects.get(pk=operator_token.pk).last_used_at == NOW
+    assert racing.last_used_at == NOW
 
 
 # --- Management commands -------------------------------------------------------------------

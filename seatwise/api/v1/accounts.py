@@ -106,6 +106,9 @@ class AccountOut(Schema):
 
     @staticmethod
     def resolve_corporate_user_id(account: Account) -> str | None:
+        # Only a corporate account has a User ID (``account_create``): no query for another.
+        if account.kind != Account.Kind.CORPORATE:
+            return None
         try:
             return account.corporate_credential.user_id
         except ObjectDoesNotExist:
@@ -179,4 +182,4 @@ def list_accounts(request: HttpRequest, query: Query[PageQuery]) -> dict[str, An
     response={200: AccountOut, **errors(404)},
 )
 def get_account(request: HttpRequest, account_id: IdPath) -> Account:
-    return account_or_404(request, account_id)
+    return account_or_404(request, account_id, with_user_id=True)

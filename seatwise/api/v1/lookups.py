@@ -26,8 +26,11 @@ from seatwise.subscriptions.selectors import subscription_get
 IdPath = PathEx[int, P(ge=1, le=ID_MAX)]
 
 
-def account_or_404(request: HttpRequest, account_id: int) -> Account:
-    account = account_get(account_id) if token_of(request).reaches(account_id) else None
+def account_or_404(request: HttpRequest, account_id: int, *, with_user_id: bool = False) -> Account:
+    """The account, with its Corporate Billing Portal User ID when the answer shows it
+    (``with_user_id``: an ``AccountOut``)."""
+    found = token_of(request).reaches(account_id)
+    account = account_get(account_id, with_credential=with_user_id) if found else None
     if account is None:
         raise NotFound("account_not_found", _("There is no account with this id."))
     return account
@@ -40,8 +43,12 @@ def person_or_404(request: HttpRequest, person_id: int) -> Person:
     return person
 
 
-def subscription_or_404(request: HttpRequest, subscription_id: int) -> Subscription:
-    subscription = subscription_get(subscription_id)
+def subscription_or_404(
+    request: HttpRequest, subscription_id: int, *, with_plan: bool = False
+) -> Subscription:
+    """The subscription, with its product and plan when the answer shows them
+    (``with_plan``: a ``SubscriptionOut``)."""
+    subscription = subscription_get(subscription_id, with_plan=with_plan)
     if subscription is None or not token_of(request).reaches(subscription.account_id):
         raise NotFound("subscription_not_found", _("There is no subscription with this id."))
     return subscription

@@ -171,7 +171,8 @@ def add_subscription(
         auto_renew=payload.auto_renew,
         by=actor_of(request),
     )
-    return Status(201, subscription_or_404(request, subscription.pk))
+    # As written, with its plan and product: the account was checked above.
+    return Status(201, subscription)
 
 
 @router.post(
@@ -191,7 +192,7 @@ def start_trial(request: HttpRequest, account_id: IdPath, payload: TrialIn) -> S
         seats=payload.seats,
         by=actor_of(request),
     )
-    return Status(201, subscription_or_404(request, subscription.pk))
+    return Status(201, subscription_or_404(request, subscription.pk, with_plan=True))
 
 
 @router.get(
@@ -215,7 +216,7 @@ def list_subscriptions(
     response={200: SubscriptionOut, **errors(404)},
 )
 def get_subscription(request: HttpRequest, subscription_id: IdPath) -> Subscription:
-    return subscription_or_404(request, subscription_id)
+    return subscription_or_404(request, subscription_id, with_plan=True)
 
 
 @router.post(
