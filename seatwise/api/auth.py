@@ -28,8 +28,7 @@ import threading
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
@@ -38,6 +37,7 @@ from seatwise.api.models import OperatorToken, hash_token
 from seatwise.api.scopes import Scope
 from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
+from seatwise.core.prepared import prepared
 from seatwise.core.ratelimit import rate_limit_hit_leased
 
 # ``last_used_at`` is written at most once per this interval and token, so that a busy
@@ -84,19 +84,21 @@ _known: dict[str, OperatorToken] = {}
 _known_lock = threading.Lock()
 
 
+@prepared
+def _live_token(token_id: int, token_hash: str) -> QuerySet[OperatorToken]:
+    # With its hash: an id alone could be another token's after a database restore.
+    return OperatorToken.objects.filter(pk=token_id, token_hash=token_hash, revoked_at__isnull=True)
+
+
+@prepared
+def _token_by_hash(token_hash: str) -> QuerySet[OperatorToken]:
+    return OperatorToken.objects.filter(token_hash=token_hash, revoked_at__isnull=True)[:1]
+
+
 def _token_is_live(token: OperatorToken) -> bool:
-    """Whether the row of ``token`` still exists (with its hash: an id alone could be another
-    token's after a database restore) and is not revoked. One statement on the primary key,
-    written out: compiling it through the ORM would cost several times what it reads."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {quote(OperatorToken._meta.db_table)} "  # noqa: S608
-            f"WHERE {quote('id')} = %s AND {quote('token_hash')} = %s "
-            f"AND {quote('revoked_at')} IS NULL",
-            [token.pk, token.token_hash],
-        )
-        return cursor.fetchone() is not None
+    """Whether the row of ``token`` still exists and is not revoked: one prepared statement
+    on the primary key (``core.prepared``)."""
+    return bool(_live_token(token.pk, token.token_hash))
 
 
 def token_authenticate(raw: str) -> OperatorToken | None:
@@ -111,7 +113,7 @@ def token_authenticate(raw: str) -> OperatorToken | None:
             _known.pop(token_hash, None)
         return None
     if token is None:
-        token = OperatorToken.objects.filter(token_hash=token_hash, revoked_at__isnull=True).first()
+        token = next(iter(_token_by_hash(token_hash)), None)
         if token is None:
             return None
         with _known_lock:
