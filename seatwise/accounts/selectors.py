@@ -40,17 +40,27 @@ def people_page(
 def account_get(account_id: int, *, with_credential: bool = True) -> Account | None:
     """An account, with its corporate credential joined (its User ID) unless
     ``with_credential`` is false: a caller that does not show the User ID saves the join."""
+    return next(iter(_account(account_id, with_credential=with_credential)), None)
+
+
+@prepared
+def _account(account_id: int, *, with_credential: bool) -> QuerySet[Account]:
     qs = (
         Account.objects.select_related("corporate_credential")
         if with_credential
         else Account.objects.all()
     )
-    return qs.filter(pk=account_id).first()
+    return qs.filter(pk=account_id)
 
 
 def person_get(person_id: int) -> Person | None:
     """A customer's person (current or former member of an account); never vendor staff."""
-    return Person.objects.filter(pk=person_id, is_staff=False).first()
+    return next(iter(_customer_person(person_id)), None)
+
+
+@prepared
+def _customer_person(person_id: int) -> QuerySet[Person]:
+    return Person.objects.filter(pk=person_id, is_staff=False)
 
 
 def account_role_holders(account_id: int) -> list[Person]:

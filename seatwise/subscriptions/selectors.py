@@ -33,12 +33,17 @@ def assignments_page(
 def subscription_get(subscription_id: int, *, with_plan: bool = True) -> Subscription | None:
     """A subscription, with its product and plan joined unless ``with_plan`` is false: a
     caller that does not show them saves the joins."""
+    return next(iter(_subscription(subscription_id, with_plan=with_plan)), None)
+
+
+@prepared
+def _subscription(subscription_id: int, *, with_plan: bool) -> QuerySet[Subscription]:
     qs = (
         Subscription.objects.select_related("product", "plan")
         if with_plan
         else Subscription.objects.all()
     )
-    return qs.filter(pk=subscription_id).first()
+    return qs.filter(pk=subscription_id)
 
 
 @prepared
