@@ -5,7 +5,7 @@ from collections.abc import Collection
 from django.db.models import Q, QuerySet
 
 from seatwise.accounts.models import Account, Person
-from seatwise.core.paging import keyset_page
+from seatwise.core.paging import keyset_page, keyset_prepared
 from seatwise.core.prepared import prepared
 
 
@@ -23,18 +23,33 @@ def account_page(
 ) -> tuple[list[Account], int | None]:
     """Keyset page of accounts by id: bounded cost whatever the number of accounts.
     ``account_ids``: only these accounts (None: all)."""
+    if account_ids is None:
+        return keyset_prepared(_accounts, after=after, limit=limit)
     # The corporate credential is joined: a page renders each account's User ID.
     qs: QuerySet[Account] = Account.objects.select_related("corporate_credential").order_by("pk")
-    if account_ids is not None:
-        qs = qs.filter(pk__in=list(account_ids))
-    return keyset_page(qs, after=after, limit=limit)
+    return keyset_page(qs.filter(pk__in=list(account_ids)), after=after, limit=limit)
+
+
+@prepared
+def _accounts(*after: int, limit: int) -> QuerySet[Account]:
+    qs = Account.objects.select_related("corporate_credential")
+    if after:
+        qs = qs.filter(pk__gt=after[0])
+    return qs.order_by("pk")[: limit + 1]
 
 
 def people_page(
     *, account_id: int, after: int | None, limit: int
 ) -> tuple[list[Person], int | None]:
-    qs = Person.objects.filter(account_id=account_id).order_by("pk")
-    return keyset_page(qs, after=after, limit=limit)
+    return keyset_prepared(_people, account_id, after=after, limit=limit)
+
+
+@prepared
+def _people(account_id: int, *after: int, limit: int) -> QuerySet[Person]:
+    qs = Person.objects.filter(account_id=account_id)
+    if after:
+        qs = qs.filter(pk__gt=after[0])
+    return qs.order_by("pk")[: limit + 1]
 
 
 def account_get(account_id: int, *, with_credential: bool = True) -> Account | None:

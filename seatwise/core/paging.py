@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
+
+if TYPE_CHECKING:
+    from seatwise.core.prepared import Prepared
 
 
 def keyset_page[M: models.Model](
@@ -15,6 +20,17 @@ def keyset_page[M: models.Model](
     if after is not None:
         qs = qs.filter(pk__gt=after)
     return keyset_split(list(qs.order_by("pk")[: limit + 1]), limit=limit)
+
+
+def keyset_prepared[M: models.Model](
+    query: Prepared[M], *values: int | str, after: int | None, limit: int
+) -> tuple[list[M], int | None]:
+    """``keyset_page`` of a prepared query (``core.prepared``) whose build takes ``values``,
+    then ``after`` when one is given (``def build(account_id, *after, limit)``: a filter
+    ``pk > after`` when it is), ``limit`` as its shape, and returns ``limit + 1`` rows in id
+    order."""
+    rows = query(*values, *(() if after is None else (after,)), limit=limit)
+    return keyset_split(rows, limit=limit)
 
 
 def keyset_split[M: models.Model](rows: list[M], *, limit: int) -> tuple[list[M], int | None]:

@@ -14,8 +14,9 @@ from django.db.models import (
 )
 
 from seatwise.accounts.models import Person
+from seatwise.accounts.selectors import people_page as account_people_page
 from seatwise.audit.models import AuditEntry
-from seatwise.core.paging import keyset_page, keyset_split
+from seatwise.core.paging import keyset_page
 from seatwise.core.prepared import prepared
 from seatwise.subscriptions.models import LIVE_STATUSES, LicenseAssignment, Subscription
 
@@ -43,14 +44,6 @@ def live_licenses(person: Person) -> list[LicenseAssignment]:
     """The licenses of live subscriptions that a person fetched by this module holds."""
     prefetched: list[LicenseAssignment] = getattr(person, "live_licenses", [])
     return prefetched
-
-
-@prepared
-def _people(account_id: int, *after: int, limit: int) -> QuerySet[Person]:
-    qs = Person.objects.filter(account_id=account_id)
-    if after:
-        qs = qs.filter(pk__gt=after[0])
-    return qs.order_by("pk")[: limit + 1]
 
 
 @prepared
@@ -86,9 +79,9 @@ def people_page(
     terms = search_terms(q)
     if not terms:
         # The page as one opens it: a prepared query (seatwise.core.prepared).
-        rows = _people(account_id, *([] if after is None else [after]), limit=limit)
-        _live_licenses_attach(rows, size=limit + 1)
-        return keyset_split(rows, limit=limit)
+        people, next_after = account_people_page(account_id=account_id, after=after, limit=limit)
+        _live_licenses_attach(people, size=limit)
+        return people, next_after
     qs: QuerySet[Person] = Person.objects.filter(account_id=account_id)
     for term in terms:
         qs = qs.filter(
