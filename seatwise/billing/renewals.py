@@ -8,14 +8,16 @@ term ended on or before ``on`` and that renews automatically, in keyset batches
 - a subscription **pending cancellation** is ``cancelled`` at term end, nothing invoiced;
 - for the others it **starts their purchases set-based**: one ``Purchase`` of kind
   ``renewal`` per subscription and term, key ``renewal:<subscription id>:<term end>``, params
-  ``{"subscription": id, "term_end": iso date}``, stored in one INSERT for the batch
-  (``sales.runner.purchases_start_many``): a second run, a restarted or a concurrent one finds
-  the same purchases, so a term is renewed once however often the job runs;
-- it runs the ``invoiced`` step for the whole batch in **one transaction**
-  (``sales.runner.steps_run``; ``RenewalPlan.invoice_many`` issues the batch's invoices
-  together, their numbers taken as one block under one counter lock; if one of them cannot
-  be issued, a missing price say, the batch is issued one purchase at a time and that one
-  is logged and tried again by the next run);
+  ``{"subscription": id, "term_end": iso date}``, stored in one INSERT for the batch: a
+  second run, a restarted or a concurrent one finds the same purchases, so a term is renewed
+  once however often the job runs;
+- and runs their ``invoiced`` step in the **same transaction**
+  (``sales.runner.purchases_start_and_run``: the purchases just stored are not read again;
+  ``RenewalPlan.invoice_many`` issues the batch's invoices together, their numbers taken as
+  one block under one counter lock); a crash leaves a batch either untouched or started and
+  invoiced. If one of them cannot be issued, a missing price say, the batch is started alone
+  (``sales.runner.purchases_start_many``) and issued one purchase at a time
+  (``sales.runner.steps_run``), and that one is logged and tried again by the next run;
 - then it **hands the purchases over to the workers**, ``RUN_BATCH`` per task
   (``sales.tasks.purchases_run_task``, enqueued once the batch has committed), which run
   their remaining steps, charge first, in parallel; except those waiting for their next try
@@ -102,6 +104,7 @@ from seatwise.sales.plans import PurchasePlan
 from seatwise.sales.runner import (
     NewPurchase,
     purchases_run,
+    purchases_start_and_run,
     purchases_start_many,
     step_key,
     steps_run,
@@ -254,25 +257,33 @@ def _hand_over(purchase_ids: list[int]) -> None:
 
 
 def _renewals_batch(subscriptions: list[_Due], *, on: date, by: Actor) -> tuple[int, list[int]]:
-    """Start and invoice (one transaction) the renewals of one batch: how many it invoiced,
-    and the purchases whose remaining steps are due (not those waiting for their next try)."""
-    purchases = purchases_start_many(
-        kind=Purchase.Kind.RENEWAL,
-        new=[
-            NewPurchase(
-                account_id=subscription.account_id,
-                key=renewal_key(subscription),
-                params={
-                    "subscription": subscription.pk,
-                    "term_end": subscription.term_end.isoformat(),
-                },
-                currency=subscription.currency,
-            )
-            for subscription in subscriptions
-        ],
-        by=by,
-    )
-    invoiced = _invoices_issue([p.pk for p in purchases if p.next_step == "invoiced"], by=by)
+    """Start and invoice the renewals of one batch in one transaction
+    (``sales.runner.purchases_start_and_run``: the purchases just stored are not read again);
+    if that fails (a missing price, a VAT rate), the batch is started alone and invoiced one
+    purchase at a time, so that one renewal's failure does not stop the others (it is logged
+    and tried again by the next run). How many it invoiced, and the purchases whose remaining
+    steps are due (not those waiting for their next try)."""
+    new = [
+        NewPurchase(
+            account_id=subscription.account_id,
+            key=renewal_key(subscription),
+            params={"subscription": subscription.pk, "term_end": subscription.term_end.isoformat()},
+            currency=subscription.currency,
+        )
+        for subscription in subscriptions
+    ]
+    try:
+        # RenewalPlan.invoice_many reads the subscriptions and accounts it needs set-based.
+        purchases, ran = purchases_start_and_run(
+            "invoiced", kind=Purchase.Kind.RENEWAL, new=new, by=by, accounts=False
+        )
+        invoiced = len(ran)
+    except Exception:
+        logger.exception("renewal invoices of a batch: issued one at a time")
+        purchases = purchases_start_many(kind=Purchase.Kind.RENEWAL, new=new, by=by)
+        invoiced = _invoices_issue_one_by_one(
+            [p.pk for p in purchases if p.next_step == "invoiced"], by=by
+        )
     retry_on = {subscription.pk: subscription.next_retry_on for subscription in subscriptions}
     due: list[int] = []
     for purchase in purchases:
@@ -282,17 +293,9 @@ def _renewals_batch(subscriptions: list[_Due], *, on: date, by: Actor) -> tuple[
     return invoiced, due
 
 
-def _invoices_issue(purchase_ids: list[int], *, by: Actor) -> int:
-    """The ``invoiced`` step of a batch in one transaction; one at a time if that fails, so
-    that one renewal's failure (a missing price, a VAT rate) does not stop the others. How
-    many it invoiced."""
-    if not purchase_ids:
-        return 0
-    try:
-        # RenewalPlan.invoice_many reads the subscriptions and accounts it needs set-based.
-        return len(steps_run("invoiced", purchase_ids, by=by, accounts=False))
-    except Exception:
-        logger.exception("renewal invoices of a batch: issued one at a time")
+def _invoices_issue_one_by_one(purchase_ids: list[int], *, by: Actor) -> int:
+    """The ``invoiced`` step of each purchase in a transaction of its own; how many it
+    invoiced."""
     invoiced = 0
     for purchase_id in purchase_ids:
         try:
@@ -315,12 +318,14 @@ def renewal_seats(subscription: Subscription) -> int:
     return max(subscription.renewal_seats, subscription.seats_assigned, 1)
 
 
-def _renewal_request(*, subscription: Subscription, key: str) -> InvoiceRequest:
-    """The invoice of the next term: issued today, for the service period of the new term
-    (see the module docstring)."""
+def _renewal_request(
+    *, subscription: Subscription, key: str, today: date | None = None
+) -> InvoiceRequest:
+    """The invoice of the next term: issued today (``today``: the batch's day, read once),
+    for the service period of the new term (see the module docstring)."""
     account = subscription.account
     start = subscription.term_end
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     plan = renewal_plan(subscription)
     unit_amount = price_of(plan=plan, currency=account.currency)
     if unit_amount is None:
@@ -402,11 +407,13 @@ class RenewalPlan(PurchasePlan):
             purchase.invoice = earlier.get(purchase.key)
             if purchase.invoice is None:
                 to_issue.append(purchase)
+        today = timezone.localdate()
         issued = invoices_issue_many(
             [
                 _renewal_request(
                     subscription=subscriptions[_subscription_id(purchase)],
                     key=step_key(purchase, "invoice"),
+                    today=today,
                 )
                 for purchase in to_issue
             ],

@@ -21,7 +21,9 @@ step is run:
   unknown outcome leaves the purchase open at ``invoiced`` until the gateway says otherwise.
 - **Batches.** ``purchases_start_many`` starts many purchases of a kind in one transaction
   and ``steps_run`` runs one step for many purchases in one transaction (the plan's
-  ``invoice_many`` may issue a block of invoices at once); the renewal run uses both.
+  ``invoice_many`` may issue a block of invoices at once); ``purchases_start_and_run`` does
+  both in one transaction, the purchases it stored not read again (the renewal run's
+  batches; one at a time after a failure).
 - **Resumption.** ``purchases_resume`` (every minute) runs again every open purchase whose
   ``resume_at`` has come: an unknown charge settled since, a crashed worker's purchase.
 
@@ -77,6 +79,12 @@ _SAVED = [
     "failure_message",
     "updated_at",
     "completed_at",
+]
+_SAVED_ATTNAMES = [
+    field.attname
+    for name in _SAVED
+    for field in Purchase._meta.concrete_fields
+    if field.name == name
 ]
 
 
@@ -165,14 +173,17 @@ _STARTED_FIELDS = (
     "created_at",
     "updated_at",
 )
-# Every column of a purchase, in the model's order (a new one is built from its row).
+# Every column of a purchase, in the model's order (a new one is built from its row), and
+# where the key and the stored columns are in it.
 _ATTNAMES = [field.attname for field in Purchase._meta.concrete_fields]
+_PK_AT = _ATTNAMES.index("id")
+_STARTED_AT = [_ATTNAMES.index(name) for name in _STARTED_FIELDS]
 
 
 def purchases_start_many(*, kind: str, new: list[NewPurchase], by: Actor) -> list[Purchase]:
-    """``purchase_start`` for a batch of one ``kind``, set-based: the purchases not started yet
-    stored in one insert of plain rows that returns their keys, with their
-    ``purchase.started`` audit entries in another, in one transaction; the batch's purchases
+    """``purchase_start`` for a batch of one ``kind``, set-based, in one transaction of its
+    own: the purchases not started yet stored in one insert of plain rows that returns their
+    keys, with their ``purchase.started`` audit entries in another; the batch's purchases
     returned in the order of ``new`` (those just stored built from their rows, not read back).
 
     A purchase started before under its (account, key), by an earlier run or a concurrent one,
@@ -180,68 +191,110 @@ def purchases_start_many(*, kind: str, new: list[NewPurchase], by: Actor) -> lis
     its start was audited by whoever stored it. A key already used by a purchase of another
     kind or with other params is left out and logged.
     """
+    with transaction.atomic():
+        purchases, _stored = _purchases_start(kind=kind, new=new, by=by)
+    return purchases
+
+
+def purchases_start_and_run(
+    step: str, *, kind: str, new: list[NewPurchase], by: Actor, accounts: bool = True
+) -> tuple[list[Purchase], list[Purchase]]:
+    """``purchases_start_many`` and ``steps_run`` of ``step`` for the batch's purchases whose
+    next step it is, in one transaction: the purchases it has just stored are its own rows
+    (inserted by this transaction, nobody else sees them), so they are not locked and read
+    again; only those started before are. The purchases as ``purchases_start_many`` returns
+    them, and those the step ran for. The fault hook fires after the commit, as after
+    ``steps_run``: a crash leaves the batch either not started or started with its step done.
+    """
+    _check_batch_step(step)
+    with transaction.atomic(), memo_scope():
+        purchases, stored = _purchases_start(kind=kind, new=new, by=by)
+        earlier = [p.pk for p in purchases if p.pk not in stored and p.next_step == step]
+        held = [p for p in purchases if p.pk in stored]
+        if earlier:
+            held.extend(purchases_lock(earlier, accounts=accounts))
+        # In id order, as ``purchases_lock`` reads them (the order their invoices are numbered).
+        todo = _steps_do_many(step, sorted(held, key=_pk), by=by)
+    for purchase in todo:
+        _fault_point(purchase.kind, step)
+    return purchases, todo
+
+
+def _pk(purchase: Purchase) -> int:
+    return purchase.pk
+
+
+def _purchases_start(
+    *, kind: str, new: list[NewPurchase], by: Actor
+) -> tuple[list[Purchase], set[int]]:
+    """``purchases_start_many`` in the caller's transaction; with the keys of the purchases
+    it stored (the others were started before)."""
     if not new:
-        return []
+        return [], set()
     now = timezone.now()
     # Left to its caller for as long as a gateway call may take.
     resume_at = now + call_grace()
-    rows = [
-        {
-            "kind": kind,
-            "account_id": item.account_id,
-            "key": item.key,
-            "params": item.params,
-            "lines": {},
-            "currency": item.currency,
-            "step": "",
-            "status": Purchase.Status.OPEN.value,
-            "tries": 1,
-            "resume_at": resume_at,
-            "failure_code": "",
-            "failure_message": "",
-            "created_at": now,
-            "updated_at": now,
-        }
+    status = Purchase.Status.OPEN.value
+    rows: list[tuple[Any, ...]] = [
+        # In the order of _STARTED_FIELDS.
+        (
+            kind,
+            item.account_id,
+            item.key,
+            item.params,
+            {},
+            item.currency,
+            "",
+            status,
+            1,
+            resume_at,
+            "",
+            "",
+            now,
+            now,
+        )
         for item in new
     ]
-    with transaction.atomic():
-        stored = values_insert(
-            Purchase,
-            _STARTED_FIELDS,
-            [[row[name] for name in _STARTED_FIELDS] for row in rows],
-            returning=("id", "account_id", "key"),
-            ignore_conflicts=True,
-        )
-        ours = {(account_id, key): pk for pk, account_id, key in stored}
-        earlier: dict[tuple[int, str], Purchase] = {}
-        if len(ours) < len(new):
-            missing = [item for item in new if (item.account_id, item.key) not in ours]
-            earlier = {
-                (purchase.account_id, purchase.key): purchase
-                for purchase in Purchase.objects.filter(
-                    account_id__in={item.account_id for item in missing},
-                    key__in={item.key for item in missing},
-                )
-            }
-        purchases: list[Purchase] = []
-        started: list[tuple[int, int | None, dict[str, Any] | None]] = []
-        for item, row in zip(new, rows, strict=True):
-            pk = ours.get((item.account_id, item.key))
-            if pk is not None:
-                row["id"] = pk
-                purchase = Purchase.from_db(
-                    Purchase.objects.db, _ATTNAMES, [row.get(name) for name in _ATTNAMES]
-                )
-                started.append((pk, item.account_id, {"kind": kind, **_texts(item.params)}))
-            else:
-                found = earlier.get((item.account_id, item.key))
-                if found is None or found.kind != kind or found.params != item.params:
-                    logger.error("purchase key %s of account %s: reused", item.key, item.account_id)
-                    continue
-                purchase = found
-            purchases.append(purchase)
-        audit_record_many(by=by, action="purchase.started", model=Purchase, entries=started)
-    return purchases
+    stored = values_insert(
+        Purchase,
+        _STARTED_FIELDS,
+        rows,
+        returning=("id", "account_id", "key"),
+        ignore_conflicts=True,
+    )
+    ours = {(account_id, key): pk for pk, account_id, key in stored}
+    earlier: dict[tuple[int, str], Purchase] = {}
+    if len(ours) < len(new):
+        missing = [item for item in new if (item.account_id, item.key) not in ours]
+        earlier = {
+            (purchase.account_id, purchase.key): purchase
+            for purchase in Purchase.objects.filter(
+                account_id__in={item.account_id for item in missing},
+                key__in={item.key for item in missing},
+            )
+        }
+    purchases: list[Purchase] = []
+    started: list[tuple[int, int | None, dict[str, Any] | None]] = []
+    db = Purchase.objects.db
+    for item, row in zip(new, rows, strict=True):
+        pk = ours.get((item.account_id, item.key))
+        if pk is not None:
+            # Every column in the model's order: the stored ones, the key, nulls elsewhere.
+            values: list[Any] = [None] * len(_ATTNAMES)
+            values[_PK_AT] = pk
+            for at, value in zip(_STARTED_AT, row, strict=True):
+                values[at] = value
+            purchase = Purchase.from_db(db, _ATTNAMES, values)
+            started.append((pk, item.account_id, {"kind": kind, **_texts(item.params)}))
+        else:
+            found = earlier.get((item.account_id, item.key))
+            if found is None or found.kind != kind or found.params != item.params:
+                logger.error("purchase key %s of account %s: reused", item.key, item.account_id)
+                continue
+            purchase = found
+        purchases.append(purchase)
+    audit_record_many(by=by, action="purchase.started", model=Purchase, entries=started)
+    return purchases, set(ours.values())
 
 
 def _texts(params: dict[str, Any]) -> dict[str, str]:
@@ -281,26 +334,41 @@ def steps_run(
     """Run ``step`` (any step but ``charged``) for the purchases whose next step it is, in one
     transaction; the purchases it ran for. ``accounts`` False: the purchases are read without
     their accounts (a batch whose plan reads what it needs set-based, the bill run's)."""
-    if step == "charged" or step not in STEPS:
-        raise ValueError(f"steps_run cannot run {step!r}")
+    _check_batch_step(step)
     # The batch's lookups (prices, VAT rates, plan names) are read once (``core.memo``).
     with transaction.atomic(), memo_scope():
-        locked = purchases_lock(purchase_ids, accounts=accounts)
-        todo = [p for p in locked if p.next_step == step]
-        by_kind: dict[str, list[Purchase]] = defaultdict(list)
-        for purchase in todo:
-            by_kind[purchase.kind].append(purchase)
-        for kind, purchases in by_kind.items():
-            plan = plan_for(kind)
-            if step == "invoiced":
-                plan.invoice_many(purchases, by=by)
-            else:
-                for purchase in purchases:
-                    _step_do(plan, purchase, step, by=by)
-        _steps_record(todo, step, by=by)
+        todo = _steps_do_many(step, purchases_lock(purchase_ids, accounts=accounts), by=by)
     for purchase in todo:
         _fault_point(purchase.kind, step)
     return todo
+
+
+def _check_batch_step(step: str) -> None:
+    if step == "charged" or step not in STEPS:
+        raise ValueError(f"steps_run cannot run {step!r}")
+
+
+def _steps_do_many(step: str, locked: list[Purchase], *, by: Actor) -> list[Purchase]:
+    """``step`` for those of the held purchases whose next step it is, recorded; in the
+    caller's transaction. The purchases it ran for."""
+    todo = [p for p in locked if p.next_step == step]
+    before = [_saved_values(purchase) for purchase in todo]
+    by_kind: dict[str, list[Purchase]] = defaultdict(list)
+    for purchase in todo:
+        by_kind[purchase.kind].append(purchase)
+    for kind, purchases in by_kind.items():
+        plan = plan_for(kind)
+        if step == "invoiced":
+            plan.invoice_many(purchases, by=by)
+        else:
+            for purchase in purchases:
+                _step_do(plan, purchase, step, by=by)
+    _steps_record(todo, step, by=by, before=before)
+    return todo
+
+
+def _saved_values(purchase: Purchase) -> tuple[Any, ...]:
+    return tuple(getattr(purchase, attname) for attname in _SAVED_ATTNAMES)
 
 
 def _steps_run_up_to_charge(purchase_id: int, *, by: Actor) -> None:
@@ -347,9 +415,19 @@ def _step_record(purchase: Purchase, step: str, *, by: Actor) -> None:
     _steps_record([purchase], step, by=by)
 
 
-def _steps_record(purchases: list[Purchase], step: str, *, by: Actor) -> None:
+def _steps_record(
+    purchases: list[Purchase],
+    step: str,
+    *,
+    by: Actor,
+    before: list[tuple[Any, ...]] | None = None,
+) -> None:
     """Mark ``step`` done on the locked purchases, set-based: one UPDATE of their rows and
-    one INSERT of their audit entries (a bill run's batch records its step at once)."""
+    one INSERT of their audit entries (a bill run's batch records its step at once).
+
+    ``before``: the purchases' ``_SAVED`` values as read (or stored) before the step; then
+    only the columns the step changed on some purchase are written (a batch's ``invoiced``
+    sets four of twelve, and every column written costs the database its index upkeep)."""
     if not purchases:
         return
     now = timezone.now()
@@ -360,7 +438,15 @@ def _steps_record(purchases: list[Purchase], step: str, *, by: Actor) -> None:
             purchase.status = Purchase.Status.COMPLETED
             purchase.completed_at = now
             purchase.resume_at = None
-    rows_update(purchases, _SAVED)
+    saved = _SAVED
+    if before is not None:
+        after = [_saved_values(purchase) for purchase in purchases]
+        saved = [
+            name
+            for index, name in enumerate(_SAVED)
+            if any(old[index] != new[index] for old, new in zip(before, after, strict=True))
+        ]
+    rows_update(purchases, saved)
     audit_record_many(
         by=by,
         action=f"purchase.{step}",

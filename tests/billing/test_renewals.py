@@ -443,20 +443,22 @@ def test_due_subscriptions_are_started_and_invoiced_in_batches_and_a_second_run_
     # Given 30 subscriptions due, and batches of 20 (500 in production: the same code path)
     subscriptions = [subscription_of() for _ in range(30)]
     settings.SEATWISE_BILL_RUN_BATCH = 20
-    calls: list[tuple[str, int]] = []
-    steps_run = renewals.steps_run
+    calls: list[tuple[str, int, int]] = []
+    start_and_run = renewals.purchases_start_and_run
 
-    def counted(step, ids, *, by, **options):
-        calls.append((step, len(ids)))
-        return steps_run(step, ids, by=by, **options)
+    def counted(step, *, new, **options):
+        started, ran = start_and_run(step, new=new, **options)
+        calls.append((step, len(new), len(ran)))
+        return started, ran
 
-    monkeypatch.setattr(renewals, "steps_run", counted)
+    monkeypatch.setattr(renewals, "purchases_start_and_run", counted)
 
     # When the run renews them
     assert renewals_run(on=TERM_END, by=SYSTEM) == 30
 
-    # Then each batch's invoices were issued by one step run, in one transaction
-    assert calls == [("invoiced", 20), ("invoiced", 10)]
+    # Then each batch's purchases were started and invoiced by one step run, in one
+    # transaction
+    assert calls == [("invoiced", 20, 20), ("invoiced", 10, 10)]
     invoices = Invoice.objects.filter(source="renewal")
     assert invoices.count() == len({i.number for i in invoices}) == 30
     assert set(invoices.values_list("status", flat=True)) == {"paid"}
@@ -466,7 +468,7 @@ def test_due_subscriptions_are_started_and_invoiced_in_batches_and_a_second_run_
 
     # When it runs again, then nothing more is started, invoiced or charged
     assert renewals_run(on=TERM_END, by=SYSTEM) == 0
-    assert calls == [("invoiced", 20), ("invoiced", 10)]
+    assert calls == [("invoiced", 20, 20), ("invoiced", 10, 10)]
     assert (Purchase.objects.count(), Invoice.objects.count()) == (30, 30)
     assert TestGatewayCharge.objects.count() == 30
     assert AuditEntry.objects.filter(action="purchase.started").count() == 30
@@ -501,16 +503,55 @@ def test_a_run_after_the_purchases_were_started_issues_each_invoice_once():
     assert AuditEntry.objects.filter(action="purchase.started").count() == 1
 
 
+def test_a_batch_of_purchases_started_before_and_new_ones_is_invoiced_once_in_purchase_order():
+    """The batch's transaction starts the new purchases and invoices them with those started
+    by an earlier run (locked and read): one invoice each, numbered in purchase order."""
+    fresh, earlier = subscription_of(), subscription_of()
+    from seatwise.sales.runner import NewPurchase, purchases_start_many
+
+    [started] = purchases_start_many(
+        kind="renewal",
+        new=[
+            NewPurchase(
+                account_id=earlier.account_id,
+                key=f"renewal:{earlier.pk}:2026-04-01",
+                params={"subscription": earlier.pk, "term_end": "2026-04-01"},
+                currency="EUR",
+            )
+        ],
+        by=SYSTEM,
+    )
+
+    run = renewals.renewals_bill(on=TERM_END, by=SYSTEM, hand_over=False)
+
+    assert run.invoiced == 2
+    purchases = list(Purchase.objects.order_by("pk"))
+    # (handed over in the batch's order: its subscriptions')
+    assert run.to_run == [purchases[1].pk, purchases[0].pk]
+    assert [(p.params["subscription"], p.step) for p in purchases] == [
+        (earlier.pk, "invoiced"),
+        (fresh.pk, "invoiced"),
+    ]
+    assert purchases[0].pk == started.pk
+    assert [(i.sequence, i.account_id) for i in Invoice.objects.order_by("sequence")] == [
+        (1, earlier.account_id),
+        (2, fresh.account_id),
+    ]
+    assert [p.invoice.sequence for p in purchases] == [1, 2]
+    assert AuditEntry.objects.filter(action="purchase.started").count() == 2
+    assert AuditEntry.objects.filter(action="purchase.invoiced").count() == 2
+
+
 def test_a_renewal_that_cannot_be_invoiced_does_not_stop_its_batch(monkeypatch):
     # Given two due subscriptions, the first of which cannot be invoiced today (say, its plan
     # has no price)
     broken, fine = subscription_of(), subscription_of()
     issue = renewals._renewal_request
 
-    def no_price(*, subscription, key):
+    def no_price(*, subscription, key, **options):
         if subscription.pk == broken.pk:
             raise ValueError("no price")
-        return issue(subscription=subscription, key=key)
+        return issue(subscription=subscription, key=key, **options)
 
     monkeypatch.setattr(renewals, "_renewal_request", no_price)
 
