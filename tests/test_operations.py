@@ -419,6 +419,18 @@ def test_a_demo_reset_while_a_worker_runs_does_not_stop_the_worker():
         worker.wait(timeout=30)
 
 
+def _python(program: str) -> subprocess.CompletedProcess[str]:
+    """``program`` run by a Python process of its own in the project, on the tests' settings."""
+    return subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_web_and_worker_processes_start_without_the_pdf_libraries():
     """WeasyPrint, factur-x and Saxon are loaded with the first document a process makes
     (seatwise.core.pdf): the web application, every URL's view and every task module import
@@ -431,14 +443,7 @@ def test_web_and_worker_processes_start_without_the_pdf_libraries():
         "print(sorted(m for m in ('weasyprint', 'facturx', 'saxonche') "
         " if m in sys.modules))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", program],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _python(program)
     assert (result.returncode, result.stdout) == (0, "[]\n"), result.stderr
 
 
@@ -450,12 +455,5 @@ def test_the_web_application_starts_with_its_long_lived_objects_frozen_out_of_th
         "print(gc.get_freeze_count() > 50_000, "
         "'seatwise.portals.billing_center.views' in sys.modules)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", program],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.test_settings"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _python(program)
     assert (result.returncode, result.stdout) == (0, "True True\n"), result.stderr

@@ -19,7 +19,7 @@ from seatwise.notifications.models import OutgoingEmail
 from seatwise.payments.models import Charge, TestGatewayCharge
 from seatwise.payments.profiles import payment_profile_set
 from seatwise.sales.models import Purchase
-from seatwise.sales.runner import purchases_resume
+from seatwise.sales.runner import NewPurchase, purchases_resume, purchases_start_many
 from seatwise.subscriptions.models import Subscription
 from tests.factories import (
     SYSTEM,
@@ -477,12 +477,9 @@ def test_due_subscriptions_are_started_and_invoiced_in_batches_and_a_second_run_
     )
 
 
-def test_a_run_after_the_purchases_were_started_issues_each_invoice_once():
-    """A run killed after it started a batch's purchases (before invoicing them): the next run
-    finds the same purchases, audits no second start, and issues one invoice each."""
-    subscription = subscription_of()
-    from seatwise.sales.runner import NewPurchase, purchases_start_many
-
+def renewal_started_earlier(subscription: Subscription) -> Purchase:
+    """The renewal purchase of the subscription's term, started (not invoiced) as a run killed
+    after starting its batch leaves it."""
     [started] = purchases_start_many(
         kind="renewal",
         new=[
@@ -495,6 +492,14 @@ def test_a_run_after_the_purchases_were_started_issues_each_invoice_once():
         ],
         by=SYSTEM,
     )
+    return started
+
+
+def test_a_run_after_the_purchases_were_started_issues_each_invoice_once():
+    """A run killed after it started a batch's purchases (before invoicing them): the next run
+    finds the same purchases, audits no second start, and issues one invoice each."""
+    subscription = subscription_of()
+    started = renewal_started_earlier(subscription)
 
     assert renewals_run(on=TERM_END, by=SYSTEM) == 1
 
@@ -507,20 +512,7 @@ def test_a_batch_of_purchases_started_before_and_new_ones_is_invoiced_once_in_pu
     """The batch's transaction starts the new purchases and invoices them with those started
     by an earlier run (locked and read): one invoice each, numbered in purchase order."""
     fresh, earlier = subscription_of(), subscription_of()
-    from seatwise.sales.runner import NewPurchase, purchases_start_many
-
-    [started] = purchases_start_many(
-        kind="renewal",
-        new=[
-            NewPurchase(
-                account_id=earlier.account_id,
-                key=f"renewal:{earlier.pk}:2026-04-01",
-                params={"subscription": earlier.pk, "term_end": "2026-04-01"},
-                currency="EUR",
-            )
-        ],
-        by=SYSTEM,
-    )
+    started = renewal_started_earlier(earlier)
 
     run = renewals.renewals_bill(on=TERM_END, by=SYSTEM, hand_over=False)
 

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from seatwise.accounts.models import Account
 from seatwise.audit.models import AuditEntry
 from seatwise.core.errors import Invalid, Refused
 from seatwise.invoicing.chain import chain_verify
@@ -46,6 +47,18 @@ def statements(queries, prefix):
         for query in queries
         if re.sub(r"^\d+ times: ", "", query["sql"]).startswith((prefix, copy))
     ]
+
+
+def issued_alone(account: Account) -> Invoice:
+    """The invoice ``request(account)`` asks for, issued one by one (``invoice_issue``)."""
+    return invoice_issue(
+        account=account,
+        lines=[five_seats()],
+        tax=GERMAN_VAT,
+        source="renewal",
+        issue_date=ISSUED_ON,
+        by=SYSTEM,
+    )
 
 
 @pytest.mark.django_db
@@ -85,14 +98,7 @@ class TestABatch:
 
     def test_a_batch_is_the_same_invoice_as_one_issued_alone(self):
         [alone_account, batch_account] = accounts(2)
-        alone = invoice_issue(
-            account=alone_account,
-            lines=[five_seats()],
-            tax=GERMAN_VAT,
-            source="renewal",
-            issue_date=ISSUED_ON,
-            by=SYSTEM,
-        )
+        alone = issued_alone(alone_account)
         [batched] = invoices_issue_many([request(batch_account)], by=SYSTEM)
 
         fields = ["gross_total", "tax_total", "status", "due_date", "tax_note", "language"]
@@ -109,14 +115,7 @@ class TestABatch:
         alone_account, *batch_accounts = [
             make_account(country="DE", language="de", name="Kunde") for _n in range(3)
         ]
-        alone = invoice_issue(
-            account=alone_account,
-            lines=[five_seats()],
-            tax=GERMAN_VAT,
-            source="renewal",
-            issue_date=ISSUED_ON,
-            by=SYSTEM,
-        )
+        alone = issued_alone(alone_account)
         batch = invoices_issue_many([request(account) for account in batch_accounts], by=SYSTEM)
 
         naming = {"id", "number", "sequence", "account_id", "previous_hash", "hash", "created_at"}
