@@ -74,8 +74,8 @@ class Prepared[M: Model]:
     of ``build``'s parameters for the list of model instances."""
 
     def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
-        # The QuerySet itself, for another query built on it.
-        self.build = self._build = build
+        # The QuerySet itself, also for another query built on it.
+        self.build = build
         self._compiled: dict[tuple[Hashable, ...], _Compiled] = {}
         self.__doc__ = build.__doc__
 
@@ -84,7 +84,7 @@ class Prepared[M: Model]:
             _INT_MARKER + n if kind is int else _STR_MARKER.format(n)
             for n, kind in enumerate(types)
         ]
-        queryset = self._build(*markers, **shape).using(alias)
+        queryset = self.build(*markers, **shape).using(alias)
         if queryset._iterable_class is not ModelIterable or queryset._prefetch_related_lookups:  # type: ignore[attr-defined]
             raise TypeError("a prepared query returns model instances, without prefetching")
         compiler = queryset.query.get_compiler(using=alias)
@@ -106,7 +106,7 @@ class Prepared[M: Model]:
         if any(isinstance(value, int) and not _INT_MIN <= value <= _INT_MAX for value in values):
             # Beyond a 32-bit column's range Django decides what the lookup means (nothing is
             # greater than the largest value): the QuerySet itself, compiled as usual.
-            return list(self._build(*values, **shape).using(using))
+            return list(self.build(*values, **shape).using(using))
         connection = connections[using]
         key = (using, connection.vendor, types, tuple(sorted(shape.items())))
         compiled = self._compiled.get(key)
