@@ -61,7 +61,7 @@ from seatwise.audit.services import audit_record
 from seatwise.billing.invoice_payments import (
     PayNowPlan,
     invoice_amount_in_flight,
-    invoice_still_payable,
+    invoice_charge,
 )
 from seatwise.core.money import format_money
 from seatwise.invoicing.lock_objects import invoice_lock
@@ -71,7 +71,6 @@ from seatwise.notifications.services import email_queue
 from seatwise.payments.messages import debit_decline_message
 from seatwise.payments.models import Charge, Refund
 from seatwise.payments.profiles import mandate_payment_method
-from seatwise.payments.services import charge_card
 from seatwise.sales.models import Purchase
 from seatwise.sales.runner import purchase_start, purchases_run
 
@@ -183,21 +182,9 @@ class DirectDebitPlan(PayNowPlan):
         return invoice_amount_due(invoice)
 
     def charge(self, purchase: Purchase, *, key: str, amount: Decimal, by: Actor) -> Charge:
-        invoice, mandate = purchase.invoice, purchase.payment_method
-        assert invoice is not None
+        mandate = purchase.payment_method
         assert mandate is not None
-        return charge_card(
-            account=purchase.account,
-            payment_method=mandate,
-            amount=amount,
-            currency=invoice.currency,
-            idempotency_key=key,
-            purpose=self.kind,
-            by=by,
-            invoice_id=invoice.pk,
-            description=invoice.number,
-            before_insert=lambda: invoice_still_payable(invoice_id=invoice.pk, amount=amount),
-        )
+        return invoice_charge(purchase, mandate, key=key, amount=amount, by=by)
 
     def declined(self, purchase: Purchase, *, charge: Charge | Refund | None, by: Actor) -> None:
         charge = charge if isinstance(charge, Charge) else None  # a direct debit only charges

@@ -171,6 +171,35 @@ def _card_on_file(invoice: Invoice, payment_method: PaymentMethod) -> PaymentMet
     return method
 
 
+def invoice_charge(
+    purchase: Purchase,
+    method: PaymentMethod,
+    *,
+    key: str,
+    amount: Decimal,
+    by: Actor,
+    one_time: bool = False,
+) -> Charge:
+    """The charge of a purchase that pays its open invoice (Pay Now, a direct debit) on
+    ``method``: the invoice's number as its description, and refused before it is stored
+    unless the invoice still has ``amount`` due (``invoice_still_payable``)."""
+    invoice = purchase.invoice
+    assert invoice is not None
+    return charge_card(
+        account=purchase.account,
+        payment_method=method,
+        amount=amount,
+        currency=invoice.currency,
+        idempotency_key=key,
+        purpose=purchase.kind,
+        by=by,
+        invoice_id=invoice.pk,
+        one_time=one_time,
+        description=invoice.number,
+        before_insert=lambda: invoice_still_payable(invoice_id=invoice.pk, amount=amount),
+    )
+
+
 class PayNowPlan(PurchasePlan):
     """Pay Now: no invoice to issue (the purchase pays ``purchase.invoice``), the amount asked
     for charged on the chosen card, the payment recorded, the receipt e-mailed."""
@@ -191,18 +220,8 @@ class PayNowPlan(PurchasePlan):
             # gateway about it now.
             return earlier
         try:
-            return charge_card(
-                account=purchase.account,
-                payment_method=method,
-                amount=amount,
-                currency=invoice.currency,
-                idempotency_key=key,
-                purpose=self.kind,
-                by=by,
-                invoice_id=invoice.pk,
-                one_time=single_use,
-                description=invoice.number,
-                before_insert=lambda: invoice_still_payable(invoice_id=invoice.pk, amount=amount),
+            return invoice_charge(
+                purchase, method, key=key, amount=amount, by=by, one_time=single_use
             )
         finally:
             if single_use:
