@@ -4,10 +4,16 @@ A receipt is not a tax document and has no series of its own: its number is deri
 charge, ``RCT-<year paid>-<charge id:06d>``, unique because the charge is, and the same however
 often it is rendered. Everything on it comes from the charge and the issued invoice's
 snapshot, never from the account as it is today.
+
+Its PDF is rendered once, when the first e-mail that carries it is delivered, and archived
+(``invoicing.models.ArchivedReceipt``, by ``invoicing.archive.stored_once`` like the invoices'
+files): the billing contact, each invoice contact and every retry of a delivery get the same
+bytes, and what was sent can be shown again as it was.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,9 +22,12 @@ from django.utils import timezone
 
 from seatwise.accounts.invoice_contacts import invoice_contacts_of
 from seatwise.accounts.selectors import billing_contact_of
+from seatwise.audit.actors import Actor
+from seatwise.audit.services import audit_record
 from seatwise.core.money import format_money
+from seatwise.invoicing.archive import stored_once
 from seatwise.invoicing.documents import ReceiptDocument
-from seatwise.invoicing.models import Invoice
+from seatwise.invoicing.models import ArchivedReceipt, Invoice
 from seatwise.invoicing.rendering import receipt_pdf
 from seatwise.invoicing.selectors import credited_of, invoice_amount_due
 from seatwise.invoicing.snapshot import party_from
@@ -66,11 +75,42 @@ def receipt_document(charge: Charge) -> ReceiptDocument:
     )
 
 
+def receipt_file(*, charge: Charge, by: Actor) -> ArchivedReceipt:
+    """The archived PDF of ``charge``'s receipt: the stored one, or rendered now and stored
+    once (audited as ``receipt.archive``). Call it outside any transaction: it renders before
+    it writes."""
+
+    def store(content: bytes) -> ArchivedReceipt:
+        archived = ArchivedReceipt.objects.create(
+            charge=charge,
+            number=receipt_number(charge),
+            content=content,
+            sha256=hashlib.sha256(content).hexdigest(),
+        )
+        audit_record(
+            by=by,
+            action="receipt.archive",
+            obj=archived,
+            account_id=charge.account_id,
+            new={"number": archived.number, "sha256": archived.sha256, "bytes": len(content)},
+        )
+        return archived
+
+    return stored_once(
+        stored=lambda: ArchivedReceipt.objects.filter(charge=charge).first(),
+        render=lambda: receipt_pdf(receipt_document(charge)),
+        store=store,
+    )
+
+
 def receipt_attachment(charge_id: int) -> Attachment:
-    """The ``receipt_pdf`` attachment (``notifications.attachments``)."""
+    """The ``receipt_pdf`` attachment (``notifications.attachments``): the archived PDF, the
+    same bytes in every e-mail that carries it."""
     charge = Charge.objects.select_related("payment_method").get(pk=charge_id)
-    doc = receipt_document(charge)
-    return Attachment(filename=f"{doc.number}.pdf", content=receipt_pdf(doc), mimetype=PDF)
+    archived = receipt_file(charge=charge, by=Actor.system("notifications.delivery"))
+    return Attachment(
+        filename=f"{archived.number}.pdf", content=bytes(archived.content), mimetype=PDF
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ was lost with a broker.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -47,44 +48,65 @@ def _render(invoice: Invoice, file_format: str) -> bytes:
     return invoice_pdf(document) if file_format == PDF else invoice_ubl_xml(document)
 
 
+def stored_once[T](
+    *, stored: Callable[[], T | None], render: Callable[[], bytes], store: Callable[[bytes], T]
+) -> T:
+    """The one archived copy of a file: ``stored()`` if there is one, else ``render()`` stored by
+    ``store(content)`` (which inserts the row, with its audit entry). Renders outside any
+    transaction, then stores in one; when another worker or request stored its copy meanwhile
+    (the row's unique constraint), theirs is the copy, and this rendering is dropped. Receipts
+    (``billing.receipts``) are archived this way too."""
+    found = stored()
+    if found is not None:
+        return found
+    content = render()
+    try:
+        with transaction.atomic():
+            return store(content)
+    except IntegrityError:
+        winner = stored()
+        if winner is None:  # not a twin's copy: another constraint failed
+            raise
+        return winner
+
+
 def document_file(*, invoice: Invoice, file_format: str, by: Actor) -> ArchivedDocument:
     """The archived file of ``invoice`` in ``file_format`` ("pdf" or "ubl"): the stored one,
     or rendered now and stored once (see the module docstring). Call it outside any
     transaction: it renders before it writes."""
     if file_format not in (PDF, UBL):
         raise ValueError(f"unknown document format {file_format!r}")
-    stored = ArchivedDocument.objects.filter(invoice=invoice, format=file_format).first()
-    if stored is not None:
-        return stored
-    content = _render(invoice, file_format)
-    digest = hashlib.sha256(content).hexdigest()
-    try:
-        with transaction.atomic():
-            archived = ArchivedDocument.objects.create(
-                invoice=invoice,
-                format=file_format,
-                content=content,
-                sha256=digest,
-                chain_hash=archive_chain_hash(
-                    document_hash=invoice.hash, format=file_format, sha256=digest
-                ),
-            )
-            audit_record(
-                by=by,
-                action="invoice.archive",
-                obj=archived,
-                account_id=invoice.account_id,
-                new={
-                    "number": invoice.number,
-                    "format": file_format,
-                    "sha256": digest,
-                    "bytes": len(content),
-                },
-            )
-    except IntegrityError:
-        # Archived meanwhile by another worker or request: theirs is the copy.
-        return ArchivedDocument.objects.get(invoice=invoice, format=file_format)
-    return archived
+
+    def store(content: bytes) -> ArchivedDocument:
+        digest = hashlib.sha256(content).hexdigest()
+        archived = ArchivedDocument.objects.create(
+            invoice=invoice,
+            format=file_format,
+            content=content,
+            sha256=digest,
+            chain_hash=archive_chain_hash(
+                document_hash=invoice.hash, format=file_format, sha256=digest
+            ),
+        )
+        audit_record(
+            by=by,
+            action="invoice.archive",
+            obj=archived,
+            account_id=invoice.account_id,
+            new={
+                "number": invoice.number,
+                "format": file_format,
+                "sha256": digest,
+                "bytes": len(content),
+            },
+        )
+        return archived
+
+    return stored_once(
+        stored=lambda: ArchivedDocument.objects.filter(invoice=invoice, format=file_format).first(),
+        render=lambda: _render(invoice, file_format),
+        store=store,
+    )
 
 
 def document_archive(*, invoice_id: int, by: Actor) -> None:

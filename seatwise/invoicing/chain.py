@@ -24,7 +24,9 @@ four, as its lines were stored). Version 3 adds how the invoice is to be paid
 
 **Archived files** (``ArchivedDocument``) are bound to the chain too: each stores the SHA-256
 of its bytes and ``archive_chain_hash`` of the document's hash, the format and that digest,
-and ``chain_verify`` recomputes both for every archived file.
+and ``chain_verify`` recomputes both for every archived file. A receipt's archived PDF
+(``ArchivedReceipt``) is no tax document and has no place in the chain: only its digest is
+recomputed.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from django.utils import timezone
 from seatwise.invoicing.models import (
     GENESIS_HASH,
     ArchivedDocument,
+    ArchivedReceipt,
     DocumentSeries,
     Invoice,
     InvoiceLine,
@@ -274,4 +277,9 @@ def _verify_archives(report: ChainReport) -> list[str]:
                 problems.append(
                     f"archive: {number}.{file_format} is missing (run manage.py documents_archive)"
                 )
+    receipts = ArchivedReceipt.objects.order_by("pk").values_list("number", "content", "sha256")
+    for number, content, digest in receipts.iterator(chunk_size=100):
+        report.archived_files += 1
+        if hashlib.sha256(bytes(content)).hexdigest() != digest:
+            problems.append(f"archive: {number}.pdf was changed after archiving (SHA-256 mismatch)")
     return problems

@@ -475,3 +475,40 @@ class ArchivedDocument(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ImmutableDocument("an archived document is never deleted")
+
+
+class ArchivedReceipt(models.Model):
+    """The PDF of a receipt (proof of one card payment, ``billing.receipts``) as it was
+    rendered once and sent: every e-mail that carries the receipt, to every recipient and on
+    every retry, attaches these bytes.
+
+    A receipt is no tax document and has no place in the hash chain; ``sha256`` is its file's
+    digest, which ``manage.py verify_invoice_chain`` recomputes. Immutable like
+    ``ArchivedDocument``; one per charge.
+    """
+
+    charge = models.OneToOneField(
+        "payments.Charge",
+        verbose_name=_("charge"),
+        on_delete=models.PROTECT,
+        related_name="archived_receipt",
+    )
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    content = models.BinaryField(_("content"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("archived receipt")
+        verbose_name_plural = _("archived receipts")
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableDocument("an archived receipt never changes")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableDocument("an archived receipt is never deleted")
