@@ -166,7 +166,9 @@ def pages(env: dict[str, str]) -> list[Figure]:
 
 
 def queries_per_page() -> dict[str, int]:
-    """The statements each page runs, counted in this process through the WSGI application."""
+    """The statements each page runs, counted in this process through the WSGI application: its
+    second request, as a signed-in person's pages run them (the first one of a session also
+    records the session's activity, at most once a minute)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -179,6 +181,7 @@ def queries_per_page() -> dict[str, int]:
         if cookie:
             name, value = cookie.split("=", 1)
             client.cookies[name] = value
+        assert client.get(page.path).status_code == 200, page.path
         with CaptureQueriesContext(connection) as queries:
             response = client.get(page.path)
         assert response.status_code == 200, (page.path, response.status_code)

@@ -11,7 +11,7 @@ import time_machine
 from django.conf import settings
 
 from seatwise.audit.models import AuditEntry
-from seatwise.billing.direct_debits import DebitRun, direct_debits_collect
+from seatwise.billing.direct_debits import UNREACHABLE_TRIES, DebitRun, direct_debits_collect
 from seatwise.billing.invoice_payments import invoice_pay
 from seatwise.billing.renewals import renewals_run
 from seatwise.invoicing.models import Invoice
@@ -336,4 +336,80 @@ def test_a_mandate_withdrawn_since_the_invoice_is_not_debited_and_the_contact_is
     assert (
         "The direct debit mandate this invoice names is no longer on your Payment Profile."
         in email.body_text
+    )
+
+
+def test_an_unreachable_gateway_is_tried_again_the_next_day_under_the_next_key():
+    # given a gateway that cannot be reached on the due date
+    invoice = renewal_invoice()
+    set_test_gateway_mode("fail")
+
+    # when the job runs
+    assert collect(DUE) == DebitRun(started=1, collected=0)
+
+    # then nothing was sent, the debit waits for tomorrow, and nobody is told anything
+    [purchase] = debits()
+    assert (purchase.status, purchase.tries, purchase.resume_at) == (
+        "open",
+        2,
+        at(DUE) + timedelta(days=1),
+    )
+    assert list(Charge.objects.values_list("idempotency_key", "status")) == [
+        (f"purchase:{purchase.pk}:charge:1", "not_attempted")
+    ]
+    assert not TestGatewayCharge.objects.exists()
+    assert not OutgoingEmail.objects.filter(kind="direct_debit_failed").exists()
+    # and the resume job leaves it alone until then
+    with time_machine.travel(at(DUE, 18), tick=False):
+        assert purchases_resume(by=SYSTEM) == 0
+    assert Charge.objects.count() == 1
+
+    # when the gateway is back the next day and the resume job runs
+    set_test_gateway_mode("normal")
+    with time_machine.travel(at(DUE) + timedelta(days=1, minutes=1), tick=False):
+        assert purchases_resume(by=SYSTEM) == 1
+
+    # then the invoice is debited once, under the second try's key
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.paid_amount) == ("paid", GROSS)
+    assert list(Charge.objects.order_by("pk").values_list("idempotency_key", "status")) == [
+        (f"purchase:{purchase.pk}:charge:1", "not_attempted"),
+        (f"purchase:{purchase.pk}:charge:2", "succeeded"),
+    ]
+    assert list(TestGatewayCharge.objects.values_list("idempotency_key", flat=True)) == [
+        f"purchase:{purchase.pk}:charge:2"
+    ]
+    assert [p.status for p in debits()] == ["completed"]
+
+
+def test_a_gateway_unreachable_for_days_fails_the_debit_and_tells_the_billing_contact():
+    # given a gateway that stays unreachable
+    invoice = renewal_invoice()
+    set_test_gateway_mode("fail")
+    assert collect(DUE) == DebitRun(started=1, collected=0)
+
+    # when the resume job tries again on each of the next days
+    ended = []
+    for day in range(1, 4):
+        with time_machine.travel(at(DUE) + timedelta(days=day, minutes=1), tick=False):
+            ended.append(purchases_resume(by=SYSTEM))
+
+    # then it gave up after the third try (UNREACHABLE_TRIES), none of which reached the bank
+    assert ended == [0, 1, 0]
+    [purchase] = debits()
+    assert (purchase.status, purchase.tries) == ("failed", UNREACHABLE_TRIES)
+    assert list(Charge.objects.order_by("pk").values_list("idempotency_key", "status")) == [
+        (f"purchase:{purchase.pk}:charge:{n}", "not_attempted") for n in (1, 2, 3)
+    ]
+    assert not TestGatewayCharge.objects.exists()
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.paid_amount) == ("open", Decimal("0.00"))
+    # and the billing contact is told once that nothing was debited
+    [email] = OutgoingEmail.objects.filter(kind="direct_debit_failed")
+    assert email.to_address == billing_contact(invoice.account).email
+    assert "The payment service could not be reached: nothing was debited." in email.body_text
+    entry = AuditEntry.objects.get(action="invoice.direct_debit_failed")
+    assert (entry.new["amount"], entry.new["charge"]) == (
+        "83.30",
+        Charge.objects.order_by("pk").last().pk,
     )
