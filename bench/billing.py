@@ -7,13 +7,14 @@ full run, Tryton billing comparable subscriptions on the same cluster (bench/try
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from bench.report import Figure, quick
-from bench.server import BASE, demo_environment, free_port, run_module, temporary_var_dir
+from bench.server import (
+    database_create,
+    demo_environment,
+    postgresql,
+    run_module,
+    temporary_var_dir,
+)
 
 INVOICES_GOAL = 10_000.0
 # The charges: renewals, task workers, and the gateway's answer time (a card network's).
@@ -22,23 +23,6 @@ WORKERS = 4
 LATENCY = 0.3
 # The peer: Tryton billing this many comparable subscriptions (full run only).
 TRYTON_SUBSCRIPTIONS = 1_000
-
-
-@contextmanager
-def _postgresql() -> Iterator[str]:
-    """A durable throwaway cluster; yields its server's URL (without a database)."""
-    cluster = temporary_var_dir()  # pg-throwaway.sh gives it to the postgres user
-    port = free_port()
-    script = BASE / "scripts" / "pg-throwaway.sh"
-    subprocess.run(
-        ["bash", str(script), "start", str(cluster), str(port)],
-        check=True,
-        env={**os.environ, "SEATWISE_PG_DURABLE": "1"},
-    )
-    try:
-        yield f"postgres://postgres@127.0.0.1:{port}"
-    finally:
-        subprocess.run(["bash", str(script), "stop", str(cluster)], check=False)
 
 
 def _measure(server: str | None) -> tuple[dict[str, float], dict[str, float]]:
@@ -50,10 +34,7 @@ def _measure(server: str | None) -> tuple[dict[str, float], dict[str, float]]:
     ):
         env = demo_environment(temporary_var_dir())
         if server is not None:
-            subprocess.run(
-                ["psql", f"{server}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True
-            )
-            env["DATABASE_URL"] = f"{server}/{name}"
+            env["DATABASE_URL"] = database_create(server, name)
         results.append(run_module("bench.billrun", args, env))
     return results[0], results[1]
 
@@ -62,7 +43,7 @@ def bill_runs() -> list[Figure]:
     """B0 (the invoice rows inserted set-based), B4 (invoices issued by the bill run) and the
     charges the workers take after it, per database."""
     figures = []
-    with _postgresql() as server:
+    with postgresql() as server:
         for database, (run, charged) in (
             ("sqlite", _measure(None)),
             ("postgresql", _measure(server)),

@@ -199,6 +199,63 @@ def wrk(url: str, headers: dict[str, str], seconds: float, connections: int = 4)
 _TEMPORARY: list[Path] = []
 
 
+@contextmanager
+def postgresql() -> Iterator[str]:
+    """A durable throwaway PostgreSQL cluster (scripts/pg-throwaway.sh, fsync on); yields its
+    server's URL (without a database)."""
+    cluster = temporary_var_dir()  # pg-throwaway.sh gives it to the postgres user
+    port = free_port()
+    script = BASE / "scripts" / "pg-throwaway.sh"
+    subprocess.run(
+        ["bash", str(script), "start", str(cluster), str(port)],
+        check=True,
+        env={**os.environ, "SEATWISE_PG_DURABLE": "1"},
+    )
+    try:
+        yield f"postgres://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run(["bash", str(script), "stop", str(cluster)], check=False)
+
+
+def database_create(server: str, name: str, *, template: str | None = None) -> str:
+    """A new database on ``server`` (a copy of ``template``, if named); its URL."""
+    statement = f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else "")
+    subprocess.run(["psql", f"{server}/postgres", "-qc", statement], check=True)
+    return f"{server}/{name}"
+
+
+@contextmanager
+def redis() -> Iterator[str]:
+    """A throwaway Redis server (Debian's redis-server, as make test starts it), nothing
+    saved; yields its URL."""
+    folder = temporary_var_dir()
+    port = free_port()
+    subprocess.run(
+        [
+            *("redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""),
+            *("--appendonly", "no", "--dir", str(folder), "--daemonize", "yes"),
+            *("--logfile", str(folder / "redis.log")),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            ping = subprocess.run(
+                ["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True
+            )
+            if ping.stdout.strip() == "PONG":
+                break
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        subprocess.run(
+            ["redis-cli", "-p", str(port), "shutdown", "nosave"],
+            check=False,
+            capture_output=True,
+        )
+
+
 def temporary_var_dir() -> Path:
     """A folder of this run's own (databases, static files); removed by
     ``temporary_dirs_remove`` at the end of the run."""
