@@ -9,7 +9,8 @@ that ``build`` returns once per database, with *marker* values standing for its 
 remembers the SQL and where each marker landed among the parameters, and from then on runs
 that SQL with the real values. The rows become model instances through Django's own
 ``ModelIterable`` (``select_related`` objects and converters included), so a prepared query
-returns exactly what the QuerySet would have.
+returns exactly what the QuerySet would have; the columns' converters are looked up once too
+(Django does that per evaluation: 50–100 µs of a query's 150–190).
 
 What ``build`` may do: take ``int`` and ``str`` positional parameters, each used as a lookup
 value (``filter(account_id=account_id)``, ``pk__lt=before``), and keyword parameters that
@@ -49,6 +50,8 @@ class _Compiled:
     # For each parameter of ``build``: its positions in ``params``.
     positions: tuple[tuple[int, ...], ...]
     queryset: QuerySet[Any]
+    # What turns each selected column's value into its field's Python value.
+    converters: dict[int, Any]
 
 
 class _Run:
@@ -95,7 +98,10 @@ class Prepared[M: Model]:
         )
         if any(not found for found in positions):
             raise TypeError("every parameter of a prepared query must be a lookup value")
-        return _Compiled(compiler, sql, tuple(params), positions, queryset)
+        converters = compiler.get_converters(
+            [column[0] for column in compiler.select[0 : compiler.col_count]]
+        )
+        return _Compiled(compiler, sql, tuple(params), positions, queryset, converters)
 
     def __call__(
         self, *values: int | str, using: str = DEFAULT_DB_ALIAS, **shape: Hashable
@@ -120,6 +126,8 @@ class Prepared[M: Model]:
         compiler.connection = connection
         sql = compiled.sql
         compiler.as_sql = lambda *_args, **_kwargs: (sql, params)  # type: ignore[method-assign,assignment]
+        converters = compiled.converters
+        compiler.get_converters = lambda _expressions: converters  # type: ignore[method-assign]
         return list(ModelIterable(_Run(compiled, compiler)))  # type: ignore[arg-type]
 
 
