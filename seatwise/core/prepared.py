@@ -127,7 +127,7 @@ class Prepared[M: Model]:
         sql = compiled.sql
         compiler.as_sql = lambda *_args, **_kwargs: (sql, params)  # type: ignore[method-assign,assignment]
         converters = compiled.converters
-        compiler.get_converters = lambda _expressions: converters  # type: ignore[method-assign]
+        compiler.get_converters = lambda _expressions: converters  # type: ignore[method-assign,assignment]
         return list(ModelIterable(_Run(compiled, compiler)))  # type: ignore[arg-type]
 
 
