@@ -24,7 +24,7 @@ Invariants (the services in ``seatwise.invoicing.services`` are the only writers
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django.db.models import F, Q
@@ -45,6 +45,26 @@ CONTENT_VERSION = 3
 
 class ImmutableDocument(Exception):
     """An issued invoice or credit note was about to be changed or deleted through the ORM."""
+
+
+class WriteOnce(models.Model):
+    """A row written once and never changed or deleted through the ORM (``save()`` of a stored
+    row and ``delete()`` raise ``ImmutableDocument``); ``verify_invoice_chain`` catches what
+    bypasses the ORM. ``never_changes`` and ``never_deleted`` say what the row is."""
+
+    never_changes: ClassVar[str]
+    never_deleted: ClassVar[str]
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableDocument(self.never_changes)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableDocument(self.never_deleted)
 
 
 class DocumentSeries(models.Model):
@@ -289,7 +309,7 @@ class Invoice(models.Model):
         raise ImmutableDocument(f"{self.number} is issued and is never deleted")
 
 
-class InvoiceLine(models.Model):
+class InvoiceLine(WriteOnce):
     """One line of an issued document, immutable like the document.
 
     ``net_amount`` is the line amount rounded once (``seatwise.core.money.quantize``) by
@@ -301,6 +321,9 @@ class InvoiceLine(models.Model):
     change's credit for unused days) has a negative ``quantity`` and a positive
     ``unit_price``, as EN 16931 wants (BR-27: no negative unit price).
     """
+
+    never_changes = "the lines of an issued document never change"
+    never_deleted = "the lines of an issued document are never deleted"
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
     position = models.PositiveSmallIntegerField(_("position"))
@@ -336,14 +359,6 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableDocument("the lines of an issued document never change")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableDocument("the lines of an issued document are never deleted")
 
 
 class AccountCredit(models.Model):
@@ -391,8 +406,11 @@ class AccountCredit(models.Model):
         raise ImmutableDocument("an account credit is part of the ledger and is never deleted")
 
 
-class AccountCreditApplication(models.Model):
+class AccountCreditApplication(WriteOnce):
     """``amount`` of an account credit applied to ``invoice`` at its issue. Append-only."""
+
+    never_changes = "an applied credit never changes"
+    never_deleted = "an applied credit is never deleted"
 
     credit = models.ForeignKey(AccountCredit, on_delete=models.PROTECT, related_name="applications")
     invoice = models.ForeignKey(
@@ -416,16 +434,8 @@ class AccountCreditApplication(models.Model):
     def __str__(self) -> str:
         return f"{self.credit_id} → {self.invoice_id}: {self.amount}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableDocument("an applied credit never changes")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableDocument("an applied credit is never deleted")
-
-
-class ArchivedDocument(models.Model):
+class ArchivedDocument(WriteOnce):
     """The file of an issued document as it was rendered once and sent: the PDF/A-3 with its
     CII embedded, or the UBL. Downloads and e-mails serve these bytes; nothing renders a
     document twice.
@@ -439,6 +449,9 @@ class ArchivedDocument(models.Model):
     place in the hash chain. ``manage.py verify_invoice_chain`` recomputes both. Immutable:
     ``save()`` refuses a change and ``delete()`` refuses outright; one per document and format.
     """
+
+    never_changes = "an archived document never changes"
+    never_deleted = "an archived document is never deleted"
 
     class Format(models.TextChoices):
         PDF = "pdf", "PDF/A-3 (Factur-X)"
@@ -468,16 +481,8 @@ class ArchivedDocument(models.Model):
     def __str__(self) -> str:
         return f"{self.invoice_id}.{self.format}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableDocument("an archived document never changes")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableDocument("an archived document is never deleted")
-
-
-class ArchivedReceipt(models.Model):
+class ArchivedReceipt(WriteOnce):
     """The PDF of a receipt (proof of one card payment, ``billing.receipts``) as it was
     rendered once and sent: every e-mail that carries the receipt, to every recipient and on
     every retry, attaches these bytes.
@@ -486,6 +491,9 @@ class ArchivedReceipt(models.Model):
     digest, which ``manage.py verify_invoice_chain`` recomputes. Immutable like
     ``ArchivedDocument``; one per charge.
     """
+
+    never_changes = "an archived receipt never changes"
+    never_deleted = "an archived receipt is never deleted"
 
     charge = models.OneToOneField(
         "payments.Charge",
@@ -504,11 +512,3 @@ class ArchivedReceipt(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ImmutableDocument("an archived receipt never changes")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableDocument("an archived receipt is never deleted")
