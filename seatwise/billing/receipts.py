@@ -14,6 +14,7 @@ bytes, and what was sent can be shown again as it was.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -139,23 +140,30 @@ def invoice_recipients(invoice: Invoice) -> list[Recipient]:
                 greeting={"first_name": contact.first_name},
             )
         )
-    for extra in invoice_contacts_of(invoice.account):
-        recipients.append(
-            Recipient(
-                key=f":ic:{extra.pk}",
-                email=extra.email,
-                person_id=None,
-                language=extra.language,
-                greeting={"first_name": extra.name},
-            )
+    return recipients + invoice_contact_recipients(invoice)
+
+
+def invoice_contact_recipients(invoice: Invoice) -> list[Recipient]:
+    """The account's invoice contacts, without the billing contact."""
+    return [
+        Recipient(
+            key=f":ic:{extra.pk}",
+            email=extra.email,
+            person_id=None,
+            language=extra.language,
+            greeting={"first_name": extra.name},
         )
-    return recipients
+        for extra in invoice_contacts_of(invoice.account)
+    ]
 
 
-def receipt_emails_queue(*, invoice: Invoice, charge: Charge) -> None:
+def receipt_emails_queue(
+    *, invoice: Invoice, charge: Charge, recipients: Sequence[Recipient] | None = None
+) -> None:
     """Queue the receipt e-mail of one payment (PDF attached) to the billing contact and the
-    invoice contacts, each in their language and at most once (``receipt:<charge id>``)."""
-    for to in invoice_recipients(invoice):
+    invoice contacts (or to ``recipients``), each in their language and at most once
+    (``receipt:<charge id>``)."""
+    for to in invoice_recipients(invoice) if recipients is None else recipients:
         email_queue(
             kind="receipt",
             to_address=to.email,
@@ -174,11 +182,13 @@ def receipt_emails_queue(*, invoice: Invoice, charge: Charge) -> None:
         )
 
 
-def payment_emails_queue(*, invoice: Invoice, charge: Charge | None) -> None:
+def payment_emails_queue(
+    *, invoice: Invoice, charge: Charge | None, recipients: Sequence[Recipient] | None = None
+) -> None:
     """Queue the invoice and the receipt e-mails of a paid invoice to the billing contact and
-    the invoice contacts, in the caller's transaction, each with its PDF attached and at most
-    once (dedupe keys per invoice and per charge, and per invoice contact, so a retried order
-    or renewal sends nothing more).
+    the invoice contacts (or to ``recipients``, some of ``invoice_recipients``), in the
+    caller's transaction, each with its PDF attached and at most once (dedupe keys per invoice
+    and per charge, and per invoice contact, so a retried order or renewal sends nothing more).
 
     An invoice left open for its payment means (a renewal of an account that pays by bank
     transfer, check or SEPA direct debit) is not "paid": the e-mail asks for the payment by the
@@ -189,7 +199,8 @@ def payment_emails_queue(*, invoice: Invoice, charge: Charge | None) -> None:
         if not paid and invoice.payment_means.get("type") == "direct_debit"
         else ""
     )
-    for to in invoice_recipients(invoice):
+    recipients = invoice_recipients(invoice) if recipients is None else recipients
+    for to in recipients:
         email_queue(
             kind="invoice",
             to_address=to.email,
@@ -208,4 +219,4 @@ def payment_emails_queue(*, invoice: Invoice, charge: Charge | None) -> None:
             attachments=[{"kind": "invoice_pdf", "id": invoice.pk}],
         )
     if charge is not None:  # None: paid by the account's credit, no payment to receipt
-        receipt_emails_queue(invoice=invoice, charge=charge)
+        receipt_emails_queue(invoice=invoice, charge=charge, recipients=recipients)

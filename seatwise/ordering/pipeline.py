@@ -28,7 +28,9 @@ does for an order, and keeps ``ServiceOrder.status`` what the portal shows:
    from the charge) exists from here on.
 5. ``notified`` — the confirmation e-mail to the billing contact, in their language, with the
    receipt and the invoice PDFs attached (rendered by the worker when it delivers), queued
-   once (dedupe key ``service-order:<id>:confirmation``); the order is ``completed`` with it.
+   once (dedupe key ``service-order:<id>:confirmation``); the account's invoice contacts get
+   the invoice and the receipt e-mails every paid invoice sends them (``billing.receipts``);
+   the order is ``completed`` with it.
 6. ``completed`` — the purchase ends.
 
 Public interface: ``ServiceOrderPlan``; ``service_order_process(*, order_id, by=ACTOR) ->
@@ -51,7 +53,11 @@ from seatwise.accounts.services import account_admin_grant, person_profile_updat
 from seatwise.audit.actors import Actor
 from seatwise.audit.services import audit_record, snapshot
 from seatwise.billing.orders import purchase_void
-from seatwise.billing.receipts import receipt_number
+from seatwise.billing.receipts import (
+    invoice_contact_recipients,
+    payment_emails_queue,
+    receipt_number,
+)
 from seatwise.core.errors import ServiceError
 from seatwise.core.money import format_money
 from seatwise.invoicing.models import Invoice
@@ -210,6 +216,13 @@ class ServiceOrderPlan(PurchasePlan):
         _confirmation_queue(
             order, account=purchase.account, invoice=invoice, charge_id=purchase.charge_id
         )
+        # The billing contact has both documents in the confirmation; the invoice contacts
+        # (the accounting's addresses) get them as for every other paid invoice.
+        invoice_contacts = invoice_contact_recipients(invoice)
+        if invoice_contacts:
+            payment_emails_queue(
+                invoice=invoice, charge=purchase.charge, recipients=invoice_contacts
+            )
         _order_status_set(order, ServiceOrder.Status.COMPLETED, by=by, completed_at=timezone.now())
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from seatwise.accounts.invoice_contacts import invoice_contact_add
 from seatwise.accounts.models import Person
 from seatwise.invoicing.models import Invoice
 from seatwise.notifications.models import OutgoingEmail
@@ -118,6 +119,47 @@ def test_an_order_is_charged_seated_invoiced_paid_and_confirmed_once():
     assert sorted(OutgoingEmail.objects.values_list("kind", "to_address")) == [
         ("invitation", "ada.admin@example.com"),
         ("service_order_confirmation", contact.email),
+    ]
+
+
+@pytest.mark.django_db
+def test_the_invoice_contacts_get_the_invoice_and_the_receipt_in_their_language_once():
+    # Given an account whose accounting is an invoice contact reading Italian
+    c = corporate()
+    invoice_contact_add(
+        account=c.account,
+        name="Contabilità",
+        email="contabilita@example.com",
+        language="it",
+        by=SYSTEM,
+    )
+    order = placed(c)
+
+    # When the order is processed, twice (at-least-once delivery)
+    service_order_process(order_id=order.pk)
+    service_order_process(order_id=order.pk)
+
+    # Then the invoice contact gets the invoice and the receipt e-mails, once each, in Italian,
+    # and the billing contact only the confirmation, which carries both documents
+    invoice, charge = Invoice.objects.get(), Charge.objects.get()
+    contact = billing_contact(c.account)
+    assert sorted(
+        OutgoingEmail.objects.values_list("kind", "to_address", "language", "attachments")
+    ) == [
+        ("invitation", "ada.admin@example.com", "en", []),
+        (
+            "invoice",
+            "contabilita@example.com",
+            "it",
+            [{"kind": "invoice_pdf", "id": invoice.pk}],
+        ),
+        ("receipt", "contabilita@example.com", "it", [{"kind": "receipt_pdf", "id": charge.pk}]),
+        (
+            "service_order_confirmation",
+            contact.email,
+            "de",
+            [{"kind": "receipt_pdf", "id": charge.pk}, {"kind": "invoice_pdf", "id": invoice.pk}],
+        ),
     ]
 
 
