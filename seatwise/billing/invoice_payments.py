@@ -44,10 +44,9 @@ from seatwise.invoicing.selectors import invoice_amount_due
 from seatwise.payments.gateways.base import CardDetails
 from seatwise.payments.models import Charge, PaymentMethod
 from seatwise.payments.selectors import charge_for_key
-from seatwise.payments.services import charge_card
 from seatwise.payments.single_use import single_use_card_add, single_use_card_retire
 from seatwise.sales.models import Purchase
-from seatwise.sales.plans import PurchasePlan
+from seatwise.sales.plans import PurchasePlan, purchase_invoice_charge
 from seatwise.sales.runner import purchase_run, purchase_start
 
 logger = logging.getLogger(__name__)
@@ -183,20 +182,16 @@ def invoice_charge(
     """The charge of a purchase that pays its open invoice (Pay Now, a direct debit) on
     ``method``: the invoice's number as its description, and refused before it is stored
     unless the invoice still has ``amount`` due (``invoice_still_payable``)."""
-    invoice = purchase.invoice
-    assert invoice is not None
-    return charge_card(
-        account=purchase.account,
-        payment_method=method,
+    invoice_id = purchase.invoice_id
+    assert invoice_id is not None
+    return purchase_invoice_charge(
+        purchase,
+        method,
+        key=key,
         amount=amount,
-        currency=invoice.currency,
-        idempotency_key=key,
-        purpose=purchase.kind,
         by=by,
-        invoice_id=invoice.pk,
         one_time=one_time,
-        description=invoice.number,
-        before_insert=lambda: invoice_still_payable(invoice_id=invoice.pk, amount=amount),
+        before_insert=lambda: invoice_still_payable(invoice_id=invoice_id, amount=amount),
     )
 
 

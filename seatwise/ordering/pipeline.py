@@ -72,9 +72,8 @@ from seatwise.ordering.services import (
 )
 from seatwise.payments.models import Charge, Refund
 from seatwise.payments.selectors import charge_for_key
-from seatwise.payments.services import charge_card
 from seatwise.sales.models import Purchase
-from seatwise.sales.plans import Outcome, PurchasePlan
+from seatwise.sales.plans import Outcome, PurchasePlan, purchase_invoice_charge
 from seatwise.sales.runner import purchase_run, step_key
 from seatwise.subscriptions.lock_objects import subscription_lock
 from seatwise.subscriptions.models import LIVE_STATUSES, LicenseAssignment, Subscription
@@ -143,19 +142,14 @@ class ServiceOrderPlan(PurchasePlan):
         )
 
     def charge(self, purchase: Purchase, *, key: str, amount: Decimal, by: Actor) -> Charge:
-        invoice = purchase.invoice
-        assert invoice is not None
         assert purchase.payment_method is not None
         order = ServiceOrder.objects.only("number").get(pk=int(purchase.params["order"]))
-        return charge_card(
-            account=purchase.account,
-            payment_method=purchase.payment_method,
+        return purchase_invoice_charge(
+            purchase,
+            purchase.payment_method,
+            key=key,
             amount=amount,
-            currency=invoice.currency,
-            idempotency_key=key,
-            purpose=purchase.kind,
             by=by,
-            invoice_id=invoice.pk,
             description=order.number,
         )
 

@@ -10,6 +10,7 @@ and one line of settings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from functools import cache
@@ -22,7 +23,7 @@ from seatwise.audit.actors import Actor
 from seatwise.invoicing.lock_objects import invoice_lock
 from seatwise.invoicing.selectors import invoice_amount_due
 from seatwise.invoicing.services import invoice_record_payment
-from seatwise.payments.models import Charge, Refund
+from seatwise.payments.models import Charge, PaymentMethod, Refund
 from seatwise.payments.selectors import charge_for_key
 from seatwise.payments.services import charge_card
 from seatwise.sales.models import Purchase
@@ -78,19 +79,9 @@ class PurchasePlan:
         self, purchase: Purchase, *, key: str, amount: Decimal, by: Actor
     ) -> Charge | Refund:
         """Step ``charged``: the gateway call, at most once per ``key`` (outside transactions)."""
-        invoice = purchase.invoice
-        assert invoice is not None
         assert purchase.payment_method is not None
-        return charge_card(
-            account=purchase.account,
-            payment_method=purchase.payment_method,
-            amount=amount,
-            currency=invoice.currency,
-            idempotency_key=key,
-            purpose=purchase.kind,
-            by=by,
-            invoice_id=invoice.pk,
-            description=invoice.number,
+        return purchase_invoice_charge(
+            purchase, purchase.payment_method, key=key, amount=amount, by=by
         )
 
     def declined(self, purchase: Purchase, *, charge: Charge | Refund | None, by: Actor) -> None:
@@ -123,3 +114,35 @@ def plan_for(kind: str) -> PurchasePlan:
     """The plan of ``kind``, from ``SEATWISE_PURCHASE_PLANS``."""
     plan: PurchasePlan = import_string(settings.SEATWISE_PURCHASE_PLANS[kind])()
     return plan
+
+
+def purchase_invoice_charge(
+    purchase: Purchase,
+    method: PaymentMethod,
+    *,
+    key: str,
+    amount: Decimal,
+    by: Actor,
+    description: str | None = None,
+    one_time: bool = False,
+    before_insert: Callable[[], None] | None = None,
+) -> Charge:
+    """The charge step's gateway call for ``purchase.invoice`` on ``method``, at most once per
+    ``key`` (``payments.services.charge_card``): the invoice's currency, the purchase's kind as
+    its purpose, and the invoice's number as its description unless ``description`` names
+    another (a service order's number)."""
+    invoice = purchase.invoice
+    assert invoice is not None
+    return charge_card(
+        account=purchase.account,
+        payment_method=method,
+        amount=amount,
+        currency=invoice.currency,
+        idempotency_key=key,
+        purpose=purchase.kind,
+        by=by,
+        invoice_id=invoice.pk,
+        one_time=one_time,
+        description=invoice.number if description is None else description,
+        before_insert=before_insert,
+    )
