@@ -1,7 +1,8 @@
 """Screenshots of every portal page in each language, for a person to look at.
 
 Usage: .venv/bin/python scripts/screenshots.py BASE_URL OUT_DIR
-(BASE_URL: a running Seatwise with the demo data, e.g. http://127.0.0.1:8000)
+(BASE_URL: a running Seatwise with the demo data, e.g. http://127.0.0.1:8000; the browser is
+Debian's chromium-headless-shell, as the browser tests use it)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+CHROMIUM = "/usr/bin/chromium-headless-shell"  # Debian's, as make system-deps installs it
 PASSWORD = "seatwise-demo-2026"
 # (who, language, pages)
 TOURS = [
@@ -47,7 +49,7 @@ def main() -> None:
     base, out = sys.argv[1].rstrip("/"), Path(sys.argv[2])
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for language in ["en", "de", "it", "es"]:
             for email, pages in TOURS:
                 context = browser.new_context(
