@@ -327,6 +327,13 @@ SEATWISE_BILL_RUN_BATCH = int(os.environ.get("SEATWISE_BILL_RUN_BATCH", "500"))
 # (``sales.runner.purchases_run``): the renewals a bill run hands over spend their time
 # waiting for the gateway. 1 runs them one after the other.
 SEATWISE_PURCHASE_CONCURRENCY = int(os.environ.get("SEATWISE_PURCHASE_CONCURRENCY", "8"))
+# What an RQ worker loads once, before it forks a process per task (seatwise.core.rq_workers):
+# the PDF renderer and its fonts, the templates, the e-invoice schemas.
+SEATWISE_TASK_PRELOAD = [
+    "seatwise.core.pdf.preload",
+    "seatwise.core.templates.preload",
+    "seatwise.invoicing.einvoice.preload",
+]
 # Finished task results are kept this long, then pruned (a daily job).
 SEATWISE_TASK_RESULTS_KEEP = timedelta(days=int(os.environ.get("SEATWISE_TASK_RESULTS_DAYS", "7")))
 

@@ -74,3 +74,10 @@ def _tools() -> _Tools:
     if tools is None:
         tools = _local.tools = _Tools()
     return tools
+
+
+def preload() -> None:
+    """Import WeasyPrint and make this thread's fonts, stylesheet and fetcher, by rendering one
+    empty page: what a task worker that forks a process per task (RQ's) does once in its
+    parent, so that no task pays for it again (about 1.5 s per task otherwise)."""
+    pdf_from_html("<html><body></body></html>")

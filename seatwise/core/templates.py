@@ -8,6 +8,7 @@ libraries of one name (templates.W003) leaves this one out and still reports any
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.core.checks import CheckMessage
@@ -35,3 +36,16 @@ class DjangoTemplates(django_backend.DjangoTemplates):
             for message in super().check(**kwargs)
             if not (message.id == "templates.W003" and message.msg in replaced)
         ]
+
+
+def preload() -> None:
+    """Compile every template of the project's template folders (``DIRS``) into the cached
+    loader (see ``seatwise.core.rq_workers``): e-mails and documents then render without
+    reading or parsing a file."""
+    from django.template import engines
+
+    for engine in engines.all():
+        for folder in engine.dirs:
+            for path in sorted(Path(folder).rglob("*")):
+                if path.suffix in (".html", ".txt"):
+                    engine.get_template(path.relative_to(folder).as_posix())

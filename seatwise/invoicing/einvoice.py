@@ -297,6 +297,12 @@ def _schema(flavor: str) -> Any:
     return compiled[flavor]
 
 
+def preload() -> None:
+    """Compile every flavor's XSD in this thread (see ``seatwise.core.rq_workers``)."""
+    for flavor in _XSD_FILES:
+        _schema(flavor)
+
+
 def _xsd_assert(xml: bytes, flavor: str) -> None:
     """Raise ``InvalidEInvoice`` with the validator's message unless ``xml`` passes the
     flavor's XSD."""
