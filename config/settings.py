@@ -138,7 +138,8 @@ TEMPLATES = [
         },
     },
 ]
-# Forms render with the templates above; each field with templates/portal/field_group.html.
+# Forms render with Jinja2 (the widget templates Django ships for it); each field with
+# seatwise/portals/jinja2/portal/field_group.html.
 FORM_RENDERER = "seatwise.portals.renderers.PortalFormRenderer"
 
 # --- Database -------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Form fields as the portals render them (seatwise/portals/renderers.py and
-templates/portal/field_group.html): each id in a field's ``aria-describedby`` is on the page, the
-help text and the errors are in the elements it names, and an invalid field says so."""
+seatwise/portals/jinja2/portal/field_group.html): each id in a field's ``aria-describedby``
+is on the page, the help text and the errors are in the elements it names, and an invalid
+field says so."""
 
 from __future__ import annotations
 
