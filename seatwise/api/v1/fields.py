@@ -44,9 +44,26 @@ def text(max_length: int, *, min_length: int = 0, pattern: str = PLAIN_TEXT) -> 
     return StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)
 
 
+# An e-mail address as the services accept it (``core.validation.clean_email``: Django's
+# ``EmailValidator``), spelled out without look-arounds so that every regular-expression engine
+# reads it alike: a dot-atom local part, then domain labels and a top-level domain of at least
+# two letters (or a punycode one), Unicode letters allowed in the domain as Django allows them.
+# Django's validator also accepts a quoted local part and an IP literal; the document does not
+# offer them (a test keeps every address of this pattern acceptable to the services).
+_DOMAIN_LETTERS = "\u00a1-\uffff"  # not a raw string: the characters themselves
+_ATOM = r"[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]+"
+_LABEL = (
+    rf"[A-Za-z0-9{_DOMAIN_LETTERS}]"
+    rf"(?:[A-Za-z0-9{_DOMAIN_LETTERS}-]{{0,61}}[A-Za-z0-9{_DOMAIN_LETTERS}])?"
+)
+_TLD = (
+    rf"(?:[A-Za-z{_DOMAIN_LETTERS}][A-Za-z{_DOMAIN_LETTERS}-]{{0,61}}[A-Za-z{_DOMAIN_LETTERS}]"
+    r"|xn--[A-Za-z0-9]{1,59})"
+)
+EMAIL = rf"^{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+{_TLD}$"
 Email = Annotated[
     str,
-    StringConstraints(min_length=3, max_length=128, pattern=PLAIN_TEXT),
+    StringConstraints(min_length=3, max_length=128, pattern=EMAIL),
     Field(json_schema_extra={"format": "email"}),
 ]
 Language = Literal["en", "de", "it", "es"]
