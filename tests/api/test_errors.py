@@ -402,6 +402,19 @@ def test_the_documented_email_pattern_is_the_services_rule(address, documented):
     assert accepted is documented
 
 
+def test_an_address_outside_the_pattern_is_invalid_email_and_adds_no_one(api):
+    account = make_account()
+    before = row_counts()
+
+    response = api.post_json(f"/accounts/{account.pk}/people", person_payload(email="ZP@Sr"))
+
+    assert response.status_code == 422
+    assert response.json()["error"]["details"] == [
+        detail("email", "invalid_email", "Enter a valid e-mail address.")
+    ]
+    assert row_counts() == before
+
+
 @hypothesis_settings(max_examples=300, deadline=None)
 @given(st.from_regex(EMAIL, fullmatch=True).filter(lambda address: len(address) <= 128))
 def test_every_address_the_document_allows_the_services_accept(address):

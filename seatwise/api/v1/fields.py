@@ -61,10 +61,11 @@ _TLD = (
     r"|xn--[A-Za-z0-9]{1,59})"
 )
 EMAIL = rf"^{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+{_TLD}$"
+# The document states the pattern; the services check it and answer ``invalid_email``.
 Email = Annotated[
     str,
-    StringConstraints(min_length=3, max_length=128, pattern=EMAIL),
-    Field(json_schema_extra={"format": "email"}),
+    StringConstraints(min_length=3, max_length=128, pattern=PLAIN_TEXT),
+    Field(json_schema_extra={"format": "email", "pattern": EMAIL}),
 ]
 Language = Literal["en", "de", "it", "es"]
 # The currencies of ``seatwise.core.money.SUPPORTED_CURRENCIES`` (a test keeps them equal).
