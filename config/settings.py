@@ -56,8 +56,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # Django's widget templates, for the form renderer below.
-    "django.forms",
     "django_tasks_db",
     # django-crontask's scheduler command is seatwise.core's `crontask` (not its app: see there).
     "axes",
