@@ -161,7 +161,15 @@ def test_two_web_servers_three_workers_one_killed_every_order_once(smtp_server):
         online.append((account, make_subscription(account, seats=5)))
     set_test_gateway_mode(TestGatewayMode.Mode.SLOW, times=3, delay_seconds=8)
 
-    env = {**worker_env(), "PYTHONUNBUFFERED": "1"}
+    # A charge cut off by the kill is settled by the reconciler once no call can still be in
+    # flight: gateway timeout and grace shortened from 80 s and 120 s, still longer than the
+    # slow gateway's 8 s, so that the test waits seconds for it, not minutes.
+    env = {
+        **worker_env(),
+        "PYTHONUNBUFFERED": "1",
+        "SEATWISE_GATEWAY_TIMEOUT_SECONDS": "12",
+        "SEATWISE_GATEWAY_GRACE_SECONDS": "15",
+    }
     ports = [free_port(), free_port()]
     servers = [
         start(["bash", "scripts/serve.sh", "web"], {**env, "PORT": str(port)}) for port in ports
