@@ -31,7 +31,7 @@ worker() {
 	# RQ waits on the queues with a blocking pop: a job wakes a worker at once.
 	if [ "$(backend)" = "rq" ]; then
 		exec $PY manage.py rqworker mail default documents --job-class django_tasks_rq.Job --with-scheduler \
-			--worker-class seatwise.core.rq_workers.Worker
+			--worker-class seatwise.core.rq_workers.ServingWorker
 	fi
 	exec $PY manage.py db_worker --queue-name '*' --interval 0.2 --no-reload
 }

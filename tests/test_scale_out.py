@@ -132,7 +132,7 @@ def wait_for(check, *, seconds: float, what: str):  # type: ignore[no-untyped-de
 
 
 def busy_worker(workers: list[subprocess.Popen[bytes]]) -> subprocess.Popen[bytes] | None:
-    """A worker whose work-horse runs a service order now (RQ's registry of workers)."""
+    """A worker that runs a service order now (RQ's registry of workers)."""
     import django_rq
     from rq import Worker
 
@@ -200,7 +200,7 @@ def test_two_web_servers_three_workers_one_killed_every_order_once(smtp_server):
                 f"/corporate/service-orders/{order.pk}/place/", {}, form_page=page
             )
             assert (status, location) == (302, f"/corporate/service-orders/{order.pk}/")
-        # and a worker is killed (SIGKILL, with its work-horse) in the middle of an order (the
+        # and a worker is killed (SIGKILL) in the middle of an order (the
         # first orders' charges take the slow gateway's seconds: looked for at once, before
         # the workers are done with them)
         victim = wait_for(lambda: busy_worker(workers), seconds=60, what="a worker at work")

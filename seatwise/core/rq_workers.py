@@ -1,18 +1,28 @@
-"""RQ worker classes whose listener for commands waits one second for a message, not sixty.
+"""The RQ workers: each task runs in the worker's own process, as the database backend's
+``db_worker`` runs it, and the listener for commands waits one second for a message, not sixty.
+
+RQ's default ``Worker`` forks a process for each task, which starts from the parent's state and
+drops what it loaded when the task ends: WeasyPrint and its fonts, the templates, the compiled
+queries and schemas, loaded again by every order's tasks. ``ServingWorker`` (``scripts/serve.sh
+worker``) runs them in its own process instead, and loads before its first task what they use:
+the callables of ``settings.SEATWISE_TASK_PRELOAD`` (WeasyPrint and its fonts, every template,
+the e-invoice schemas) and every language's translations, then freezes it out of the garbage
+collector's full passes. B3 on PostgreSQL + Redis (``bench/orders.py``, 30 orders, four
+workers): 1.1 orders/s forking, 2.4 forking with the parent preloaded, 4.5-4.9 in process
+(one worker: 0.56, 1.5, 3.0).
+
+A worker killed in the middle of a task loses no work: its job stays "started" in RQ's registry
+until its time-out has passed, but what the task was doing is taken up by the every-minute jobs
+(``core.schedule``: open purchases resumed, e-mails relayed, documents archived), a charge cut
+off in flight by the reconciler once the gateway's grace has passed
+(``tests/test_scale_out.py``).
 
 With RQ 3.0 and redis-py 8, a worker that stops (SIGTERM from systemd or ``make run``'s
 Ctrl-C, or a burst worker out of jobs) closes its command channel while the listening thread
 may still be inside its wait, and the close waits for the wait to end: up to a minute before
-the process exits, after all its work is done. ``scripts/serve.sh worker`` runs ``Worker``; the
-tests' workers run ``SimpleWorker`` (jobs in the worker's own process, so the crash tests'
-fault hook kills the worker itself).
-
-RQ's ``Worker`` forks a process for each task, which starts from the parent's state and drops
-what it loaded when the task ends. The parent therefore loads, before its first task, what the
-tasks would each load again: the callables of ``settings.SEATWISE_TASK_PRELOAD`` (WeasyPrint
-and its fonts, every template, the e-invoice schemas) and every language's translations. On B3
-(``bench/orders.py``, PostgreSQL + Redis, 30 orders) this took one worker from 0.56 to 1.5
-orders/s and four from 1.1 to 2.4 (with ``gc.freeze``).
+the process exits, after all its work is done. The tests' workers run ``SimpleWorker`` (in
+burst mode, without the preload: a test starts hundreds; the crash tests' fault hook kills the
+worker itself).
 """
 
 from __future__ import annotations
@@ -25,18 +35,6 @@ from django.db import connections
 from django.utils import translation
 from django.utils.module_loading import import_string
 from rq.worker import SimpleWorker as RQSimpleWorker
-from rq.worker import Worker as RQWorker
-from rq.worker.base import BaseWorker
-
-
-def _subscribe(worker: BaseWorker) -> None:
-    """RQ's ``Worker.subscribe``, with a one-second wait."""
-    worker.log.info("Worker %s: subscribing to channel %s", worker.name, worker.pubsub_channel_name)
-    worker.pubsub = worker.connection.pubsub()
-    worker.pubsub.subscribe(**{worker.pubsub_channel_name: worker.handle_payload})
-    worker.pubsub_thread = worker.pubsub.run_in_thread(  # type: ignore[assignment]
-        sleep_time=1, daemon=True, exception_handler=worker._pubsub_exception_handler
-    )
 
 
 def preload() -> None:
@@ -46,22 +44,29 @@ def preload() -> None:
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             translation.gettext("")
-    # A forked task opens its own connections; none is inherited from the parent.
+    # Tasks open their connections when they need them (a forked process never shares one).
     connections.close_all()
-    # What is loaded now stays out of the garbage collector's reach: its passes in a task would
-    # otherwise write to (and so copy) every page of it in the forked process.
+    # What is loaded now stays out of the garbage collector's full passes, which would walk it
+    # again and again (and, in a forked process, write to every page of it).
     gc.freeze()
 
 
-class Worker(RQWorker):
+class SimpleWorker(RQSimpleWorker):
+    """Each task in the worker's own process; the command listener waits one second."""
+
     def subscribe(self) -> None:
-        _subscribe(self)
+        """RQ's ``subscribe``, with a one-second wait."""
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
+
+
+class ServingWorker(SimpleWorker):
+    """``scripts/serve.sh worker``: loads what the tasks use before its first one."""
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         preload()
         return super().work(*args, **kwargs)
-
-
-class SimpleWorker(RQSimpleWorker):
-    def subscribe(self) -> None:
-        _subscribe(self)
