@@ -2,7 +2,7 @@
 # Seatwise's processes, as `make run`, `make serve` and the systemd units (deploy/) start them:
 #   serve.sh web         the web server: granian, SEATWISE_WEB_WORKERS processes (default 2),
 #                        on HOST:PORT (default 127.0.0.1:8000)
-#   serve.sh worker      a task worker: manage.py db_worker (database backend) or rqworker (rq)
+#   serve.sh worker      a task worker: manage.py task_worker (database backend) or rqworker (rq)
 #   serve.sh scheduler   the scheduler of periodic jobs (safe to run on every host)
 #   serve.sh all         all three; a worker or scheduler that stops is started again, Ctrl-C
 #                        (or the web server stopping) stops everything
@@ -33,7 +33,7 @@ worker() {
 		exec $PY manage.py rqworker mail default documents --job-class django_tasks_rq.Job --with-scheduler \
 			--worker-class seatwise.core.rq_workers.ServingWorker
 	fi
-	exec $PY manage.py db_worker --queue-name '*' --interval 0.2 --no-reload
+	exec $PY manage.py task_worker --queue-name '*' --interval 0.2 --no-reload
 }
 
 scheduler() {

@@ -329,7 +329,7 @@ def test_run_script_serves_with_worker_and_scheduler_and_ctrl_c_stops_all_three(
         )
         from django.conf import settings
 
-        worker = "rqworker" if settings.SEATWISE_TASK_BACKEND == "rq" else "db_worker"
+        worker = "rqworker" if settings.SEATWISE_TASK_BACKEND == "rq" else "task_worker"
         assert started == sorted(["crontask", worker, "granian"])
 
         # Ctrl-C: the terminal sends SIGINT to the whole foreground process group.

@@ -4,10 +4,9 @@
 RQ's default ``Worker`` forks a process for each task, which starts from the parent's state and
 drops what it loaded when the task ends: WeasyPrint and its fonts, the templates, the compiled
 queries and schemas, loaded again by every order's tasks. ``ServingWorker`` (``scripts/serve.sh
-worker``) runs them in its own process instead, and loads before its first task what they use:
-the callables of ``settings.SEATWISE_TASK_PRELOAD`` (WeasyPrint and its fonts, every template,
-the e-invoice schemas) and every language's translations, then freezes it out of the garbage
-collector's full passes. B3 on PostgreSQL + Redis (``bench/orders.py``, 30 orders, four
+worker``) runs them in its own process instead, and loads before its first task what they use
+(``core.tasking.worker_preload``, as ``manage.py task_worker`` does for the database backend).
+B3 on PostgreSQL + Redis (``bench/orders.py``, 30 orders, four
 workers): 1.1 orders/s forking, 2.4 forking with the parent preloaded, 4.5-4.9 in process
 (one worker: 0.56, 1.5, 3.0).
 
@@ -27,28 +26,11 @@ worker itself).
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
-from django.conf import settings
-from django.db import connections
-from django.utils import translation
-from django.utils.module_loading import import_string
 from rq.worker import SimpleWorker as RQSimpleWorker
 
-
-def preload() -> None:
-    """Load in this process what every task would otherwise load for itself."""
-    for path in settings.SEATWISE_TASK_PRELOAD:
-        import_string(path)()
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            translation.gettext("")
-    # Tasks open their connections when they need them (a forked process never shares one).
-    connections.close_all()
-    # What is loaded now stays out of the garbage collector's full passes, which would walk it
-    # again and again (and, in a forked process, write to every page of it).
-    gc.freeze()
+from seatwise.core.tasking import worker_preload
 
 
 class SimpleWorker(RQSimpleWorker):
@@ -68,5 +50,5 @@ class ServingWorker(SimpleWorker):
     """``scripts/serve.sh worker``: loads what the tasks use before its first one."""
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
-        preload()
+        worker_preload()
         return super().work(*args, **kwargs)

@@ -11,14 +11,18 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, transaction
 from django.tasks import Task
 from django.tasks.signals import task_enqueued
+from django.utils import translation
 from django.utils.json import normalize_json
+from django.utils.module_loading import import_string
 from django_tasks_db import DatabaseBackend
 
 logger = logging.getLogger(__name__)
@@ -83,3 +87,22 @@ def enqueue_many_on_commit(task: Task[..., Any], calls: Sequence[dict[str, Any]]
     )
     for row in rows:
         task_enqueued.send(type(backend), task_result=row.task_result)
+
+
+def worker_preload() -> None:
+    """Load in this process, before a task worker's first task, what the tasks use: the
+    callables of ``settings.SEATWISE_TASK_PRELOAD`` (WeasyPrint and its fonts, every template,
+    the e-invoice schemas) and every language's translations; then keep it out of the garbage
+    collector's full passes. ``scripts/serve.sh worker`` runs it on either backend
+    (``core.rq_workers.ServingWorker``, ``manage.py task_worker``); the tests' workers, started
+    hundreds of times, do not."""
+    for path in settings.SEATWISE_TASK_PRELOAD:
+        import_string(path)()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            translation.gettext("")
+    # Tasks open their connections when they need them (a forked process never shares one).
+    connections.close_all()
+    # What is loaded now stays out of the garbage collector's full passes, which would walk it
+    # again and again (and, in a forked process, write to every page of it).
+    gc.freeze()

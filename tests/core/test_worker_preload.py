@@ -1,8 +1,9 @@
-"""core.rq_workers: RQ's forking worker loads, once in its parent, what each task would load.
+"""core.tasking.worker_preload: a task worker loads, before its first task, what the tasks use.
 
-Each test starts a fresh Python (this test process has long loaded everything) that preloads
-as the worker does before its first task, forks as RQ does for a task, and reports from the
-forked process what was already there.
+The test starts a fresh Python (this test process has long loaded everything) that preloads as
+``scripts/serve.sh worker`` does (``core.rq_workers.ServingWorker``, ``manage.py task_worker``),
+then forks as RQ's default worker would for a task, and reports from the forked process what
+was already there: in process or forked, a task reads no template and loads no library again.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ django.setup()
 from django.db import connection
 connection.ensure_connection()  # a parent that touched its database before preloading
 
-from seatwise.core.rq_workers import preload
-preload()
+from seatwise.core.tasking import worker_preload
+worker_preload()
 
 pid = os.fork()
 if pid:
