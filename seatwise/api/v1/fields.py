@@ -50,7 +50,9 @@ def text(max_length: int, *, min_length: int = 0, pattern: str = PLAIN_TEXT) -> 
 # two letters (or a punycode one), Unicode letters allowed in the domain as Django allows them.
 # Django's validator also accepts a quoted local part and an IP literal; the document does not
 # offer them (a test keeps every address of this pattern acceptable to the services).
-_DOMAIN_LETTERS = "\u00a1-\uffff"  # not a raw string: the characters themselves
+# Django's Unicode range for domain letters, but for U+0130 (İ): the services lower-case an
+# address before they check its length, and it is the one letter that becomes two.
+_DOMAIN_LETTERS = "\u00a1-\u012f\u0131-\uffff"  # not a raw string: the characters themselves
 _ATOM = r"[-!#$%&'*+/=?^_`{}|~0-9A-Za-z]+"
 _LABEL = (
     rf"[A-Za-z0-9{_DOMAIN_LETTERS}]"
