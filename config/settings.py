@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The user itself instead of the lazy proxies of the two above (read on every request).
+    "seatwise.core.middleware.ResolvedUserMiddleware",
     # After the OTP middleware: who must use two-factor sign-in uses nothing else before.
     "seatwise.portals.two_factor_policy.TwoFactorPolicyMiddleware",
     "seatwise.core.middleware.PersonLanguageMiddleware",
