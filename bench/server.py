@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,20 @@ class Load:
     p99_ms: float
     requests: int
     errors: int
+
+
+def loads_combined(loads: list[Load]) -> Load:
+    """Several wrk runs of one URL as one: the requests over the time they all took, the
+    median of their p50s, the highest of their p99s (never better than the worst run)."""
+    seconds = sum(load.requests / load.requests_per_s for load in loads if load.requests_per_s)
+    requests = sum(load.requests for load in loads)
+    return Load(
+        requests_per_s=requests / seconds if seconds else 0.0,
+        p50_ms=statistics.median(load.p50_ms for load in loads),
+        p99_ms=max(load.p99_ms for load in loads),
+        requests=requests,
+        errors=sum(load.errors for load in loads),
+    )
 
 
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bench.report import Figure, table, write
-from bench.server import Load, parse_wrk
+from bench.server import Load, loads_combined, parse_wrk
 
 # What wrk 4.1 printed here against a local server (the second run: a path that was not found).
 WRK_OUTPUT = """\
@@ -147,3 +147,16 @@ def test_a_value_that_is_not_a_number_is_written_as_null_and_not_met(tmp_path):
 
     [written] = json.loads(json_path.read_text())["benchmarks"]
     assert (written["value"], written["met"]) == (None, False)
+
+
+def test_several_runs_combine_into_their_rate_over_their_time_and_the_worst_p99():
+    runs = [
+        Load(requests_per_s=1000.0, p50_ms=2.0, p99_ms=9.0, requests=1000, errors=0),
+        Load(requests_per_s=500.0, p50_ms=4.0, p99_ms=20.0, requests=1000, errors=1),
+        Load(requests_per_s=250.0, p50_ms=8.0, p99_ms=15.0, requests=500, errors=2),
+    ]
+
+    combined = loads_combined(runs)
+
+    # 2,500 requests in 1 + 2 + 2 seconds.
+    assert combined == Load(requests_per_s=500.0, p50_ms=4.0, p99_ms=20.0, requests=2500, errors=3)
