@@ -1,9 +1,10 @@
 """core.tasking.worker_preload: a task worker loads, before its first task, what the tasks use.
 
 The test starts a fresh Python (this test process has long loaded everything) that preloads as
-``scripts/serve.sh worker`` does (``core.rq_workers.ServingWorker``, ``manage.py task_worker``),
-then forks as RQ's default worker would for a task, and reports from the forked process what
-was already there: in process or forked, a task reads no template and loads no library again.
+``scripts/serve.sh worker`` does (``core.rq_workers.ServingWorker``, ``manage.py task_worker``:
+both run their tasks in their own process), and reports what a task then finds there: it reads
+no template and loads no library again. A preload that fails stops the worker before it takes
+a task, with the error on its output, for its supervisor to restart it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-FORKED_TASK = """
-import json, os, sys
+PRELOADED_TASK = """
+import json, sys
 import django
 django.setup()
 from django.db import connection
@@ -25,11 +26,6 @@ connection.ensure_connection()  # a parent that touched its database before prel
 
 from seatwise.core.tasking import worker_preload
 worker_preload()
-
-pid = os.fork()
-if pid:
-    _, status = os.waitpid(pid, 0)
-    sys.exit(os.waitstatus_to_exitcode(status))
 
 from django.template import engines
 from django.template.loader import get_template
@@ -46,7 +42,7 @@ print(json.dumps({
     "templates_cached": cached,
     "templates_read_again": len(loader.get_template_cache) - cached,
     "schemas_compiled": sorted(getattr(einvoice._schemas, "by_flavor", {})),
-    "database_connection_inherited": connection.connection is not None,
+    "database_connection_open": connection.connection is not None,
 }))
 """
 
@@ -56,7 +52,7 @@ def _project_templates() -> int:
     return sum(1 for path in folder.rglob("*") if path.suffix in (".html", ".txt"))
 
 
-def test_a_forked_task_finds_pdfs_templates_and_schemas_loaded_and_no_connection(tmp_path):
+def test_a_task_finds_pdfs_templates_and_schemas_loaded_and_no_connection_left_open(tmp_path):
     # On the embedded database in a folder of its own, whichever database the suite runs on.
     env = {
         **{name: value for name, value in os.environ.items() if name != "DATABASE_URL"},
@@ -64,7 +60,7 @@ def test_a_forked_task_finds_pdfs_templates_and_schemas_loaded_and_no_connection
         "SEATWISE_VAR_DIR": str(tmp_path),
     }
     done = subprocess.run(
-        [sys.executable, "-c", FORKED_TASK],
+        [sys.executable, "-c", PRELOADED_TASK],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
@@ -80,5 +76,36 @@ def test_a_forked_task_finds_pdfs_templates_and_schemas_loaded_and_no_connection
         "templates_cached": _project_templates(),
         "templates_read_again": 0,
         "schemas_compiled": ["factur-x", "ubl-2.1-creditnote", "ubl-2.1-invoice"],
-        "database_connection_inherited": False,
+        "database_connection_open": False,
     }
+
+
+def broken_preload() -> None:
+    """A preload step that fails, as a missing font or library would."""
+    raise RuntimeError("the PDF fonts are missing")
+
+
+def test_a_worker_whose_preload_fails_stops_before_any_task_and_says_why(tmp_path):
+    (tmp_path / "broken_preload_settings.py").write_text(
+        "from config.test_settings import *  # noqa: F403\n"
+        "SEATWISE_TASK_PRELOAD = ['tests.core.test_worker_preload.broken_preload']\n"
+    )
+    env = {
+        **{name: value for name, value in os.environ.items() if name != "DATABASE_URL"},
+        "DJANGO_SETTINGS_MODULE": "broken_preload_settings",
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(settings.BASE_DIR)]),
+        "SEATWISE_VAR_DIR": str(tmp_path),
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "task_worker", "--batch"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 1
+    assert "RuntimeError: the PDF fonts are missing" in done.stderr
+    # It stopped in the preload: django-tasks-db's worker never started.
+    assert "Starting worker" not in done.stderr + done.stdout
