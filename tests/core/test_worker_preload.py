@@ -47,18 +47,24 @@ print(json.dumps({
 """
 
 
+def _embedded(tmp_path: Path, *, settings_module: str) -> dict[str, str]:
+    """The environment of a process on the embedded database and the database task backend
+    (``manage.py task_worker``'s), in a folder of its own, whichever the suite runs on."""
+    scale = {"DATABASE_URL", "SEATWISE_TASK_BACKEND", "SEATWISE_REDIS_URL"}
+    return {
+        **{name: value for name, value in os.environ.items() if name not in scale},
+        "DJANGO_SETTINGS_MODULE": settings_module,
+        "SEATWISE_VAR_DIR": str(tmp_path),
+    }
+
+
 def _project_templates() -> int:
     folder = Path(settings.BASE_DIR) / "templates"
     return sum(1 for path in folder.rglob("*") if path.suffix in (".html", ".txt"))
 
 
 def test_a_task_finds_pdfs_templates_and_schemas_loaded_and_no_connection_left_open(tmp_path):
-    # On the embedded database in a folder of its own, whichever database the suite runs on.
-    env = {
-        **{name: value for name, value in os.environ.items() if name != "DATABASE_URL"},
-        "DJANGO_SETTINGS_MODULE": "config.test_settings",
-        "SEATWISE_VAR_DIR": str(tmp_path),
-    }
+    env = _embedded(tmp_path, settings_module="config.test_settings")
     done = subprocess.run(
         [sys.executable, "-c", PRELOADED_TASK],
         cwd=settings.BASE_DIR,
@@ -91,10 +97,8 @@ def test_a_worker_whose_preload_fails_stops_before_any_task_and_says_why(tmp_pat
         "SEATWISE_TASK_PRELOAD = ['tests.core.test_worker_preload.broken_preload']\n"
     )
     env = {
-        **{name: value for name, value in os.environ.items() if name != "DATABASE_URL"},
-        "DJANGO_SETTINGS_MODULE": "broken_preload_settings",
+        **_embedded(tmp_path, settings_module="broken_preload_settings"),
         "PYTHONPATH": os.pathsep.join([str(tmp_path), str(settings.BASE_DIR)]),
-        "SEATWISE_VAR_DIR": str(tmp_path),
     }
     done = subprocess.run(
         [sys.executable, "manage.py", "task_worker", "--batch"],
