@@ -367,6 +367,9 @@ class _Client:
 @dataclass
 class _Processes:
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    # The workers' output, and where it stood when they started.
+    log: Path | None = None
+    log_start: int = 0
 
     def stop(self) -> None:
         for process in self.workers:
@@ -435,7 +438,7 @@ def _place(client: _Client, port: int) -> None:
 
 
 def _workers_start(count: int, env: dict[str, str], log: Path) -> _Processes:
-    processes = _Processes()
+    processes = _Processes(log=log, log_start=log.stat().st_size if log.exists() else 0)
     with log.open("ab") as output:
         for _n in range(count):
             processes.workers.append(
@@ -453,7 +456,8 @@ def _workers_start(count: int, env: dict[str, str], log: Path) -> _Processes:
 
 def _workers_wait(processes: _Processes, seconds: float = 60) -> None:
     """Until every task worker waits on its queues: with Redis, registered as an RQ worker;
-    with the database backend, ``db_worker`` with the database open (polling its queue)."""
+    with the database backend, ``task_worker`` (scripts/serve.sh worker) done loading what the
+    tasks use and polling its queue."""
     from django.conf import settings
 
     deadline = time.monotonic() + seconds
@@ -470,21 +474,19 @@ def _workers_wait(processes: _Processes, seconds: float = 60) -> None:
                 raise RuntimeError("the task workers did not start")
             time.sleep(0.1)
         return
-    database = str(Path(settings.DATABASES["default"]["NAME"]).resolve())
-    waiting = list(processes.workers)
-    while waiting:
-        for process in list(waiting):
+    # The database backend: each worker says so when, preloaded, it starts polling
+    # (django-tasks-db's "Starting worker").
+    assert processes.log is not None
+    while True:
+        for process in processes.workers:
             if process.poll() is not None:
                 raise RuntimeError(f"a task worker ended with {process.returncode}")
-            try:
-                command = Path(f"/proc/{process.pid}/cmdline").read_bytes()
-                fds = Path(f"/proc/{process.pid}/fd")
-                opened = {os.readlink(fd) for fd in fds.iterdir()}
-            except OSError:
-                continue
-            if b"db_worker" in command and database in opened:
-                waiting.remove(process)
-        if waiting and time.monotonic() > deadline:
+        with processes.log.open("rb") as output:
+            output.seek(processes.log_start)
+            started = output.read().count(b"Starting worker")
+        if started >= len(processes.workers):
+            return
+        if time.monotonic() > deadline:
             raise RuntimeError("the task workers did not start")
         time.sleep(0.1)
 

@@ -286,15 +286,15 @@ def temporary_dirs_remove() -> None:
 
 
 def task_worker_peak_rss_mb(env: dict[str, str]) -> tuple[float, int]:
-    """A task worker (``manage.py db_worker``, as scripts/serve.sh starts it, in batch mode) run
-    over everything queued (the demo's e-mails and documents): its peak resident set, and how
-    many tasks it ran."""
+    """A task worker (``manage.py task_worker``, as scripts/serve.sh starts it: what the tasks
+    use loaded first; in batch mode) run over everything queued (the demo's e-mails and
+    documents): its peak resident set, and how many tasks it ran."""
     from django_tasks_db.models import DBTaskResult
 
     queued = DBTaskResult.objects.ready().count()
     process = subprocess.Popen(
         [
-            *(sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"),
+            *(sys.executable, "manage.py", "task_worker", "--batch", "--no-startup-delay"),
             *("--no-reload", "--queue-name", "*", "--verbosity", "0"),
         ],
         cwd=BASE,
