@@ -16,10 +16,16 @@ from tests.support_console.conftest import make_agent, sign_in_with_two_factors
 pytestmark = pytest.mark.django_db
 
 
-def test_a_signed_in_person_is_the_person_itself_not_yet_verified():
+def _signed_in() -> tuple[Person, Client]:
+    """An account admin of an online account, and a client signed in as them."""
     person = make_person(make_account(kind="online", language="de"), admin=True)
     client = Client()
     client.force_login(person)
+    return person, client
+
+
+def test_a_signed_in_person_is_the_person_itself_not_yet_verified():
+    person, client = _signed_in()
 
     response = client.get("/my-account/")
 
@@ -55,9 +61,7 @@ def test_a_visitor_is_the_anonymous_user_itself():
 
 
 def test_signing_out_replaces_the_resolved_person():
-    person = make_person(make_account(kind="online", language="de"), admin=True)
-    client = Client()
-    client.force_login(person)
+    _person, client = _signed_in()
 
     response = client.post("/signout/")
 
