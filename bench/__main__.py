@@ -2,7 +2,8 @@
 ``bench/results/latest.json`` and ``latest.png`` (bench/report.py). ``BENCH_QUICK=1``: the
 short version.
 
-Measured so far: B0 (the trivial view), B1 (portal pages on the production server), B2 (the
+Measured so far: B0 (the trivial view), B1 (portal pages on the production server, and one
+page's template in Django's template language and in Jinja2), B2 (the
 same pages at 10,000 and at a million accounts), B3 (service orders placed over HTTP at a fixed
 rate, to their confirmation e-mail, with one and four task workers), B4 (the bill run on SQLite
 and PostgreSQL, against a set-based insert of the same invoice rows), B5 (the provisioning
@@ -40,11 +41,13 @@ def _run() -> list[Figure]:
     from bench.api import api_writes
     from bench.billing import bill_runs
     from bench.orders import orders
-    from bench.pages import growth, pages, readers
+    from bench.pages import growth, pages, readers, template_engines
     from bench.server import web_server
 
     print("== B0, B1, B6: pages on the production server", flush=True)
     figures = pages(env)
+    print("== B1: one page's template in Django's template language and in Jinja2", flush=True)
+    figures += template_engines()
     print("== B5: the provisioning API's writes", flush=True)
     token = readers()["api"]["Authorization"].removeprefix("Bearer ")
     with web_server(env) as server:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 from bench.report import Figure, quick
 from bench.server import (
@@ -190,22 +191,38 @@ def pages(env: dict[str, str]) -> list[Figure]:
     return figures
 
 
+def client_of(reader: str) -> Any:
+    """A test client of this process with the headers and session cookie of ``reader``."""
+    from django.test import Client
+
+    headers = readers()[reader]
+    client = Client(headers={k: v for k, v in headers.items() if k != "Cookie"})
+    cookie = headers.get("Cookie")
+    if cookie:
+        name, value = cookie.split("=", 1)
+        client.cookies[name] = value
+    return client
+
+
+def template_engines() -> list[Figure]:
+    """B1.engine: the first page's template rendered by Django's template language and by
+    Jinja2, in this process (bench/engines.py)."""
+    from bench.engines import engines
+
+    page = PAGES[0]
+    return engines(client_of(page.reader), page.path)
+
+
 def queries_per_page() -> dict[str, int]:
     """The statements each page runs, counted in this process through the WSGI application: its
     second request, as a signed-in person's pages run them (the first one of a session also
     records the session's activity, at most once a minute)."""
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     counts = {}
-    headers = readers()
     for page in PAGES:
-        client = Client(headers={k: v for k, v in headers[page.reader].items() if k != "Cookie"})
-        cookie = headers[page.reader].get("Cookie")
-        if cookie:
-            name, value = cookie.split("=", 1)
-            client.cookies[name] = value
+        client = client_of(page.reader)
         assert client.get(page.path).status_code == 200, page.path
         with CaptureQueriesContext(connection) as queries:
             response = client.get(page.path)
