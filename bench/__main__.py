@@ -2,8 +2,9 @@
 ``bench/results/latest.json`` and ``latest.png`` (bench/report.py). ``BENCH_QUICK=1``: the
 short version.
 
-Measured so far: B0 (the trivial view), B1 (portal pages on the production server, and one
-page's template in Django's template language and in Jinja2), B2 (the
+Measured so far: B0 (the trivial view), B1 (portal pages on the production server; in
+process, one page's template in Django's template language and in Jinja2, and where each
+page's time goes), B2 (the
 same pages at 10,000 and at a million accounts), B3 (service orders placed over HTTP at a fixed
 rate, to their confirmation e-mail, with one and four task workers), B4 (the bill run on SQLite
 and PostgreSQL, against a set-based insert of the same invoice rows), B5 (the provisioning
@@ -30,7 +31,12 @@ def _run() -> list[Figure]:
     env = demo_environment(temporary_var_dir())
     # This process reads and writes the server's database (sessions, generated accounts).
     os.environ.pop("DATABASE_URL", None)
-    for name in ("SEATWISE_DEMO", "SEATWISE_VAR_DIR", "DJANGO_SETTINGS_MODULE"):
+    for name in (
+        "SEATWISE_DEMO",
+        "SEATWISE_VAR_DIR",
+        "DJANGO_SETTINGS_MODULE",
+        "SEATWISE_API_RATE_LIMIT",
+    ):
         os.environ[name] = env[name]
     print("== preparing the demo database", flush=True)
     prepare(env)
@@ -41,13 +47,15 @@ def _run() -> list[Figure]:
     from bench.api import api_writes
     from bench.billing import bill_runs
     from bench.orders import orders
-    from bench.pages import growth, pages, readers, template_engines
+    from bench.pages import growth, page_breakdown, pages, readers, template_engines
     from bench.server import web_server
 
     print("== B0, B1, B6: pages on the production server", flush=True)
     figures = pages(env)
     print("== B1: one page's template in Django's template language and in Jinja2", flush=True)
     figures += template_engines()
+    print("== B1: where each page's time goes, in process", flush=True)
+    figures += page_breakdown()
     print("== B5: the provisioning API's writes", flush=True)
     token = readers()["api"]["Authorization"].removeprefix("Bearer ")
     with web_server(env) as server:

@@ -70,6 +70,7 @@ def readers() -> dict[str, dict[str, str]]:
     from django.conf import settings
     from django.contrib.auth import login
     from django.http import HttpRequest
+    from django.middleware.csrf import _get_new_csrf_string
 
     from seatwise.accounts.models import CorporateCredential, Person
     from seatwise.api.models import OperatorToken
@@ -80,7 +81,12 @@ def readers() -> dict[str, dict[str, str]]:
     PERSON_BACKEND = "seatwise.accounts.backends.PersonBackend"
 
     def cookie(session_key: str) -> dict[str, str]:
-        return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}"}
+        # And the CSRF cookie a browser has from its first page on: without it every answer
+        # would make and set a new one, which a browser's requests never cost.
+        return {
+            "Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}; "
+            f"{settings.CSRF_COOKIE_NAME}={_get_new_csrf_string()}"
+        }
 
     def person(email: str) -> dict[str, str]:
         # As the sign-in page leaves it: signed in, and the sign-in stamped (its time, browser
@@ -197,10 +203,7 @@ def client_of(reader: str) -> Any:
 
     headers = readers()[reader]
     client = Client(headers={k: v for k, v in headers.items() if k != "Cookie"})
-    cookie = headers.get("Cookie")
-    if cookie:
-        name, value = cookie.split("=", 1)
-        client.cookies[name] = value
+    client.cookies.load(headers.get("Cookie", ""))
     return client
 
 
@@ -211,6 +214,17 @@ def template_engines() -> list[Figure]:
 
     page = PAGES[0]
     return engines(client_of(page.reader), page.path)
+
+
+def page_breakdown() -> list[Figure]:
+    """B1's breakdown: each page's CPU time in this process against the trivial view's, and
+    its parts (bench/breakdown.py)."""
+    from bench.breakdown import breakdown, figures, lines
+
+    headers = readers()
+    trivial, split = breakdown([(page.name, page.path, headers[page.reader]) for page in PAGES])
+    print(lines(trivial, split), flush=True)
+    return figures(trivial, split)
 
 
 def queries_per_page() -> dict[str, int]:
