@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from bench.report import Figure, quick
+from bench.server import Server
 
 TX_GOAL = 1000.0
 CLIENTS = 4
@@ -128,15 +129,15 @@ def _clients_run(base_url: str, token: str, seconds: float) -> tuple[_Tally, flo
     return tally, time.monotonic() - started
 
 
-def api_writes(base_url: str, token: str) -> list[Figure]:
+def api_writes(server: Server, token: str) -> list[Figure]:
     """B5: ``CLIENTS`` clients running the flow for a while; writes per second.
 
     As for the pages (B1), one second of the same load first, not counted: a web worker's
     first request loads the URL configuration and the API's modules (most of a second of
     CPU), which is the start of a worker, not the throughput of the API."""
     seconds = 4.0 if quick() else 15.0
-    warm_up, _warm_up_elapsed = _clients_run(base_url, token, 1.0)
-    tally, elapsed = _clients_run(base_url, token, seconds)
+    warm_up, _warm_up_elapsed = _clients_run(server.url, token, 1.0)
+    tally, elapsed = _clients_run(server.url, token, seconds)
     for done in (warm_up, tally):
         if done.failures:
             raise RuntimeError(f"B5: {len(done.failures)} flows failed, e.g. {done.failures[0]}")
@@ -153,6 +154,7 @@ def api_writes(base_url: str, token: str) -> list[Figure]:
                 "reads_per_s": round(tally.reads / elapsed, 2),
                 "flow": "account, card (token), subscription (5 seats), seat; roles and "
                 "invoices read",
+                "web_worker_peak_rss_mb": round(server.worker_peak_rss_mb(), 1),
             },
         )
     ]

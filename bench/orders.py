@@ -103,6 +103,8 @@ def _detail(result: dict[str, Any]) -> dict[str, Any]:
             "post_p99_ms",
             "post_start_lag_max_ms",
             "seconds",
+            "web_worker_peak_rss_mb",
+            "task_worker_peak_rss_mb",
         )
     }
 
@@ -371,16 +373,25 @@ class _Processes:
     log: Path | None = None
     log_start: int = 0
 
-    def stop(self) -> None:
+    def stop(self) -> float:
+        """Stop the workers; the highest peak resident set of any of them, in MB."""
         for process in self.workers:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
+        peak_kb = 0
         for process in self.workers:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            deadline = time.monotonic() + 20
+            while True:
+                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+                if pid:
+                    process.returncode = os.waitstatus_to_exitcode(status)
+                    peak_kb = max(peak_kb, usage.ru_maxrss)
+                    break
+                if time.monotonic() > deadline:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    deadline = math.inf
+                time.sleep(0.05)
+        return peak_kb / 1024
 
 
 def _request(
@@ -554,6 +565,7 @@ def place(rate: float, workers: int) -> dict[str, Any]:
     }
     processes = _workers_start(workers, env, folder / "workers.log")
     arrived: dict[int, float] = {}  # account → its confirmation's arrival
+    web_rss = task_rss = 0.0
     try:
         with web_server(env) as server:
             port = int(server.url.rsplit(":", 1)[1])
@@ -570,8 +582,9 @@ def place(rate: float, workers: int) -> dict[str, Any]:
                     if mid in seen:
                         arrived[account] = seen[mid]
                 connection.close()
+            web_rss = server.worker_peak_rss_mb()
     finally:
-        processes.stop()
+        task_rss = processes.stop()
         controller.stop()
     first = min(c.started for c in clients)
     latencies = [
@@ -598,6 +611,8 @@ def place(rate: float, workers: int) -> dict[str, Any]:
         "p50_s": _percentile(latencies, 0.5),
         "p99_s": _percentile(latencies, 0.99),
         "orders_per_s": len(arrived) / seconds if seconds > 0 else 0.0,
+        "web_worker_peak_rss_mb": round(web_rss, 1),
+        "task_worker_peak_rss_mb": round(task_rss, 1),
         "post_p50_ms": round(_percentile(posts, 0.5), 1),
         "post_p99_ms": round(_percentile(posts, 0.99), 1),
         "post_start_lag_max_ms": round(max((c.started - c.scheduled) * 1000 for c in clients), 1),

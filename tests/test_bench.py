@@ -160,3 +160,52 @@ def test_several_runs_combine_into_their_rate_over_their_time_and_the_worst_p99(
 
     # 2,500 requests in 1 + 2 + 2 seconds.
     assert combined == Load(requests_per_s=500.0, p50_ms=4.0, p99_ms=20.0, requests=2500, errors=3)
+
+
+def test_memory_is_the_highest_peak_of_every_web_and_task_worker_measured():
+    from bench.pages import _memory, memory_over_all
+
+    figures = [
+        _memory("B6.web_worker_rss_mb", {"B1": 108.0}, goal=150.0),
+        _memory("B6.task_worker_rss_mb", {"the demo's 12 queued tasks": 172.0}, goal=None),
+        Figure(
+            "B5.api_tx_per_s",
+            310.0,
+            "tx/s",
+            goal=1000.0,
+            higher_is_better=True,
+            detail={"web_worker_peak_rss_mb": 151.5},
+        ),
+        Figure(
+            "B3.orders_per_s",
+            4.8,
+            "orders/s",
+            goal=200.0,
+            higher_is_better=True,
+            detail={"web_worker_peak_rss_mb": 120.0, "task_worker_peak_rss_mb": 181.25},
+        ),
+        Figure(
+            "B4.charges_per_s.sqlite",
+            6.3,
+            "charges/s",
+            goal=None,
+            higher_is_better=True,
+            detail={"task_worker_peak_rss_mb": 175.0},
+        ),
+    ]
+
+    web, task, *others = memory_over_all(figures)
+
+    assert (web.name, web.value, web.goal, web.met) == ("B6.web_worker_rss_mb", 151.5, 150.0, False)
+    assert web.detail == {
+        "peaks_mb": {"B1": 108.0, "B5.api_tx_per_s": 151.5, "B3.orders_per_s": 120.0}
+    }
+    assert (task.name, task.value, task.goal) == ("B6.task_worker_rss_mb", 181.25, None)
+    assert task.detail == {
+        "peaks_mb": {
+            "the demo's 12 queued tasks": 172.0,
+            "B3.orders_per_s": 181.2,
+            "B4.charges_per_s.sqlite": 175.0,
+        }
+    }
+    assert others == figures[2:]
