@@ -213,9 +213,12 @@ def memory_over_all(figures: list[Figure]) -> list[Figure]:
             result.append(figure)
             continue
         peaks = dict(figure.detail["peaks_mb"])
-        peaks.update(
-            {other.name: float(other.detail[key]) for other in figures if key in other.detail}
-        )
+        # Figures of one run share its detail (B3's p50, p99 and orders/s): listed once.
+        runs: list[dict[str, Any]] = []
+        for other in figures:
+            if key in other.detail and other.detail not in runs:
+                runs.append(other.detail)
+                peaks[other.name] = float(other.detail[key])
         result.append(_memory(figure.name, peaks, goal=figure.goal))
     return result
 

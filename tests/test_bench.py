@@ -177,6 +177,15 @@ def test_memory_is_the_highest_peak_of_every_web_and_task_worker_measured():
             detail={"web_worker_peak_rss_mb": 151.5},
         ),
         Figure(
+            "B3.order_email_p99_s",
+            40.0,
+            "s",
+            goal=2.0,
+            higher_is_better=False,
+            detail={"web_worker_peak_rss_mb": 120.0, "task_worker_peak_rss_mb": 181.25},
+        ),
+        # The same run's other figure: not listed twice.
+        Figure(
             "B3.orders_per_s",
             4.8,
             "orders/s",
@@ -198,13 +207,13 @@ def test_memory_is_the_highest_peak_of_every_web_and_task_worker_measured():
 
     assert (web.name, web.value, web.goal, web.met) == ("B6.web_worker_rss_mb", 151.5, 150.0, False)
     assert web.detail == {
-        "peaks_mb": {"B1": 108.0, "B5.api_tx_per_s": 151.5, "B3.orders_per_s": 120.0}
+        "peaks_mb": {"B1": 108.0, "B5.api_tx_per_s": 151.5, "B3.order_email_p99_s": 120.0}
     }
     assert (task.name, task.value, task.goal) == ("B6.task_worker_rss_mb", 181.25, None)
     assert task.detail == {
         "peaks_mb": {
             "the demo's 12 queued tasks": 172.0,
-            "B3.orders_per_s": 181.2,
+            "B3.order_email_p99_s": 181.2,
             "B4.charges_per_s.sqlite": 175.0,
         }
     }
