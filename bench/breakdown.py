@@ -9,7 +9,8 @@ split into:
 - **sql**: the database running the page's statements (the driver's ``execute``; rows fetched
   later are counted with the rest);
 - **rest**: everything else: the middleware (session, person, language, CSRF, security
-  headers), the view, the ORM building statements and model instances, the response.
+  headers), the view, the ORM building statements and model instances, the response, and the
+  clock's own two readings per template and per statement (some microseconds a page).
 
 The trivial view (``/healthz``) is the floor every request pays (the handler and the
 middleware of an anonymous request). Each figure is the best of ``ROUNDS`` rounds of
