@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from unittest import mock
 
 from bench.report import Figure, quick
+from bench.server import template_renders_wrapped
 
 ROUNDS = 5
 REQUESTS = 200
@@ -59,16 +58,14 @@ def _clocked() -> Iterator[_Clock]:
     """Times Django's template rendering and every statement run on the default connection
     while the block runs. A template rendered inside another counts once (the outer one)."""
     from django.db import connection
-    from django.template.backends.django import Template
 
     clock = _Clock()
-    render = Template.render
 
-    def timed_render(self: Any, context: Any = None, request: Any = None) -> Any:
+    def timed_render(render: Callable[..., Any], template: Any, context: Any, request: Any) -> Any:
         clock.depth += 1
         started = time.process_time()
         try:
-            return render(self, context, request)
+            return render(template, context, request)
         finally:
             clock.depth -= 1
             if clock.depth == 0:
@@ -85,33 +82,21 @@ def _clocked() -> Iterator[_Clock]:
                 clock.sql_in_template += spent
 
     with (
-        mock.patch.object(Template, "render", timed_render),
+        template_renders_wrapped(timed_render),
         connection.execute_wrapper(timed_execute),
     ):
         yield clock
 
 
 def _environ(path: str, headers: dict[str, str]) -> dict[str, Any]:
-    """The WSGI environ of a GET of ``path`` with ``headers``, as a server on loopback makes it."""
-    route, _, query = path.partition("?")
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": route,
-        "QUERY_STRING": query,
-        "SCRIPT_NAME": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "127.0.0.1:8000",
-        "HTTP_ACCEPT": "*/*",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-    }
-    for name, value in headers.items():
-        environ["HTTP_" + name.upper().replace("-", "_")] = value
-    return environ
+    """The WSGI environ of a GET of ``path`` with ``headers`` (Django's ``RequestFactory``), as
+    a server on loopback makes it."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(
+        path, headers=headers, SERVER_NAME="127.0.0.1", HTTP_HOST="127.0.0.1:8000"
+    )
+    return dict(request.environ)
 
 
 def _requester(
@@ -123,12 +108,14 @@ def _requester(
         from config.wsgi import application
 
     statuses: list[str] = []
+    environ = _environ(path, headers)
 
     def start_response(status: str, _headers: Any, _exc_info: Any = None) -> None:
         statuses.append(status)
 
     def get() -> str:
-        body = application(_environ(path, headers), start_response)
+        # The same request each time, with a body of its own (empty: a GET).
+        body = application({**environ, "wsgi.input": io.BytesIO(b"")}, start_response)
         b"".join(body)
         body.close()
         return statuses.pop()

@@ -22,9 +22,9 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 from bench.report import Figure, quick
+from bench.server import template_renders_wrapped
 
 PAGE = "billing_center/subscriptions.html"
 FOLDER = Path(__file__).with_name("jinja2")
@@ -80,16 +80,13 @@ def jinja2_backend() -> Any:
 @contextlib.contextmanager
 def _recording() -> Iterator[list[tuple[Any, dict[str, Any], Any]]]:
     """The templates Django's backend renders inside the block: (template, context, request)."""
-    from django.template.backends.django import Template
-
     rendered: list[tuple[Any, dict[str, Any], Any]] = []
-    render = Template.render
 
-    def record(self: Any, context: Any = None, request: Any = None) -> Any:
-        rendered.append((self, dict(context or {}), request))
-        return render(self, context, request)
+    def record(render: Callable[..., Any], template: Any, context: Any, request: Any) -> Any:
+        rendered.append((template, dict(context or {}), request))
+        return render(template, context, request)
 
-    with mock.patch.object(Template, "render", record):
+    with template_renders_wrapped(record):
         yield rendered
 
 
@@ -105,18 +102,16 @@ def page_renderers(client: Any, path: str) -> tuple[Callable[[], str], Callable[
     [(django_template, context, request)] = [
         r for r in rendered if r[0].origin.template_name == PAGE
     ]
-    jinja2_template = jinja2_backend().get_template(PAGE)
     language = request.LANGUAGE_CODE
 
-    def with_django() -> str:
-        with translation.override(language):
-            return str(django_template.render(dict(context), request))
+    def rendering(template: Any) -> Callable[[], str]:
+        def render() -> str:
+            with translation.override(language):
+                return str(template.render(dict(context), request))
 
-    def with_jinja2() -> str:
-        with translation.override(language):
-            return str(jinja2_template.render(dict(context), request))
+        return render
 
-    return with_django, with_jinja2
+    return rendering(django_template), rendering(jinja2_backend().get_template(PAGE))
 
 
 def _per_render_ms(render: Callable[[], str], count: int) -> float:

@@ -20,11 +20,12 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 BASE = Path(__file__).resolve().parent.parent
 WEB_WORKERS = 2
@@ -333,3 +334,18 @@ def django_in_process() -> None:
     import django
 
     django.setup()
+
+
+@contextmanager
+def template_renders_wrapped(wrap: Callable[..., Any]) -> Iterator[None]:
+    """While the block runs, every render of Django's template backend goes through
+    ``wrap(render, template, context, request)``, ``render`` being the backend's own."""
+    from django.template.backends.django import Template
+
+    render = Template.render
+
+    def wrapped(self: Any, context: Any = None, request: Any = None) -> Any:
+        return wrap(render, self, context, request)
+
+    with mock.patch.object(Template, "render", wrapped):
+        yield
