@@ -123,8 +123,18 @@ TEMPLATES = [
         "BACKEND": "seatwise.core.templates.DjangoTemplates",
         "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Django's cached loader, folding each compiled template's constant runs
+            # (seatwise.core.template_folding).
+            "loaders": [
+                (
+                    "seatwise.core.template_folding.Loader",
+                    [
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                )
+            ],
             # {% url %} reversing each URL once per process (seatwise.core.urls).
             "builtins": ["seatwise.core.templatetags.cached_urls"],
             "context_processors": [

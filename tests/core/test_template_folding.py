@@ -1,0 +1,239 @@
+"""Compiled templates with their constant runs folded (``core.template_folding``) and the
+``{% per_language %}`` fragment (``core.templatetags.per_language``): the same output as the
+templates unfolded, in every language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template import engines as configured
+from django.template.base import Node, NodeList
+from django.template.loader_tags import BlockNode
+from django.template.utils import get_app_template_dirs
+from django.test import override_settings
+from django.utils import translation
+
+from seatwise.core.kept import KeptPerLanguage
+from seatwise.core.template_folding import (
+    CompiledNodeList,
+    FoldedNode,
+    Loader,
+    RunNode,
+    constant,
+)
+from seatwise.core.templatetags.per_language import PerLanguageNode
+
+LANGUAGES = ["en", "de", "it", "es"]
+
+
+def seatwise_engine() -> Engine:
+    return configured["django"].engine  # type: ignore[attr-defined]
+
+
+def unfolded_engine() -> Engine:
+    """The project's engine (its folders, libraries and builtins) with Django's loaders, not
+    cached and not folding."""
+    engine = seatwise_engine()
+    return Engine(
+        dirs=list(engine.dirs),
+        libraries=engine.libraries,
+        builtins=[name for name in engine.builtins if name not in Engine.default_builtins],
+        loaders=[
+            "django.template.loaders.filesystem.Loader",
+            "django.template.loaders.app_directories.Loader",
+        ],
+    )
+
+
+def template_names() -> list[str]:
+    """Every template the project's engine finds: its folders' and the installed apps'."""
+    folders = [Path(folder) for folder in seatwise_engine().dirs]
+    folders += [Path(folder) for folder in get_app_template_dirs("templates")]
+    names = {
+        path.relative_to(folder).as_posix()
+        for folder in folders
+        for path in folder.rglob("*")
+        if path.suffix in (".html", ".txt", ".xml")
+    }
+    return sorted(names)
+
+
+def nodelists(node: Node) -> Iterator[NodeList]:
+    for value in vars(node).values():
+        if isinstance(value, NodeList):
+            yield value
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, tuple):
+                    yield from (part for part in item if isinstance(part, NodeList))
+
+
+def flat(nodelist: list[Node]) -> Iterator[tuple[str, str | None]]:
+    """Every node below ``nodelist``, runs opened: (class, tag source)."""
+    for node in nodelist:
+        if isinstance(node, RunNode):
+            yield from flat(node.nodes)
+            continue
+        token = getattr(node, "token", None)
+        yield type(node).__name__, token.contents if token else None
+        for child in nodelists(node):
+            yield from flat(child)
+
+
+def test_the_project_engine_folds_with_djangos_cached_loader_below():
+    [loader] = seatwise_engine().template_loaders
+    assert type(loader) is Loader
+    assert type(seatwise_engine().get_template("base.html").nodelist) is CompiledNodeList
+    assert [type(inner).__module__ for inner in loader.loaders] == [
+        "django.template.loaders.filesystem",
+        "django.template.loaders.app_directories",
+    ]
+
+
+def test_every_template_keeps_every_node_in_its_place():
+    names = template_names()
+    assert "base.html" in names
+    assert "billing_center/subscriptions.html" in names
+    folded_somewhere = 0
+    for name in names:
+        folded = seatwise_engine().get_template(name)
+        plain = unfolded_engine().get_template(name)
+        assert list(flat(folded.nodelist)) == list(flat(plain.nodelist)), name
+        # the blocks {% extends %} looks up, found once and then remembered
+        for _ in range(2):
+            assert [block.name for block in folded.nodelist.get_nodes_by_type(BlockNode)] == [
+                block.name for block in plain.nodelist.get_nodes_by_type(BlockNode)
+            ], name
+        folded_somewhere += bool(folded.nodelist.get_nodes_by_type(FoldedNode))
+    assert folded_somewhere > 100
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_template_renders_as_unfolded(language):
+    """With an empty context, in each language (twice: the second render is the kept one)."""
+
+    def outcome(engine: Engine, name: str) -> str:
+        try:
+            return engine.get_template(name).render(Context({"value": "x"}))
+        except Exception as error:  # the same failure both ways
+            return f"{type(error).__name__}: {error}"
+
+    plain_engine = unfolded_engine()
+    with translation.override(language):
+        for name in template_names():
+            expected = outcome(plain_engine, name)
+            assert outcome(seatwise_engine(), name) == expected, name
+            assert outcome(seatwise_engine(), name) == expected, name
+
+
+def test_a_page_layout_is_folded_into_few_runs_kept_per_language():
+    template = seatwise_engine().get_template("billing_center/base.html")
+    runs = template.nodelist.get_nodes_by_type(FoldedNode)
+    side_nav = next(run for run in runs if "side-nav" in str(run.nodes[0].s))
+    with translation.override("de"):
+        german = side_nav.render(Context())
+    with translation.override("it"):
+        italian = side_nav.render(Context())
+
+    assert german == (
+        '\n<div class="layout">\n  <nav class="side-nav" aria-label="Abrechnungscenter">\n'
+        '    <p class="side-nav__heading">Abrechnungscenter</p>\n    <ul>\n'
+        '      <li><a href="/billing/subscriptions/"'
+    )
+    assert italian.startswith(
+        '\n<div class="layout">\n  <nav class="side-nav" aria-label="Centro fatturazione">\n'
+        '    <p class="side-nav__heading">Centro fatturazione</p>'
+    )
+    assert (side_nav._kept[("de", True)], side_nav._kept[("it", True)]) == (german, italian)
+    with override_settings(LANGUAGES=[("en", "English")]):
+        assert side_nav._kept == {}
+
+
+ENGINE_SOURCE = "{% load i18n static per_language %}"
+
+
+def parsed(source: str) -> Template:
+    template = seatwise_engine().from_string(ENGINE_SOURCE + source)
+    return template
+
+
+@pytest.mark.parametrize(
+    ("source", "folds"),
+    [
+        ("text", True),
+        ('{% translate "Invoices" %}', True),
+        ("{% translate label %}", False),
+        ('{% translate "Invoices" as heading %}', False),
+        ('{% translate "Invoices"|upper %}', False),
+        ("{% blocktranslate %}Invoices{% endblocktranslate %}", True),
+        ("{% blocktranslate %}Hello {{ name }}{% endblocktranslate %}", False),
+        ("{% url 'billing:invoices' %}", True),
+        ("{% url 'billing:subscription_seats' 7 %}", False),
+        ("{% url 'billing:invoices' as link %}", False),
+        ("{% url view_name %}", False),
+        ("{% static 'css/seatwise.css' %}", True),
+        ("{% static path %}", False),
+        ("{% static 'css/seatwise.css' as sheet %}", False),
+        ("{% comment %}a note{% endcomment %}", True),
+        ("{% per_language %}{{ LANGUAGE_CODE }}{% endper_language %}", True),
+        ("{{ value }}", False),
+        ("{% csrf_token %}", False),
+    ],
+)
+def test_which_nodes_are_constant(source, folds):
+    [node] = parsed(source).nodelist[1:]
+    assert constant(node) is folds
+
+
+def test_a_per_language_fragment_sees_nothing_of_the_context_and_keeps_its_output():
+    template = parsed(
+        "{% per_language %}{% get_current_language as code %}[{{ code }}|{{ person }}]"
+        "{% endper_language %}({{ person }})"
+    )
+    [fragment] = template.nodelist.get_nodes_by_type(PerLanguageNode)
+    assert isinstance(fragment, KeptPerLanguage)
+
+    with translation.override("es"):
+        assert template.render(Context({"person": "Ana"})) == "[es|](Ana)"
+        assert template.render(Context({"person": "Bo"})) == "[es|](Bo)"
+    with translation.override("it"):
+        assert template.render(Context({"person": "Ana"})) == "[it|](Ana)"
+    assert (fragment._kept[("es", True)], fragment._kept[("it", True)]) == ("[es|]", "[it|]")
+
+
+@pytest.mark.parametrize(
+    "inner", ["{% csrf_token %}", "{% block nav %}{% endblock %}", "{% per_language x %}"]
+)
+def test_a_per_language_fragment_refuses_what_depends_on_more_than_the_language(inner):
+    source = (
+        "{% per_language x %}{% endper_language %}"
+        if inner == "{% per_language x %}"
+        else "{% per_language %}" + inner + "{% endper_language %}"
+    )
+    with pytest.raises(TemplateSyntaxError, match="per_language"):
+        parsed(source)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_language_switch_lists_every_language_with_the_current_one_selected(language):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/help/")
+    with translation.override(language):
+        html = seatwise_engine().get_template("base.html").render(Context({"request": request}))
+        plain = unfolded_engine().get_template("base.html").render(Context({"request": request}))
+
+    assert html == plain
+    options = [line.strip() for line in html.splitlines() if line.strip().startswith("<option")]
+    expected = {
+        "en": '<option value="en" lang="en"{}>English</option>',
+        "de": '<option value="de" lang="de"{}>Deutsch</option>',
+        "it": '<option value="it" lang="it"{}>Italiano</option>',
+        "es": '<option value="es" lang="es"{}>Español</option>',
+    }
+    assert options == [
+        expected[code].format(" selected" if code == language else "") for code in expected
+    ]
