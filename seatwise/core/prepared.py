@@ -31,7 +31,11 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable
+from django.db.models.query import (  # type: ignore[attr-defined]
+    ModelIterable,
+    _get_from_db,
+    get_related_populators,
+)
 from django.db.models.sql.compiler import SQLCompiler
 
 # Values that stand for the parameters at compilation: within the range of a 32-bit integer
@@ -52,6 +56,19 @@ class _Compiled:
     queryset: QuerySet[Any]
     # What turns each selected column's value into its field's Python value.
     converters: dict[int, Any]
+    # What ``ModelIterable`` works out from the compiler before its first row, worked out once
+    # (``_rows``); None where the query needs Django's own iterator.
+    rows: _Rows | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    from_db: Callable[..., Any]  # the model's from_db, with the query's fetch mode
+    init_list: list[str]
+    start: int
+    end: int
+    populators: list[Any]
+    annotations: dict[str, int]
 
 
 class _Run:
@@ -101,7 +118,9 @@ class Prepared[M: Model]:
         converters = compiler.get_converters(
             [column[0] for column in compiler.select[0 : compiler.col_count]]
         )
-        return _Compiled(compiler, sql, tuple(params), positions, queryset, converters)
+        return _Compiled(
+            compiler, sql, tuple(params), positions, queryset, converters, _rows(queryset, compiler)
+        )
 
     def __call__(
         self, *values: int | str, using: str = DEFAULT_DB_ALIAS, **shape: Hashable
@@ -122,13 +141,71 @@ class Prepared[M: Model]:
         for value, positions in zip(values, compiled.positions, strict=True):
             for position in positions:
                 params[position] = value
+        sql = compiled.sql
+        if compiled.rows is not None:
+            return _instances(compiled.rows, connection, sql, params, compiled.converters)
         compiler = copy.copy(compiled.compiler)
         compiler.connection = connection
-        sql = compiled.sql
         compiler.as_sql = lambda *_args, **_kwargs: (sql, params)  # type: ignore[method-assign,assignment]
         converters = compiled.converters
         compiler.get_converters = lambda _expressions: converters  # type: ignore[method-assign,assignment]
         return list(ModelIterable(_Run(compiled, compiler)))  # type: ignore[arg-type]
+
+
+def _rows(queryset: QuerySet[Any], compiler: SQLCompiler) -> _Rows | None:
+    """What ``ModelIterable.__iter__`` derives from the compiled query before reading a row,
+    for a query it would read without state of its own: no peers to track (the default fetch
+    mode), no known related objects (a related manager's), no composite columns."""
+    if (
+        queryset._fetch_mode.track_peers  # type: ignore[attr-defined]
+        or queryset._known_related_objects  # type: ignore[attr-defined]
+        or compiler.has_composite_fields(
+            [column[0] for column in compiler.select[0 : compiler.col_count]]
+        )
+    ):
+        return None
+    select, klass_info = compiler.select, compiler.klass_info
+    assert klass_info is not None
+    fields = klass_info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    return _Rows(
+        from_db=_get_from_db(klass_info["model"], queryset._fetch_mode),  # type: ignore[attr-defined]
+        init_list=[column[0].target.attname for column in select[start:end]],
+        start=start,
+        end=end,
+        populators=get_related_populators(klass_info, select, queryset.db, queryset._fetch_mode),  # type: ignore[attr-defined]
+        annotations=dict(compiler.annotation_col_map or {}),
+    )
+
+
+def _instances(
+    rows: _Rows, connection: Any, sql: str, params: list[Any], converters: dict[int, Any]
+) -> list[Any]:
+    """``ModelIterable``'s loop over the rows of ``sql``, with what it derives per run derived
+    once (``_rows``); the statement runs through Django's cursor (its execute wrappers, the
+    query log of the tests)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    conversions = list(converters.items())
+    db, from_db, init_list = connection.alias, rows.from_db, rows.init_list
+    start, end = rows.start, rows.end
+    instances = []
+    for values in fetched:
+        if conversions:
+            values = list(values)
+            for position, (functions, expression) in conversions:
+                value = values[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                values[position] = value
+        instance = from_db(db, init_list, values[start:end])
+        for populator in rows.populators:
+            populator.populate(values, instance)
+        for name, position in rows.annotations.items():
+            setattr(instance, name, values[position])
+        instances.append(instance)
+    return instances
 
 
 def prepared[M: Model](build: Callable[..., QuerySet[M]]) -> Prepared[M]:

@@ -37,7 +37,10 @@ def _id(value: object) -> int | None:
 
 @prepared
 def _session_by_key(session_key: str) -> QuerySet[SignInSession]:
-    return SignInSession.objects.filter(session_key=session_key)
+    # What loading a session reads of its row (the rest is written, never read, per request).
+    return SignInSession.objects.filter(session_key=session_key).only(
+        "session_key", "session_data", "expire_date"
+    )
 
 
 class SessionStore(DatabaseSessionStore):

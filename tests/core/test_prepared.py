@@ -3,8 +3,10 @@ both databases."""
 
 from __future__ import annotations
 
+from datetime import UTC, date
+
 import pytest
-from django.db.models import QuerySet
+from django.db.models import FETCH_PEERS, F, QuerySet
 
 from seatwise.accounts.models import Person
 from seatwise.core.prepared import prepared
@@ -107,3 +109,75 @@ def test_integers_beyond_a_column_mean_what_django_says() -> None:
     assert people_after(account.pk, 2**63 + 5, limit=10) == []
     assert people_after(account.pk, 2**40, limit=10) == []
     assert people_after(account.pk, -(2**63) - 5, limit=10) == everyone
+
+
+def _state(instance: object) -> dict[str, object]:
+    """An instance's loaded values, and those of the related objects that came with it."""
+    values = {
+        name: value
+        for name, value in vars(instance).items()
+        if name != "_state" and not name.startswith("_prefetched")
+    }
+    cached = instance._state.fields_cache  # type: ignore[attr-defined]
+    values["related"] = {name: _state(related) for name, related in cached.items() if related}
+    values["db"] = instance._state.db  # type: ignore[attr-defined]
+    values["adding"] = instance._state.adding  # type: ignore[attr-defined]
+    return values
+
+
+def _annotated(account_id: int) -> QuerySet[Subscription]:
+    return (
+        Subscription.objects.filter(account_id=account_id)
+        .select_related("account", "plan__product")
+        .annotate(doubled=F("seats") * 2)
+        .only(
+            "seats",
+            "term_start",
+            "created_at",
+            "term_unit_amount",
+            "account__name",
+            "account__created_at",
+            "plan__code",
+            "plan__product",
+        )
+        .order_by("-pk")
+    )
+
+
+annotated = prepared(_annotated)
+
+
+def test_instances_are_those_of_the_queryset_converters_annotations_and_deferred_fields() -> None:
+    account = make_account()
+    make_subscription(account, seats=3)
+    make_subscription(account, seats=11, plan_code="goto-webinar-standard-monthly")
+
+    rows = annotated(account.pk)
+
+    assert [_state(row) for row in rows] == [_state(row) for row in _annotated(account.pk)]
+    assert [(row.seats, row.doubled) for row in rows] == [(11, 22), (3, 6)]  # type: ignore[attr-defined]
+    # the values converted (an aware time, a Decimal), the deferred fields left for later
+    assert all(type(row.term_start) is date for row in rows)
+    assert all(row.created_at.tzinfo is UTC for row in rows)
+    assert all(row.account.created_at.tzinfo is UTC for row in rows)
+    assert "status" not in vars(rows[0])
+
+
+@prepared
+def peers_of(account_id: int) -> QuerySet[Person]:
+    return Person.objects.filter(account_id=account_id).fetch_mode(FETCH_PEERS).order_by("pk")
+
+
+def test_a_query_that_tracks_peers_runs_through_djangos_iterator(
+    django_assert_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    account = make_account()
+    for _ in range(3):
+        make_person(account)
+
+    people = peers_of(account.pk)
+
+    assert [p.pk for p in people] == [p.pk for p in Person.objects.filter(account=account)]
+    # the peers fetched together: one query for every person's account
+    with django_assert_num_queries(1):
+        assert {p.account.pk for p in people} == {account.pk}
