@@ -6,22 +6,32 @@ the run once per language and autoescape mode and keeps the result.
 A page's layout and tables are mostly such runs: a table header is nine messages between
 text, a side navigation three URLs and three messages. Django renders each node on every
 render, each asking for the active language on its own; folded, a run costs one lookup. The
-output is the same, byte for byte (tests/test_template_folding.py renders every template of
+output is the same, byte for byte (tests/core/test_template_folding.py renders every template of
 the project both ways).
 
-The folding is done once per compiled template, by the template loader (``Loader``, the
-cached loader of the project's engine); the folded runs keep their outputs as the literal
-messages do (``seatwise.core.kept``).
+A template that ``{% extends %}`` a parent named by a literal is also flattened once
+(``flatten``): its nodes become the parent's (itself flattened), each block its most derived
+definition and what that overrides kept for ``{{ block.super }}`` (``FlatBlockNode``). A
+page's three levels of layout then render as one template: no parent to find, no block
+context to fill and search on every render. Output unchanged
+(tests/core/test_template_folding_pages.py renders the portal's pages from their real contexts
+both ways).
+
+Both are done once per compiled template, by the template loader (``Loader``, the cached
+loader of the project's engine); the folded runs keep their outputs as the literal messages do
+(``seatwise.core.kept``).
 """
 
 from __future__ import annotations
 
+import copy as _copy
 from collections.abc import Iterator
 from typing import Any
 
-from django.template import Context, Template
+from django.template import Context, Template, TemplateDoesNotExist
 from django.template.base import Node, NodeList, TextNode
 from django.template.defaulttags import CommentNode, LoadNode
+from django.template.loader_tags import BLOCK_CONTEXT_KEY, BlockNode, ExtendsNode
 from django.template.loaders import cached
 from django.templatetags.static import StaticNode
 from django.utils.safestring import SafeString, mark_safe
@@ -125,8 +135,124 @@ class CompiledNodeList(NodeList):
         return list(found)
 
 
+class FlatBlockNode(BlockNode):
+    """A block of a flattened template (``flatten``): its most derived definition, rendered in
+    place, and the one it overrides (``base``) for ``{{ block.super }}``. Rendered as part of a
+    template that ``{% extends %}`` itself at render time, it is a block as Django's."""
+
+    def __init__(
+        self, name: str, nodelist: NodeList, parent: Any = None, base: BlockNode | None = None
+    ) -> None:
+        super().__init__(name, nodelist, parent)
+        self.base = base
+
+    def render(self, context: Context) -> SafeString:
+        if context.render_context.get(BLOCK_CONTEXT_KEY) is not None:
+            return super().render(context)
+        with context.push():
+            # A block of its own per render, as Django's: it holds the context for block.super.
+            block = FlatBlockNode(self.name, self.nodelist, base=self.base)
+            block.context = context
+            context["block"] = block
+            return self.nodelist.render(context)
+
+    def super(self) -> SafeString:
+        if BLOCK_CONTEXT_KEY in self.context.render_context:
+            return super().super()
+        if self.base is None:
+            return mark_safe("")
+        return mark_safe(self.base.render(self.context))  # noqa: S308
+
+
+def _parent(template: Template) -> tuple[list[Node], ExtendsNode, str] | None:
+    """The text before a template's ``{% extends %}`` and the tag, if it names its parent by a
+    literal other than its own name."""
+    for position, node in enumerate(template.nodelist):
+        if isinstance(node, TextNode):
+            continue
+        name: Any = getattr(node, "parent_name", None)
+        if (
+            isinstance(node, ExtendsNode)
+            and not name.filters
+            and isinstance(name.var, str)
+            and name.var != template.origin.template_name
+        ):
+            return list(template.nodelist[:position]), node, name.var
+        return None
+    return None
+
+
+def flatten(template: Template, parent: Template) -> NodeList:
+    """``template``'s nodes with its ``{% extends %}`` resolved once: the parent's nodes (itself
+    flattened or a root: no ``{% extends %}``), each block its most derived definition."""
+    lead, extends, _name = _parent(template)  # type: ignore[misc]
+    overrides: dict[str, BlockNode] = extends.blocks
+    inherited: dict[str, Any] = {
+        found.name: found  # type: ignore[attr-defined]
+        for found in parent.nodelist.get_nodes_by_type(BlockNode)
+    }
+    made: dict[int, Node] = {}
+    derived: dict[str, FlatBlockNode] = {}
+
+    def nodes(nodelist: NodeList) -> NodeList:
+        result = NodeList(node(child) for child in nodelist)
+        result.contains_nontext = nodelist.contains_nontext
+        return result
+
+    def node(original: Node) -> Node:
+        if isinstance(original, BlockNode) and original.name in overrides:
+            return most_derived(original.name)
+        if id(original) not in made:
+            made[id(original)] = copied(original)
+        return made[id(original)]
+
+    def most_derived(name: str) -> FlatBlockNode:
+        if name not in derived:
+            base = inherited.get(name)
+            derived[name] = FlatBlockNode(
+                name, nodes(overrides[name].nodelist), base=None if base is None else block(base)
+            )
+        return derived[name]
+
+    def block(original: BlockNode) -> FlatBlockNode:
+        """An inherited block, with the blocks below it (and in what it overrides)
+        substituted."""
+        base = getattr(original, "base", None)
+        return FlatBlockNode(
+            original.name, nodes(original.nodelist), base=None if base is None else block(base)
+        )
+
+    def copied(original: Node) -> Node:
+        """``original`` with the blocks below it substituted (a copy, if there are any)."""
+        if isinstance(original, BlockNode):
+            return block(original)
+        if not original.get_nodes_by_type(BlockNode):
+            return original
+        copy = _copy.copy(original)
+        for name, value in vars(original).items():
+            if isinstance(value, NodeList):
+                setattr(copy, name, nodes(value))
+            elif isinstance(value, list) and any(isinstance(item, tuple) for item in value):
+                setattr(
+                    copy,
+                    name,
+                    [
+                        tuple(nodes(part) if isinstance(part, NodeList) else part for part in item)
+                        if isinstance(item, tuple)
+                        else item
+                        for item in value
+                    ],
+                )
+        return copy
+
+    flat = NodeList(lead + list(nodes(parent.nodelist)))
+    flat.contains_nontext = True
+    return flat
+
+
 class Loader(cached.Loader):
-    """Django's cached template loader, folding each template once as it compiles it."""
+    """Django's cached template loader, folding each template once as it compiles it, and
+    resolving its ``{% extends %}`` once (``flatten``) where its parent is named by a literal."""
 
     def get_template(self, template_name: str, skip: list[Any] | None = None) -> Template:
         key = self.cache_key(template_name, skip)
@@ -134,5 +260,19 @@ class Loader(cached.Loader):
         template = super().get_template(template_name, skip)
         if not known:
             fold(template.nodelist)
+            found = _parent(template)
+            parent = self._parent_template(found[2]) if found is not None else None
+            if parent is not None and not any(
+                isinstance(node, ExtendsNode) for node in parent.nodelist
+            ):
+                template.nodelist = flatten(template, parent)
             template.nodelist = CompiledNodeList(template.nodelist)
         return template
+
+    def _parent_template(self, name: str) -> Template | None:
+        """The parent, compiled (and itself flattened where it can be); None if there is no
+        such template: the ``{% extends %}`` then fails when rendered, as Django's."""
+        try:
+            return self.get_template(name)
+        except TemplateDoesNotExist:
+            return None
