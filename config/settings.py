@@ -136,7 +136,12 @@ TEMPLATES = [
                 )
             ],
             # {% url %} reversing each URL once per process (seatwise.core.urls).
-            "builtins": ["seatwise.core.templatetags.cached_urls"],
+            # |date keeping a calendar day's text per format and language
+            # (seatwise.core.templatetags.cached_dates).
+            "builtins": [
+                "seatwise.core.templatetags.cached_urls",
+                "seatwise.core.templatetags.cached_dates",
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

@@ -7,7 +7,7 @@ the currency's minor unit, half up (ROUND_HALF_UP), and totals are sums of round
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from babel.numbers import format_currency, get_currency_precision
 
@@ -30,4 +30,12 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
 
 def format_money(amount: Decimal, currency: str, language: str) -> str:
     """Format for display in the reader's locale: de ``1.234,50 €``, en ``€1,234.50``."""
-    return str(format_currency(amount, currency, locale=babel_locale(language)))
+    # By the amount's text: two equal amounts may still print apart (-0 and 0).
+    return _formatted(str(amount), currency, language)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(amount: str, currency: str, language: str) -> str:
+    """babel's formatting (15-20 µs), kept for the amounts that recur: a plan's price on every
+    page that lists it."""
+    return str(format_currency(Decimal(amount), currency, locale=babel_locale(language)))
