@@ -12,10 +12,13 @@ import re
 from dataclasses import dataclass
 from datetime import time
 from functools import lru_cache
+from typing import Any
 
 from babel.dates import get_day_names
 from django.conf import settings
-from django.utils.translation import get_language, to_locale
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.translation import get_language, override, to_locale
 from django.utils.translation import gettext as _
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -35,20 +38,32 @@ class SupportHours:
 
     def describe(self, language: str | None = None) -> str:
         """ "Monday to Friday, 08:00–18:00 (Europe/Berlin)" in ``language`` (the active one)."""
-        locale = to_locale(language or get_language() or settings.LANGUAGE_CODE)
-        names = get_day_names("wide", locale=locale)
-        first, last = names[self.first_day], names[self.last_day]
+        return _described(self, language or get_language() or settings.LANGUAGE_CODE)
+
+
+@lru_cache(maxsize=64)
+def _described(hours: SupportHours, language: str) -> str:
+    """The hours in ``language``, made once per language: the pages that show them (every
+    help article, the Corporate Billing Portal's) would ask babel for the day names each time."""
+    names = get_day_names("wide", locale=to_locale(language))
+    first, last = names[hours.first_day], names[hours.last_day]
+    with override(language):
         days = (
             first
-            if self.first_day == self.last_day
+            if hours.first_day == hours.last_day
             else _("%(first)s to %(last)s") % {"first": first, "last": last}
         )
         return _("%(days)s, %(opens)s–%(closes)s (%(zone)s)") % {
             "days": days[:1].upper() + days[1:],
-            "opens": self.opens.strftime("%H:%M"),
-            "closes": self.closes.strftime("%H:%M"),
-            "zone": self.zone,
+            "opens": hours.opens.strftime("%H:%M"),
+            "closes": hours.closes.strftime("%H:%M"),
+            "zone": hours.zone,
         }
+
+
+@receiver(setting_changed)
+def _forget(**kwargs: Any) -> None:
+    _described.cache_clear()
 
 
 @lru_cache(maxsize=8)
