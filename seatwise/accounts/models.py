@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import default_key
 
+from seatwise.core.models import ChoiceLabels
 from seatwise.core.prefix import prefix_index
 
 NAME_MAX = 32  # first and last name, as in the vendor's Admin Center
 EMAIL_MAX = 128
 
 
-class Account(models.Model):
+class Account(ChoiceLabels):
     """The customer's organisation."""
 
     class Kind(models.TextChoices):

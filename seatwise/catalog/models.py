@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from seatwise.core.models import ChoiceLabels
+
 # The longest trial the catalog offers.
 MAX_TRIAL_DAYS = 90
 
@@ -41,7 +43,7 @@ class Product(models.Model):
         return self.trial_days > 0 and self.trial_seat_limit > 0
 
 
-class Plan(models.Model):
+class Plan(ChoiceLabels):
     class Tier(models.TextChoices):
         STANDARD = "standard", _("Standard")
         BUSINESS = "business", _("Business")

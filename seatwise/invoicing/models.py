@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.models import Account
+from seatwise.core.models import ChoiceLabels
 from seatwise.core.prefix import prefix_index
 
 INVOICE_SERIES = "INV"
@@ -94,7 +95,7 @@ class DocumentSeries(models.Model):
         return f"{self.series}-{self.year}"
 
 
-class Invoice(models.Model):
+class Invoice(ChoiceLabels):
     """An issued invoice or credit note: an immutable snapshot plus its payment state."""
 
     class Kind(models.TextChoices):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.models import Account
+from seatwise.core.models import ChoiceLabels
 from seatwise.payments.messages import DECLINE_MESSAGES, STATUS_MESSAGES
 from seatwise.sales.models import Purchase
 from seatwise.subscriptions.models import Subscription
@@ -34,7 +35,7 @@ ORDER_FAILURE_MESSAGES = {
 }
 
 
-class Quote(models.Model):
+class Quote(ChoiceLabels):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         ACCEPTED = "accepted", _("Accepted")
@@ -141,7 +142,7 @@ class QuoteLine(models.Model):
         return f"{self.quote_id}/{self.position}"
 
 
-class ServiceOrder(models.Model):
+class ServiceOrder(ChoiceLabels):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Not placed yet")
         RECEIVED = "received", _("Received")

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.models import Account, Person
 from seatwise.catalog.models import Plan, Product
+from seatwise.core.models import ChoiceLabels
 
 # A trial counts as live: it gives access, its seats are assigned as usual, and the account
 # has it instead of a paid subscription of its product (one live subscription per product).
@@ -13,7 +14,7 @@ from seatwise.catalog.models import Plan, Product
 LIVE_STATUSES = ("active", "pending_cancellation", "suspended", "trial")
 
 
-class Subscription(models.Model):
+class Subscription(ChoiceLabels):
     """Seats of one product bought by one account for a term [term_start, term_end).
 
     ``seats_assigned`` is maintained by the license services in the same transaction as the

@@ -15,13 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from seatwise.accounts.models import EMAIL_MAX, NAME_MAX, Account, Person
+from seatwise.core.models import ChoiceLabels
 
 CASE_SUBJECT_MAX = 120
 CASE_MESSAGE_MAX = 4000
 COMPANY_NAME_MAX = 200
 
 
-class Case(models.Model):
+class Case(ChoiceLabels):
     class Topic(models.TextChoices):
         BILLING_CONTACT_CHANGE = "billing_contact_change", _("Change the billing contact")
         BILLING = "billing", _("Billing, invoices and payments")
