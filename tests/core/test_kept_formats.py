@@ -69,6 +69,9 @@ def test_the_days_are_kept_per_language_and_dropped_when_a_setting_changes():
     day = datetime.date(2026, 7, 4)
     with translation.override("de"):
         german = render('{{ day|date:"j F Y" }}', day=day)
+        hits = cached_dates._kept.cache_info().hits
+        assert render('{{ day|date:"j F Y" }}', day=day) == german
+        assert cached_dates._kept.cache_info().hits == hits + 1  # the template's literal format
     with translation.override("it"):
         italian = render('{{ day|date:"j F Y" }}', day=day)
     assert (german, italian) == ("4 Juli 2026", "4 Luglio 2026")

@@ -27,8 +27,9 @@ register = template.Library()
 
 @register.filter(expects_localtime=True, is_safe=False)
 def date(value: Any, arg: str | None = None) -> str:
-    if type(value) is datetime.date and (arg is None or type(arg) is str):
-        return _kept(value, arg, get_language())
+    # (A template's literal is a SafeString: a str.)
+    if type(value) is datetime.date and (arg is None or isinstance(arg, str)):
+        return _kept(value, str(arg) if arg is not None else None, get_language())
     return str(django_date(value, arg))
 
 
