@@ -38,10 +38,14 @@ class KeptPerLanguage:
     """A node whose output depends only on the active language and the autoescape mode (mixed
     in before the node's class; see ``keep``)."""
 
-    _kept: dict[tuple[str | None, bool], Any]
+    _kept: dict[tuple[Any, ...], Any]
+
+    def kept_key(self, context: Context) -> tuple[Any, ...]:
+        """What the output depends on."""
+        return (get_language(), context.autoescape)
 
     def render(self, context: Context, *args: Any, **kwargs: Any) -> Any:
-        key = (get_language(), context.autoescape)
+        key = self.kept_key(context)
         try:
             return self._kept[key]
         except KeyError:

@@ -34,7 +34,9 @@ from django.template.defaulttags import CommentNode, LoadNode
 from django.template.loader_tags import BLOCK_CONTEXT_KEY, BlockNode, ExtendsNode
 from django.template.loaders import cached
 from django.templatetags.static import StaticNode
+from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from seatwise.core.kept import KeptPerLanguage, keep
 from seatwise.core.templatetags.cached_i18n import (
@@ -90,6 +92,21 @@ class FoldedNode(KeptPerLanguage, RunNode):
     """A run of constant nodes (``constant``), rendered once per language and autoescape mode."""
 
 
+class FoldedLinksNode(FoldedNode):
+    """A folded run with a URL in it: kept per script prefix too (the path the site is served
+    under, which one process could serve several of)."""
+
+    def kept_key(self, context: Context) -> tuple[Any, ...]:
+        return (get_language(), context.autoescape, get_script_prefix())
+
+
+def _folded(run: list[Node]) -> list[Node]:
+    if len(run) < 2:
+        return run
+    kind = FoldedLinksNode if any(type(node) is CachedURLNode for node in run) else FoldedNode
+    return [keep(kind(run))]
+
+
 def _nodelists(node: Node) -> Iterator[NodeList]:
     for value in vars(node).values():
         if isinstance(value, NodeList):
@@ -108,12 +125,12 @@ def fold(nodelist: NodeList) -> None:
         if constant(node):
             run.append(node)
             continue
-        folded.extend([keep(FoldedNode(run))] if len(run) > 1 else run)
+        folded.extend(_folded(run))
         run = []
         for child in _nodelists(node):  # (a per_language fragment is folded whole, above)
             fold(child)
         folded.append(node)
-    folded.extend([keep(FoldedNode(run))] if len(run) > 1 else run)
+    folded.extend(_folded(run))
     nodelist[:] = folded
 
 

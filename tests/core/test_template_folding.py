@@ -20,10 +20,12 @@ from seatwise.core.kept import KeptPerLanguage
 from seatwise.core.template_folding import (
     CompiledNodeList,
     FlatBlockNode,
+    FoldedLinksNode,
     FoldedNode,
     Loader,
     RunNode,
     constant,
+    fold,
 )
 from seatwise.core.templatetags.per_language import PerLanguageNode
 
@@ -160,9 +162,34 @@ def test_a_page_layout_is_folded_into_few_runs_kept_per_language():
         '\n<div class="layout">\n  <nav class="side-nav" aria-label="Centro fatturazione">\n'
         '    <p class="side-nav__heading">Centro fatturazione</p>'
     )
-    assert (side_nav._kept[("de", True)], side_nav._kept[("it", True)]) == (german, italian)
+    assert type(side_nav) is FoldedLinksNode
+    kept = side_nav._kept
+    assert (kept[("de", True, "/")], kept[("it", True, "/")]) == (german, italian)
     with override_settings(LANGUAGES=[("en", "English")]):
         assert side_nav._kept == {}
+
+
+def test_a_run_with_a_link_is_kept_per_path_the_site_is_served_under():
+    from django.urls import get_script_prefix, set_script_prefix
+
+    template = seatwise_engine().from_string(
+        "{% load i18n %}<a href=\"{% url 'billing:invoices' %}\">"
+        '{% translate "Invoice history" %}</a>'
+    )
+    fold(template.nodelist)
+    [run] = template.nodelist
+    assert type(run) is FoldedLinksNode
+    before = get_script_prefix()
+    try:
+        with translation.override("en"):
+            set_script_prefix("/")
+            assert template.render(Context()) == '<a href="/billing/invoices/">Invoice history</a>'
+            set_script_prefix("/seatwise/")
+            assert template.render(Context()) == (
+                '<a href="/seatwise/billing/invoices/">Invoice history</a>'
+            )
+    finally:
+        set_script_prefix(before)
 
 
 ENGINE_SOURCE = "{% load i18n static per_language %}"
