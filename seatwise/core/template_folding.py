@@ -93,8 +93,9 @@ class FoldedNode(KeptPerLanguage, RunNode):
 
 
 class FoldedLinksNode(FoldedNode):
-    """A folded run with a URL in it: kept per script prefix too (the path the site is served
-    under, which one process could serve several of)."""
+    """A folded run with a URL, a static file's URL or a ``per_language`` fragment in it: kept
+    per script prefix too (the path the site is served under, which one process could serve
+    several of; a relative ``STATIC_URL`` is under it as well)."""
 
     def kept_key(self, context: Context) -> tuple[Any, ...]:
         return (get_language(), context.autoescape, get_script_prefix())
@@ -103,8 +104,8 @@ class FoldedLinksNode(FoldedNode):
 def _folded(run: list[Node]) -> list[Node]:
     if len(run) < 2:
         return run
-    kind = FoldedLinksNode if any(type(node) is CachedURLNode for node in run) else FoldedNode
-    return [keep(kind(run))]
+    linked = any(type(node) in (CachedURLNode, StaticNode, PerLanguageNode) for node in run)
+    return [keep((FoldedLinksNode if linked else FoldedNode)(run))]
 
 
 def _nodelists(node: Node) -> Iterator[NodeList]:

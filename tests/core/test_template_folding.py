@@ -169,13 +169,25 @@ def test_a_page_layout_is_folded_into_few_runs_kept_per_language():
         assert side_nav._kept == {}
 
 
-def test_a_run_with_a_link_is_kept_per_path_the_site_is_served_under():
+@pytest.mark.parametrize(
+    ("source", "at_root", "under_a_path"),
+    [
+        (
+            '<a href="{% url \'billing:invoices\' %}">{% translate "Invoice history" %}</a>',
+            '<a href="/billing/invoices/">Invoice history</a>',
+            '<a href="/seatwise/billing/invoices/">Invoice history</a>',
+        ),
+        (
+            "[{% per_language %}{% url 'billing:invoices' %}{% endper_language %}]",
+            "[/billing/invoices/]",
+            "[/seatwise/billing/invoices/]",
+        ),
+    ],
+)
+def test_a_run_with_a_link_is_kept_per_path_the_site_is_served_under(source, at_root, under_a_path):
     from django.urls import get_script_prefix, set_script_prefix
 
-    template = seatwise_engine().from_string(
-        "{% load i18n %}<a href=\"{% url 'billing:invoices' %}\">"
-        '{% translate "Invoice history" %}</a>'
-    )
+    template = seatwise_engine().from_string(ENGINE_SOURCE + source)
     fold(template.nodelist)
     [run] = template.nodelist
     assert type(run) is FoldedLinksNode
@@ -183,11 +195,11 @@ def test_a_run_with_a_link_is_kept_per_path_the_site_is_served_under():
     try:
         with translation.override("en"):
             set_script_prefix("/")
-            assert template.render(Context()) == '<a href="/billing/invoices/">Invoice history</a>'
+            assert template.render(Context()) == at_root
             set_script_prefix("/seatwise/")
-            assert template.render(Context()) == (
-                '<a href="/seatwise/billing/invoices/">Invoice history</a>'
-            )
+            assert template.render(Context()) == under_a_path
+            set_script_prefix("/")
+            assert template.render(Context()) == at_root
     finally:
         set_script_prefix(before)
 
@@ -241,7 +253,8 @@ def test_a_per_language_fragment_sees_nothing_of_the_context_and_keeps_its_outpu
         assert template.render(Context({"person": "Bo"})) == "[es|](Bo)"
     with translation.override("it"):
         assert template.render(Context({"person": "Ana"})) == "[it|](Ana)"
-    assert (fragment._kept[("es", True)], fragment._kept[("it", True)]) == ("[es|]", "[it|]")
+    kept = fragment._kept
+    assert (kept[("es", True, "/")], kept[("it", True, "/")]) == ("[es|]", "[it|]")
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,15 @@ current one selected. A block or a CSRF token inside is refused when the templat
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.template import Context, Library, TemplateSyntaxError
 from django.template.base import Node, NodeList, Parser, Token
 from django.template.defaulttags import CsrfTokenNode
 from django.template.loader_tags import BlockNode
+from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from seatwise.core.kept import KeptPerLanguage, keep
 
@@ -38,7 +42,11 @@ class SealedNode(Node):
 
 
 class PerLanguageNode(KeptPerLanguage, SealedNode):
-    """A sealed fragment, kept per language."""
+    """A sealed fragment, kept per language (and per script prefix: a link in it is under the
+    path the site is served under)."""
+
+    def kept_key(self, context: Context) -> tuple[Any, ...]:
+        return (get_language(), context.autoescape, get_script_prefix())
 
 
 @register.tag("per_language")
