@@ -20,8 +20,7 @@ from django.test import Client
 from bench.breakdown import Split, _clocked, _requester, figures, lines, split
 from bench.engines import page_renderers
 from seatwise.accounts.models import Person
-from seatwise.demo.loader import demo_load
-from tests.worlds import module_world
+from tests.worlds import demo_world
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +41,7 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"')
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker) -> Iterator[None]:
     """The demo data, loaded once for the module (``tests.worlds.module_world``)."""
-    with module_world(django_db_blocker):
-        demo_load(reset=False)
+    with demo_world(django_db_blocker):
         yield
 
 

@@ -53,6 +53,16 @@ def module_world(django_db_blocker: Any) -> Iterator[None]:
         transaction.set_rollback(True)
 
 
+@contextmanager
+def demo_world(django_db_blocker: Any) -> Iterator[None]:
+    """The demo data (``seatwise.demo``) as a module's world (``module_world``)."""
+    from seatwise.demo.loader import demo_load
+
+    with module_world(django_db_blocker):
+        demo_load(reset=False)
+        yield
+
+
 @dataclass(frozen=True)
 class _Table:
     name: str

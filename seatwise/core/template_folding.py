@@ -200,10 +200,10 @@ def _parent(template: Template) -> tuple[list[Node], ExtendsNode, str] | None:
     return None
 
 
-def flatten(template: Template, parent: Template) -> NodeList:
-    """``template``'s nodes with its ``{% extends %}`` resolved once: the parent's nodes (itself
-    flattened or a root: no ``{% extends %}``), each block its most derived definition."""
-    lead, extends, _name = _parent(template)  # type: ignore[misc]
+def flatten(lead: list[Node], extends: ExtendsNode, parent: Template) -> NodeList:
+    """A template's nodes with its ``{% extends %}`` resolved once (``lead``: the text before
+    the tag, ``_parent``): the parent's nodes (itself flattened or a root: no ``{% extends %}``),
+    each block its most derived definition."""
     overrides: dict[str, BlockNode] = extends.blocks
     inherited: dict[str, Any] = {
         found.name: found  # type: ignore[attr-defined]
@@ -279,11 +279,13 @@ class Loader(cached.Loader):
         if not known:
             fold(template.nodelist)
             found = _parent(template)
-            parent = self._parent_template(found[2]) if found is not None else None
-            if parent is not None and not any(
-                isinstance(node, ExtendsNode) for node in parent.nodelist
-            ):
-                template.nodelist = flatten(template, parent)
+            if found is not None:
+                lead, extends, parent_name = found
+                parent = self._parent_template(parent_name)
+                if parent is not None and not any(
+                    isinstance(node, ExtendsNode) for node in parent.nodelist
+                ):
+                    template.nodelist = flatten(lead, extends, parent)
             template.nodelist = CompiledNodeList(template.nodelist)
         return template
 

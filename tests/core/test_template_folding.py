@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template import engines as configured
-from django.template.base import Node, NodeList
+from django.template.base import Node
 from django.template.loader_tags import BlockNode, ExtendsNode
 from django.template.utils import get_app_template_dirs
 from django.test import override_settings
@@ -24,6 +24,7 @@ from seatwise.core.template_folding import (
     FoldedNode,
     Loader,
     RunNode,
+    _nodelists,
     constant,
     fold,
 )
@@ -67,16 +68,6 @@ def template_names() -> list[str]:
     return sorted(names)
 
 
-def nodelists(node: Node) -> Iterator[NodeList]:
-    for value in vars(node).values():
-        if isinstance(value, NodeList):
-            yield value
-        elif isinstance(value, list):
-            for item in value:
-                if isinstance(item, tuple):
-                    yield from (part for part in item if isinstance(part, NodeList))
-
-
 def flat(nodelist: list[Node]) -> Iterator[tuple[str, str | None]]:
     """Every node below ``nodelist``, runs opened: (class, tag source)."""
     for node in nodelist:
@@ -85,7 +76,7 @@ def flat(nodelist: list[Node]) -> Iterator[tuple[str, str | None]]:
             continue
         token = getattr(node, "token", None)
         yield type(node).__name__, token.contents if token else None
-        for child in nodelists(node):
+        for child in _nodelists(node):
             yield from flat(child)
 
 

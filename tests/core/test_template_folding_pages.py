@@ -21,10 +21,9 @@ from django.utils import translation
 
 from bench.server import template_renders_wrapped
 from seatwise.accounts.models import CorporateCredential, Person
-from seatwise.demo.loader import demo_load
 from seatwise.portals.corporate.session import corporate_login
 from tests.core.test_template_folding import seatwise_engine, unfolded_engine
-from tests.worlds import module_world
+from tests.worlds import demo_world
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +45,7 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"')
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker) -> Iterator[None]:
-    with module_world(django_db_blocker):
-        demo_load(reset=False)
+    with demo_world(django_db_blocker):
         yield
 
 
