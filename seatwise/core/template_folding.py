@@ -25,13 +25,20 @@ loader of the project's engine); the folded runs keep their outputs as the liter
 from __future__ import annotations
 
 import copy as _copy
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from django.template import Context, Template, TemplateDoesNotExist
 from django.template.base import Node, NodeList, TextNode
 from django.template.defaulttags import CommentNode, LoadNode
-from django.template.loader_tags import BLOCK_CONTEXT_KEY, BlockNode, ExtendsNode
+from django.template.loader_tags import (
+    BLOCK_CONTEXT_KEY,
+    BlockNode,
+    ExtendsNode,
+    IncludeNode,
+    construct_relative_path,
+)
 from django.template.loaders import cached
 from django.templatetags.static import StaticNode
 from django.urls import get_script_prefix
@@ -159,17 +166,28 @@ class FlatBlockNode(BlockNode):
     template that ``{% extends %}`` itself at render time, it is a block as Django's."""
 
     def __init__(
-        self, name: str, nodelist: NodeList, parent: Any = None, base: BlockNode | None = None
+        self,
+        name: str,
+        nodelist: NodeList,
+        parent: Any = None,
+        base: BlockNode | None = None,
+        reads_block: bool | None = None,
     ) -> None:
         super().__init__(name, nodelist, parent)
         self.base = base
+        self.reads_block = _may_read_block(nodelist) if reads_block is None else reads_block
 
     def render(self, context: Context) -> SafeString:
         if context.render_context.get(BLOCK_CONTEXT_KEY) is not None:
             return super().render(context)
+        if not self.reads_block:
+            # Nothing in it can read ``block`` (``{{ block.super }}``): the block's own scope
+            # without the object that only that would read.
+            with context.push():
+                return self.nodelist.render(context)
         with context.push():
             # A block of its own per render, as Django's: it holds the context for block.super.
-            block = FlatBlockNode(self.name, self.nodelist, base=self.base)
+            block = FlatBlockNode(self.name, self.nodelist, base=self.base, reads_block=True)
             block.context = context
             context["block"] = block
             return self.nodelist.render(context)
@@ -180,6 +198,61 @@ class FlatBlockNode(BlockNode):
         if self.base is None:
             return mark_safe("")
         return mark_safe(self.base.render(self.context))  # noqa: S308
+
+
+# ``block`` as a name in a tag's or variable's source (``block.super``, ``with x=block``), not
+# as part of another word (``blocktranslate``, ``endblock``).
+_BLOCK_NAME = re.compile(r"(?<![\w.])block(?!\w)")
+
+
+def _may_read_block(nodelist: NodeList) -> bool:
+    """Whether a node below ``nodelist`` may read the variable ``block``: a tag or variable
+    (not a block's own tag) whose source names it, or a template included by a name known
+    only when rendered."""
+    for node in nodelist.get_nodes_by_type(Node):
+        if type(node) is IncludeNode:
+            return True
+        if type(node) is InlinedIncludeNode and _may_read_block(node.template.nodelist):
+            return True
+        if isinstance(node, (TextNode, BlockNode)):
+            continue
+        token = getattr(node, "token", None)
+        if token is not None and _BLOCK_NAME.search(token.contents):
+            return True
+    return False
+
+
+class InlinedIncludeNode(Node):
+    """``{% include "name" %}`` of a template named by a literal, the template found once when
+    the including one is compiled instead of on every render; rendered as Django's
+    ``IncludeNode`` renders it (its ``with`` values, ``only``, a render context of its own)."""
+
+    child_nodelists = ()
+
+    def __init__(self, include: IncludeNode, template: Template) -> None:
+        self.template = template
+        self.extra_context = include.extra_context
+        self.isolated_context = include.isolated_context
+        self.token = include.token
+        self.origin = include.origin
+
+    def render(self, context: Context) -> SafeString:
+        values = {name: var.resolve(context) for name, var in self.extra_context.items()}
+        if self.isolated_context:
+            return self.template.render(context.new(values))
+        with context.push(**values):
+            if context.template is None:
+                return self.template.render(context)
+            # Template.render's push_state, without its generator.
+            render_context = context.render_context
+            initial = render_context.template
+            render_context.template = self.template
+            render_context.push()
+            try:
+                return self.template._render(context)
+            finally:
+                render_context.template = initial
+                render_context.pop()
 
 
 def _parent(template: Template) -> tuple[list[Node], ExtendsNode, str] | None:
@@ -278,6 +351,7 @@ class Loader(cached.Loader):
         template = super().get_template(template_name, skip)
         if not known:
             fold(template.nodelist)
+            self._inline_includes(template.nodelist, template)
             found = _parent(template)
             if found is not None:
                 lead, extends, parent_name = found
@@ -288,6 +362,27 @@ class Loader(cached.Loader):
                     template.nodelist = flatten(lead, extends, parent)
             template.nodelist = CompiledNodeList(template.nodelist)
         return template
+
+    def _inline_includes(self, nodelist: NodeList, template: Template) -> None:
+        """Replace, in place, each ``{% include %}`` below ``nodelist`` that names its template
+        by a literal with an ``InlinedIncludeNode`` (a template that does not exist stays an
+        include: it fails when rendered, as Django's). A template that includes itself, or one
+        that includes it, gets the compiled template from the cache: nothing is compiled
+        twice, and the recursion is the template's, when rendered, as with Django's."""
+        for position, node in enumerate(nodelist):
+            if type(node) is IncludeNode:
+                name: Any = node.template
+                if name.filters or not isinstance(name.var, str):
+                    continue
+                path = construct_relative_path(template.origin.template_name, name.var)
+                try:
+                    included = self.engine.get_template(path)
+                except TemplateDoesNotExist:
+                    continue
+                nodelist[position] = InlinedIncludeNode(node, included)
+                continue
+            for child in _nodelists(node):
+                self._inline_includes(child, template)
 
     def _parent_template(self, name: str) -> Template | None:
         """The parent, compiled (and itself flattened where it can be); None if there is no

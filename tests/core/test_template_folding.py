@@ -22,6 +22,7 @@ from seatwise.core.template_folding import (
     FlatBlockNode,
     FoldedLinksNode,
     FoldedNode,
+    InlinedIncludeNode,
     Loader,
     RunNode,
     _nodelists,
@@ -69,13 +70,15 @@ def template_names() -> list[str]:
 
 
 def flat(nodelist: list[Node]) -> Iterator[tuple[str, str | None]]:
-    """Every node below ``nodelist``, runs opened: (class, tag source)."""
+    """Every node below ``nodelist``, runs opened: (class, tag source); an inlined include is
+    the include it stands for (its template: ``test_an_include_by_name_holds_the_template``)."""
     for node in nodelist:
         if isinstance(node, RunNode):
             yield from flat(node.nodes)
             continue
         token = getattr(node, "token", None)
-        yield type(node).__name__, token.contents if token else None
+        kind = "IncludeNode" if type(node) is InlinedIncludeNode else type(node).__name__
+        yield kind, token.contents if token else None
         for child in _nodelists(node):
             yield from flat(child)
 
@@ -115,6 +118,59 @@ def test_every_template_keeps_every_node_in_its_place():
         folded_somewhere += bool(folded.nodelist.get_nodes_by_type(FoldedNode))
     assert folded_somewhere > 100
     assert flattened > 100
+
+
+def test_an_include_by_name_holds_the_template_the_engine_finds():
+    inlined = [
+        node
+        for name in template_names()
+        for node in seatwise_engine()
+        .get_template(name)
+        .nodelist.get_nodes_by_type(InlinedIncludeNode)
+    ]
+    assert len(inlined) > 20
+    for node in inlined:
+        named = node.token.split_contents()[1].strip("\"'")
+        assert node.template is seatwise_engine().get_template(named), named
+
+
+def test_an_inlined_include_renders_as_djangos_include():
+    """``with`` values, ``only``, a template that includes itself, the include's own render
+    context (a block in it is a block of its own), and a name that does not exist."""
+    sources = {
+        "part.html": "[{{ a }}|{{ b|default:'-' }}|{% block x %}part{% endblock %}]",
+        "tree.html": (
+            "{{ n.name }}{% for n in n.children %}({% include 'tree.html' %}){% endfor %}"
+        ),
+        "page.html": (
+            "{% include 'part.html' %}{% include 'part.html' with a='A' b=b %}"
+            "{% include 'part.html' with a='only' only %}{% include 'tree.html' %}"
+            "{% for a in items %}{% include 'part.html' %}{% endfor %}"
+        ),
+        "missing.html": "{% include 'nowhere.html' %}",
+    }
+    context = {
+        "a": "a<",
+        "b": "b",
+        "items": [1, 2],
+        "n": {"name": "r", "children": [{"name": "c1", "children": []}, {"name": "c2"}]},
+    }
+
+    def render(engine: Engine, name: str) -> str:
+        try:
+            return engine.get_template(name).render(Context(context))
+        except Exception as error:
+            return f"{type(error).__name__}: {error}"
+
+    loaders = [("django.template.loaders.locmem.Loader", sources)]
+    folding = Engine(loaders=[("seatwise.core.template_folding.Loader", loaders)])
+    plain = Engine(loaders=loaders)
+    assert folding.get_template("page.html").nodelist.get_nodes_by_type(InlinedIncludeNode)
+    for name in ("page.html", "missing.html"):
+        assert render(folding, name) == render(plain, name), name
+    assert render(folding, "page.html") == (
+        "[a&lt;|b|part][A|b|part][only|-|part]r(c1)(c2)[1|b|part][2|b|part]"
+    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
