@@ -249,7 +249,8 @@ class InlinedIncludeNode(Node):
             render_context.template = self.template
             render_context.push()
             try:
-                return self.template._render(context)
+                rendered: SafeString = self.template._render(context)  # type: ignore[attr-defined]
+                return rendered
             finally:
                 render_context.template = initial
                 render_context.pop()
@@ -374,7 +375,10 @@ class Loader(cached.Loader):
                 name: Any = node.template
                 if name.filters or not isinstance(name.var, str):
                     continue
-                path = construct_relative_path(template.origin.template_name, name.var)
+                origin = template.origin.template_name
+                path = construct_relative_path(
+                    origin if isinstance(origin, str) else None, name.var
+                )
                 try:
                     included = self.engine.get_template(path)
                 except TemplateDoesNotExist:
