@@ -12,6 +12,7 @@ from django.middleware.csrf import (
     CSRF_SECRET_LENGTH,
     _unmask_cipher_token,
 )
+from django.template import Context, Template
 from django.test import Client
 
 from seatwise.core import csrf
@@ -95,3 +96,22 @@ def test_a_portal_page_token_passes_the_middleware_and_a_forged_one_does_not():
 
     assert refused.status_code == 403
     assert accepted.status_code == 302
+
+
+def test_the_context_token_is_made_when_first_used_then_kept():
+    request = _request()
+    token = csrf.page_csrf(request)["csrf_token"]
+    # Not used: no token made, the cookie not renewed (as Django's lazy token).
+    assert "CSRF_COOKIE_NEEDS_UPDATE" not in request.META
+
+    rendered = Template("{% csrf_token %}|{% csrf_token %}|{{ csrf_token }}").render(
+        Context({"csrf_token": token})
+    )
+
+    first, second, third = rendered.split("|")
+    assert first == second
+    value = re.search(r'value="([^"]+)"', first)
+    assert value is not None
+    assert third == value.group(1)
+    assert _unmask_cipher_token(third) == SECRET
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
