@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date
 
 import pytest
-from django.db.models import FETCH_PEERS, F, QuerySet
+from django.db.models import FETCH_ONE, FETCH_PEERS, F, QuerySet
+from django.db.models.signals import post_init
 
 from seatwise.accounts.models import Person
 from seatwise.core.prepared import prepared
@@ -181,3 +182,26 @@ def test_a_query_that_tracks_peers_runs_through_djangos_iterator(
     # the peers fetched together: one query for every person's account
     with django_assert_num_queries(1):
         assert {p.account.pk for p in people} == {account.pk}
+
+
+def test_instances_are_built_without_init_yet_signal_listeners_are_served() -> None:
+    account = make_account()
+    make_subscription(account, seats=4)
+    expected = [_state(row) for row in _annotated(account.pk)]
+    initialised: list[str] = []
+
+    def listener(sender: type, instance: object, **kwargs: object) -> None:
+        initialised.append(sender.__name__)
+
+    # Built without Model.__init__: no signal, the same instances as the QuerySet's.
+    assert [_state(row) for row in annotated(account.pk)] == expected
+    assert all(row._state.fetch_mode is FETCH_ONE for row in annotated(account.pk))
+    post_init.connect(listener)
+    try:
+        rows = annotated(account.pk)
+    finally:
+        post_init.disconnect(listener)
+
+    # With a listener, through Django's own from_db: every instance announced, related ones too.
+    assert [_state(row) for row in rows] == expected
+    assert sorted(initialised) == ["Account", "Plan", "Product", "Subscription"]
