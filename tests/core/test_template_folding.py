@@ -5,6 +5,7 @@ templates unfolded, in every language."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from seatwise.core.template_folding import (
     FoldedLinksNode,
     FoldedNode,
     InlinedIncludeNode,
+    IntAwareVariableNode,
     Loader,
     RunNode,
     _nodelists,
@@ -71,13 +73,16 @@ def template_names() -> list[str]:
 
 def flat(nodelist: list[Node]) -> Iterator[tuple[str, str | None]]:
     """Every node below ``nodelist``, runs opened: (class, tag source); an inlined include is
-    the include it stands for (its template: ``test_an_include_by_name_holds_the_template``)."""
+    the include it stands for (its template: ``test_an_include_by_name_holds_the_template``),
+    a variable the variable (``test_a_variable_renders_as_djangos_integers_too``)."""
     for node in nodelist:
         if isinstance(node, RunNode):
             yield from flat(node.nodes)
             continue
         token = getattr(node, "token", None)
-        kind = "IncludeNode" if type(node) is InlinedIncludeNode else type(node).__name__
+        kind = {InlinedIncludeNode: "IncludeNode", IntAwareVariableNode: "VariableNode"}.get(
+            type(node), type(node).__name__
+        )
         yield kind, token.contents if token else None
         for child in _nodelists(node):
             yield from flat(child)
@@ -337,3 +342,34 @@ def test_the_language_switch_lists_every_language_with_the_current_one_selected(
     assert options == [
         expected[code].format(" selected" if code == language else "") for code in expected
     ]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("separator", [False, True])
+def test_a_variable_renders_as_djangos_integers_too(language, separator):
+    source = (
+        "{{ n }}|{{ negative }}|{{ big }}|{{ yes }}|{{ amount }}|{{ ratio }}|{{ text }}|"
+        "{% autoescape off %}{{ n }}{{ text }}{% endautoescape %}|{% localize off %}{{ n }}"
+        "{% endlocalize %}|{{ n|add:1 }}"
+    )
+    context = {
+        "n": 1234567,
+        "negative": -4321,
+        "big": 10**30,
+        "yes": True,
+        "amount": Decimal("1234.50"),
+        "ratio": 0.25,
+        "text": "<b>",
+    }
+    loaders = [("django.template.loaders.locmem.Loader", {"page.html": "{% load l10n %}" + source})]
+    libraries = {"l10n": "django.templatetags.l10n"}
+    folding = Engine(
+        loaders=[("seatwise.core.template_folding.Loader", loaders)], libraries=libraries
+    )
+    plain = Engine(loaders=loaders, libraries=libraries)
+    with translation.override(language), override_settings(USE_THOUSAND_SEPARATOR=separator):
+        expected = plain.get_template("page.html").render(Context(context))
+        assert folding.get_template("page.html").render(Context(context)) == expected
+    assert folding.get_template("page.html").nodelist.get_nodes_by_type(IntAwareVariableNode)
+    if separator and language == "de":
+        assert expected.startswith("1.234.567|-4.321|")
