@@ -41,12 +41,11 @@ from django.template.loader_tags import (
     construct_relative_path,
 )
 from django.template.loaders import cached
+from django.templatetags import i18n
 from django.templatetags.static import StaticNode
-from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 
-from seatwise.core.kept import KeptPerLanguage, keep
+from seatwise.core.kept import KeptPerLanguage, keep, render_state, render_state_forget
 from seatwise.core.templatetags.cached_i18n import (
     ConstantBlockTranslateNode,
     ConstantTranslateNode,
@@ -106,7 +105,8 @@ class FoldedLinksNode(FoldedNode):
     several of; a relative ``STATIC_URL`` is under it as well)."""
 
     def kept_key(self, context: Context) -> tuple[Any, ...]:
-        return (get_language(), context.autoescape, get_script_prefix())
+        language, prefix, _urlconf = render_state(context)
+        return (language, context.autoescape, prefix)
 
 
 def _folded(run: list[Node]) -> list[Node]:
@@ -239,6 +239,20 @@ class IntAwareVariableNode(VariableNode):
             return SafeString(digits) if context.autoescape else digits
         rendered: str = render_value_in_context(output, context)
         return rendered
+
+
+class LanguageNode(i18n.LanguageNode):
+    """``{% language %}`` as Django's: the kept nodes and URLs inside it and after it read the
+    language it switches to and back (``core.kept.render_state``). Every ``{% language %}`` of a
+    compiled template is one (``Loader``)."""
+
+    def render(self, context: Context) -> str:
+        render_state_forget(context)
+        try:
+            rendered: str = super().render(context)
+            return rendered
+        finally:
+            render_state_forget(context)
 
 
 class InlinedIncludeNode(Node):
@@ -375,6 +389,8 @@ class Loader(cached.Loader):
             for node in template.nodelist.get_nodes_by_type(VariableNode):
                 if type(node) is VariableNode:
                     node.__class__ = IntAwareVariableNode
+            for node in template.nodelist.get_nodes_by_type(i18n.LanguageNode):
+                node.__class__ = LanguageNode
             found = _parent(template)
             if found is not None:
                 lead, extends, parent_name = found

@@ -49,11 +49,14 @@ def reverse_cached(
     args: Sequence[Any] = (),
     kwargs: Mapping[str, Any] | None = None,
     current_app: str | None = None,
+    *,
+    state: tuple[str | None, str, Any] | None = None,
 ) -> str:
     """``django.urls.reverse(viewname, args, kwargs, current_app)``, remembered (see the module
-    docstring); raises ``NoReverseMatch`` as it does."""
+    docstring); raises ``NoReverseMatch`` as it does. ``state``: the active language, script
+    prefix and URLconf as the caller read them (a template's, ``core.kept.render_state``)."""
     kwargs = kwargs or {}
-    urlconf = get_urlconf()
+    language, prefix, urlconf = state or (get_language(), get_script_prefix(), get_urlconf())
     if (
         not isinstance(viewname, str)
         or not all(_plain(arg) for arg in args)
@@ -66,7 +69,7 @@ def reverse_cached(
         tuple(args),
         tuple(sorted(kwargs.items())),
         current_app,
-        get_script_prefix(),
+        prefix,
         urlconf,
-        get_language(),
+        language,
     )

@@ -373,3 +373,33 @@ def test_a_variable_renders_as_djangos_integers_too(language, separator):
     assert folding.get_template("page.html").nodelist.get_nodes_by_type(IntAwareVariableNode)
     if separator and language == "de":
         assert expected.startswith("1.234.567|-4.321|")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_language_block_switches_what_is_kept_and_back(language):
+    """The language of a render is read once (core.kept.render_state); inside and after
+    ``{% language %}`` the kept messages and URLs are those of the language then active, one
+    render after another whatever language the block names."""
+    source = (
+        "{% load i18n %}{% translate 'Yes' %}<a href=\"{% url 'help:home' %}\">"
+        "{% translate 'Help' %}</a>|{% language other %}{% translate 'Yes' %} "
+        "{% translate 'Help' %}{% language 'it' %}/{% translate 'Yes' %}{% endlanguage %}"
+        "{% endlanguage %}|{% translate 'Yes' %} {% translate 'Help' %}"
+    )
+    loaders = [("django.template.loaders.locmem.Loader", {"page.html": source})]
+    engine = seatwise_engine()
+    builtins = [name for name in engine.builtins if name not in Engine.default_builtins]
+    folding = Engine(
+        loaders=[("seatwise.core.template_folding.Loader", loaders)],
+        libraries=engine.libraries,
+        builtins=builtins,
+    )
+    plain = Engine(loaders=loaders, libraries=engine.libraries)
+    with translation.override(language):
+        for other in (*LANGUAGES, *LANGUAGES):
+            context = {"other": other}
+            expected = plain.get_template("page.html").render(Context(context))
+            assert folding.get_template("page.html").render(Context(context)) == expected, other
+            with translation.override(other):
+                yes = translation.gettext("Yes")
+            assert expected.split("|")[1].startswith(f"{yes} ")

@@ -12,6 +12,7 @@ from django.template.defaulttags import url as django_url
 from django.urls import NoReverseMatch
 from django.utils.html import conditional_escape
 
+from seatwise.core.kept import render_state
 from seatwise.core.urls import reverse_cached
 
 register = template.Library()
@@ -31,7 +32,13 @@ class CachedURLNode(URLNode):
                 current_app = None
         url = ""
         try:
-            url = reverse_cached(view_name, args=args, kwargs=kwargs, current_app=current_app)
+            url = reverse_cached(
+                view_name,
+                args=args,
+                kwargs=kwargs,
+                current_app=current_app,
+                state=render_state(context),
+            )
         except NoReverseMatch:
             if self.asvar is None:
                 raise

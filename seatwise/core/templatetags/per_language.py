@@ -16,11 +16,9 @@ from django.template import Context, Library, TemplateSyntaxError
 from django.template.base import Node, NodeList, Parser, Token
 from django.template.defaulttags import CsrfTokenNode
 from django.template.loader_tags import BlockNode
-from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 
-from seatwise.core.kept import KeptPerLanguage, keep
+from seatwise.core.kept import KeptPerLanguage, keep, render_state
 
 register = Library()
 
@@ -46,7 +44,8 @@ class PerLanguageNode(KeptPerLanguage, SealedNode):
     path the site is served under)."""
 
     def kept_key(self, context: Context) -> tuple[Any, ...]:
-        return (get_language(), context.autoescape, get_script_prefix())
+        language, prefix, _urlconf = render_state(context)
+        return (language, context.autoescape, prefix)
 
 
 @register.tag("per_language")
