@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from seatwise.core.urls import reverse_cached
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +30,8 @@ TABS = (
 
 def _tab_url(name: str) -> str | None:
     try:
-        return reverse(name)
+        # Every page of the portal shows the five tabs: reversed once per process.
+        return reverse_cached(name)
     except NoReverseMatch:
         return None
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -17,6 +16,7 @@ from seatwise.accounts.models import Person
 from seatwise.accounts.services import person_language_set
 from seatwise.audit.actors import Actor, Client
 from seatwise.core.errors import ServiceError
+from seatwise.core.urls import reverse_cached
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +78,7 @@ class PortalLink:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    portals = [PortalLink(p.icon, p.name, p.audience, reverse(p.url_name)) for p in PORTALS]
+    portals = [PortalLink(p.icon, p.name, p.audience, reverse_cached(p.url_name)) for p in PORTALS]
     return render(request, "home/index.html", {"portals": portals})
 
 
