@@ -206,15 +206,21 @@ class FlatBlockNode(BlockNode):
 _BLOCK_NAME = re.compile(r"(?<![\w.])block(?!\w)")
 
 
-def _may_read_block(nodelist: NodeList) -> bool:
+def _may_read_block(nodelist: NodeList, seen: set[int] | None = None) -> bool:
     """Whether a node below ``nodelist`` may read the variable ``block``: a tag or variable
     (not a block's own tag) whose source names it, or a template included by a name known
-    only when rendered."""
+    only when rendered. An included template is looked into once (``seen``: a template may
+    include itself)."""
+    seen = set() if seen is None else seen
     for node in nodelist.get_nodes_by_type(Node):
         if type(node) is IncludeNode:
             return True
-        if type(node) is InlinedIncludeNode and _may_read_block(node.template.nodelist):
-            return True
+        if type(node) is InlinedIncludeNode:
+            if id(node.template) not in seen:
+                seen.add(id(node.template))
+                if _may_read_block(node.template.nodelist, seen):
+                    return True
+            continue
         if isinstance(node, (TextNode, BlockNode)):
             continue
         token = getattr(node, "token", None)

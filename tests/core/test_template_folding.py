@@ -153,6 +153,11 @@ def test_an_inlined_include_renders_as_djangos_include():
             "{% for a in items %}{% include 'part.html' %}{% endfor %}"
         ),
         "missing.html": "{% include 'nowhere.html' %}",
+        "base.html": "<{% block content %}base{% endblock %}>",
+        "child.html": (
+            "{% extends 'base.html' %}{% block content %}{% include 'tree.html' %}|"
+            "{% include 'part.html' %}{% endblock %}"
+        ),
     }
     context = {
         "a": "a<",
@@ -171,8 +176,10 @@ def test_an_inlined_include_renders_as_djangos_include():
     folding = Engine(loaders=[("seatwise.core.template_folding.Loader", loaders)])
     plain = Engine(loaders=loaders)
     assert folding.get_template("page.html").nodelist.get_nodes_by_type(InlinedIncludeNode)
-    for name in ("page.html", "missing.html"):
+    for name in ("page.html", "missing.html", "child.html"):
         assert render(folding, name) == render(plain, name), name
+    # A block that includes a template including itself: compiled, flattened, and rendered.
+    assert render(folding, "child.html") == "<r(c1)(c2)|[a&lt;|b|part]>"
     assert render(folding, "page.html") == (
         "[a&lt;|b|part][A|b|part][only|-|part]r(c1)(c2)[1|b|part][2|b|part]"
     )
