@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.template import Context, Template, TemplateDoesNotExist
+from django.template import Context, Template, TemplateDoesNotExist, TemplateSyntaxError
 from django.template.base import Node, NodeList, TextNode, VariableNode, render_value_in_context
 from django.template.defaulttags import CommentNode, LoadNode
 from django.template.loader_tags import (
@@ -410,10 +410,11 @@ class Loader(cached.Loader):
 
     def _inline_includes(self, nodelist: NodeList, template: Template) -> None:
         """Replace, in place, each ``{% include %}`` below ``nodelist`` that names its template
-        by a literal with an ``InlinedIncludeNode`` (a template that does not exist stays an
-        include: it fails when rendered, as Django's). A template that includes itself, or one
-        that includes it, gets the compiled template from the cache: nothing is compiled
-        twice, and the recursion is the template's, when rendered, as with Django's."""
+        by a literal with an ``InlinedIncludeNode`` (a template that does not exist or does not
+        compile stays an include: it fails when rendered, as Django's). A template that
+        includes itself, or one that includes it, gets the compiled template from the cache:
+        nothing is compiled twice, and the recursion is the template's, when rendered, as with
+        Django's."""
         for position, node in enumerate(nodelist):
             if type(node) is IncludeNode:
                 name: Any = node.template
@@ -425,7 +426,9 @@ class Loader(cached.Loader):
                 )
                 try:
                     included = self.engine.get_template(path)
-                except TemplateDoesNotExist:
+                except (TemplateDoesNotExist, TemplateSyntaxError):
+                    # Django finds the template when the include renders: a page whose include
+                    # of a broken or missing template is never rendered still renders.
                     continue
                 nodelist[position] = InlinedIncludeNode(node, included)
                 continue

@@ -141,7 +141,8 @@ def test_an_include_by_name_holds_the_template_the_engine_finds():
 
 def test_an_inlined_include_renders_as_djangos_include():
     """``with`` values, ``only``, a template that includes itself, the include's own render
-    context (a block in it is a block of its own), and a name that does not exist."""
+    context (a block in it is a block of its own), a name that does not exist and a template
+    that does not compile."""
     sources = {
         "part.html": "[{{ a }}|{{ b|default:'-' }}|{% block x %}part{% endblock %}]",
         "tree.html": (
@@ -153,6 +154,9 @@ def test_an_inlined_include_renders_as_djangos_include():
             "{% for a in items %}{% include 'part.html' %}{% endfor %}"
         ),
         "missing.html": "{% include 'nowhere.html' %}",
+        "broken.html": "{% if %}",
+        "unused.html": "[{% if never %}{% include 'broken.html' %}{% endif %}]",
+        "used.html": "{% include 'broken.html' %}",
         "base.html": "<{% block content %}base{% endblock %}>",
         "child.html": (
             "{% extends 'base.html' %}{% block content %}{% include 'tree.html' %}|"
@@ -176,8 +180,11 @@ def test_an_inlined_include_renders_as_djangos_include():
     folding = Engine(loaders=[("seatwise.core.template_folding.Loader", loaders)])
     plain = Engine(loaders=loaders)
     assert folding.get_template("page.html").nodelist.get_nodes_by_type(InlinedIncludeNode)
-    for name in ("page.html", "missing.html", "child.html"):
+    for name in ("page.html", "missing.html", "child.html", "unused.html", "used.html"):
         assert render(folding, name) == render(plain, name), name
+    # An include of a template that does not compile fails only when it renders, as Django's.
+    assert render(folding, "unused.html") == "[]"
+    assert render(folding, "used.html").startswith("TemplateSyntaxError")
     # A block that includes a template including itself: compiled, flattened, and rendered.
     assert render(folding, "child.html") == "<r(c1)(c2)|[a&lt;|b|part]>"
     assert render(folding, "page.html") == (
