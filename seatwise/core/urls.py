@@ -22,6 +22,8 @@ from typing import Any
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import get_language
 
+from seatwise.core.kept import RenderState
+
 MAX_URLS = 8192
 
 
@@ -50,7 +52,7 @@ def reverse_cached(
     kwargs: Mapping[str, Any] | None = None,
     current_app: str | None = None,
     *,
-    state: tuple[str | None, str, Any] | None = None,
+    state: RenderState | None = None,
 ) -> str:
     """``django.urls.reverse(viewname, args, kwargs, current_app)``, remembered (see the module
     docstring); raises ``NoReverseMatch`` as it does. ``state``: the active language, script

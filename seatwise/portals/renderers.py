@@ -17,7 +17,7 @@ another for each option's attributes (ten templates for a choice of four languag
 new Jinja2 context). Here a widget is one template:
 
 - a shipped template that only includes another (``text.html``, ``radio.html``, …) is served
-  as that other one (``_ALIASES``, read from Django's folder);
+  as that other one (``_aliases``, read from Django's folder once per renderer);
 - ``jinja2/django/forms/widgets/`` overrides the templates that include others with the same
   markup written out: the attributes by ``widget_attrs`` (what ``attrs.html`` writes), a select's
   options and a radio button's input in place where they use Django's own option templates.
